@@ -1,0 +1,63 @@
+// marius-run: the command-line front end of marius.
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "cli/global_options.h"
+#include "cli/plugins_command.h"
+#include "core/error.h"
+#include "core/logging.h"
+#include "marius/abi.h"
+
+namespace {
+
+// Subcommands whose capability lands with a later issue say so plainly.
+void add_pending(CLI::App& app, const char* name, const char* what, const char* issue, int& exit_code) {
+  auto* cmd = app.add_subcommand(name, fmt::format("{} (arrives with issue {})", what, issue));
+  cmd->allow_extras();
+  cmd->callback([&exit_code, name, what, issue] {
+    fmt::print(stderr,
+               "marius-run {}: {} is not part of this build yet; it arrives with issue {}. "
+               "Available now: plugins list | inspect | check.\n",
+               name, what, issue);
+    exit_code = 2;
+  });
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  marius::cli::GlobalOptions global;
+  int exit_code = 0;
+  CLI::App app{"marius: graph embeddings for graphs larger than memory", "marius-run"};
+  app.set_version_flag("--version",
+                       fmt::format("marius-run {} (plugin ABI {}.{})", MARIUS_VERSION_STRING, MARIUS_ABI_MAJOR,
+                                   MARIUS_ABI_MINOR));
+  app.add_option("--plugin", global.plugin_paths,
+                 "A plugin manifest or a directory of manifests (repeatable; added after the built-in plugins)");
+  app.add_option("--set", global.overrides, "Override a configuration or plugin option: key=value (repeatable)");
+  app.add_option("--log-level", global.log_level, "trace, debug, info, warn, error or off")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+  app.require_subcommand(1);
+
+  add_pending(app, "train", "link-prediction training", "#3", exit_code);
+  add_pending(app, "eval", "evaluation of a saved model", "#3", exit_code);
+  add_pending(app, "preprocess", "edge-list preprocessing", "#3", exit_code);
+  add_pending(app, "export", "embedding export", "#3", exit_code);
+  marius::cli::add_plugins_command(app, global, exit_code);
+  app.parse_complete_callback([&] { marius::set_log_level(global.log_level); });
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const marius::Error& e) {
+    fmt::print(stderr, "marius-run: error: {}\n", e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "marius-run: internal error: {}\n", e.what());
+    return 1;
+  }
+  return exit_code;
+}

@@ -1,0 +1,50 @@
+#include "core/config/value.h"
+
+#include <fmt/format.h>
+
+namespace marius {
+
+const char* value_type_name(const Value& value) {
+  switch (value.index()) {
+    case 0: return "integer";
+    case 1: return "float";
+    case 2: return "boolean";
+    default: return "string";
+  }
+}
+
+std::string value_to_string(const Value& value) {
+  if (auto* i = std::get_if<int64_t>(&value)) return std::to_string(*i);
+  if (auto* d = std::get_if<double>(&value)) return fmt::format("{}", *d);
+  if (auto* b = std::get_if<bool>(&value)) return *b ? "true" : "false";
+  return fmt::format("\"{}\"", std::get<std::string>(value));
+}
+
+bool value_from_node(const toml::node& node, Value& out) {
+  if (auto v = node.as_integer()) {
+    out = v->get();
+  } else if (auto v = node.as_floating_point()) {
+    out = v->get();
+  } else if (auto v = node.as_boolean()) {
+    out = v->get();
+  } else if (auto v = node.as_string()) {
+    out = v->get();
+  } else {
+    return false;
+  }
+  return true;
+}
+
+Value parse_value_text(const std::string& text) {
+  try {
+    toml::table parsed = toml::parse("v = " + text);
+    const toml::node* node = parsed.get("v");
+    Value value;
+    if (node != nullptr && value_from_node(*node, value)) return value;
+  } catch (const toml::parse_error&) {
+    // Not a TOML scalar: a bare string.
+  }
+  return text;
+}
+
+}  // namespace marius

@@ -1,0 +1,99 @@
+// Conformance checks for storage backends (see conformance.h). Works in a fresh
+// temporary directory that is removed afterwards.
+#include <filesystem>
+#include <numeric>
+#include <random>
+
+#include "core/conformance/conformance.h"
+#include "core/error.h"
+#include "core/plugin/storage_backend.h"
+
+namespace fs = std::filesystem;
+
+namespace marius::conformance {
+
+namespace {
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    std::random_device rd;
+    path = fs::temp_directory_path() / fmt::format("marius-conformance-{:x}", (uint64_t(rd()) << 32) ^ rd());
+    fs::create_directories(path);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+};
+
+}  // namespace
+
+void check_storage_backend(Checker& checker, std::shared_ptr<const LoadedPlugin> plugin, const OptionInputs& options) {
+  StorageBackend backend(plugin, options);
+  checker.record("create with default options", true);
+  TempDir dir;
+  const std::string file = (dir.path / "data.bin").string();
+  const uint64_t first = 1 << 20, second_offset = (1 << 20) + 4096, second = 4096;
+  std::vector<uint8_t> pattern(first);
+  std::iota(pattern.begin(), pattern.end(), uint8_t{7});
+  std::vector<uint8_t> tail(second, 0xAB);
+
+  checker.run("write, read back, size, sync and close", [&] {
+    auto f = backend.open(file, MARIUS_OPEN_READ | MARIUS_OPEN_WRITE | MARIUS_OPEN_CREATE | MARIUS_OPEN_TRUNCATE);
+    f->write(0, pattern.data(), pattern.size());
+    f->write(second_offset, tail.data(), tail.size());
+    std::vector<uint8_t> back(first);
+    f->read(0, back.data(), back.size());
+    require(back == pattern, "read returned other bytes than were written");
+    require(f->size() == second_offset + second,
+            fmt::format("size is {}, expected {}", f->size(), second_offset + second));
+    f->sync();
+    f->close();
+  });
+  checker.run("reopen read-only and read a range", [&] {
+    auto f = backend.open(file, MARIUS_OPEN_READ);
+    std::vector<uint8_t> back(second);
+    f->read(second_offset, back.data(), back.size());
+    require(back == tail, "reopened file holds other bytes");
+    std::vector<uint8_t> middle(100);
+    f->read(1000, middle.data(), middle.size());
+    require(std::equal(middle.begin(), middle.end(), pattern.begin() + 1000), "read at an offset is wrong");
+  });
+
+  const auto& vtable = plugin->vtable_as<marius_storage_vtable>();
+  CallContext ctx(backend.label());
+  auto open_raw = [&](const std::string& path, uint32_t flags, marius_storage_file** out) {
+    return vtable.open(backend.handle(), ctx.get(), path.c_str(), flags, out);
+  };
+  {
+    marius_storage_file* f = nullptr;
+    marius_status s = open_raw((dir.path / "missing.bin").string(), MARIUS_OPEN_READ, &f);
+    checker.expect_error("open of a missing file without CREATE fails", s, ctx.take_message());
+    if (s == MARIUS_OK && f != nullptr) vtable.close(backend.handle(), ctx.get(), f);
+  }
+  {
+    marius_storage_file* f = nullptr;
+    marius_status s = open_raw((dir.path / "no" / "such" / "dir.bin").string(),
+                               MARIUS_OPEN_WRITE | MARIUS_OPEN_CREATE, &f);
+    checker.expect_error("open in a missing directory fails", s, ctx.take_message());
+    if (s == MARIUS_OK && f != nullptr) vtable.close(backend.handle(), ctx.get(), f);
+  }
+  {
+    marius_storage_file* f = nullptr;
+    marius_status s = open_raw(file, MARIUS_OPEN_READ, &f);
+    if (s != MARIUS_OK) {
+      checker.record("reads and writes out of bounds fail", false, ctx.take_message());
+    } else {
+      std::vector<uint8_t> buffer(8192);
+      marius_status past = vtable.read(backend.handle(), ctx.get(), f, second_offset + second - 10, buffer.data(), 100);
+      checker.expect_error("read past the end fails", past, ctx.take_message());
+      marius_status ro = vtable.write(backend.handle(), ctx.get(), f, 0, buffer.data(), 16);
+      checker.expect_error("write to a read-only handle fails", ro, ctx.take_message());
+      vtable.close(backend.handle(), ctx.get(), f);
+      ctx.take_message();
+    }
+  }
+}
+
+}  // namespace marius::conformance
