@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs everything marius needs on Debian 12, from Debian's own packages.
+#
+# LibTorch's matrix products run on whatever BLAS libblas.so.3 points to.
+# Debian's default is the reference BLAS (~8 GFLOP/s float32 GEMM on two cores);
+# OpenBLAS runs the same GEMM at ~250 GFLOP/s, and training is mostly GEMM. So we
+# install OpenBLAS and point the libblas.so.3 / liblapack.so.3 alternatives at it.
+set -euo pipefail
+
+packages=(
+  g++ cmake ninja-build ccache pkg-config
+  libtorch-dev                                  # LibTorch 1.13 (CPU)
+  libopenblas0-pthread                          # the optimised BLAS behind LibTorch
+  libtomlplusplus-dev libspdlog-dev libfmt-dev libcli11-dev
+  libboost-dev libboost-filesystem-dev          # Boost.DLL (header-only) + Boost.Filesystem
+  libdlpack-dev zlib1g-dev liburing-dev
+  libgtest-dev libgmock-dev
+  python3 python3-numpy python3-pytest
+)
+
+sudo=""
+if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [[ ${#missing[@]} -gt 0 ]]; then
+  echo "install-deps: installing ${missing[*]}"
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "${missing[@]}"
+else
+  echo "install-deps: all ${#packages[@]} packages present"
+fi
+
+arch=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo x86_64-linux-gnu)
+for lib in libblas.so.3 liblapack.so.3; do
+  target=/usr/lib/$arch/openblas-pthread/$lib
+  if [[ -e $target ]]; then $sudo update-alternatives --set "$lib-$arch" "$target" > /dev/null; fi
+done
+echo "install-deps: libblas.so.3 -> $(readlink -f /usr/lib/$arch/libblas.so.3)"

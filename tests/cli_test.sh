@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Checks marius-run's command-line behaviour. Usage: cli_test.sh MARIUS_RUN C_PLUGIN_MANIFEST
+set -u
+run=$1
+c_plugin=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+passed=0
+failed=0
+
+# expect NAME EXPECTED_EXIT NEEDLE -- COMMAND...: the command exits with EXPECTED_EXIT
+# and its output (stdout+stderr) contains NEEDLE.
+expect() {
+  local name=$1 code=$2 needle=$3
+  shift 4
+  local out rc
+  out=$("$@" 2>&1)
+  rc=$?
+  if [[ $rc -eq $code && $out == *"$needle"* ]]; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    echo "FAIL: $name (exit $rc, wanted $code; wanted output containing: $needle)"
+    echo "$out" | head -20 | sed 's/^/    /'
+  fi
+}
+
+expect "version names the ABI" 0 "plugin ABI 1.0" -- "$run" --version
+expect "list shows built-ins" 0 "distmult" -- "$run" plugins list
+expect "list shows --plugin" 0 "c_dot" -- "$run" --plugin "$c_plugin" plugins list
+expect "inspect shows options" 0 "degree_fraction (float in [0, 1]) default 0" -- "$run" plugins inspect uniform
+expect "check passes on a built-in" 0 "1 plugins checked, 0 failed" -- "$run" plugins check distmult
+expect "check --all with the C plugin" 0 "5 plugins checked, 0 failed" -- "$run" --plugin "$c_plugin" plugins check --all
+expect "check with --set option" 0 "0 failed" -- "$run" --set degree_fraction=0.5 plugins check uniform
+expect "bad --set value is named" 1 "option 'degree_fraction': 3 is above the maximum 1" -- \
+  "$run" --set degree_fraction=3 plugins check uniform
+expect "malformed --set" 1 "--set degree_fraction: expected key=value" -- "$run" --set degree_fraction plugins check uniform
+
+printf 'manifest_version = 1\n[plugin]\nname = "bad"\nkind = "scorer"\n' > "$tmp/bad.toml"
+expect "bad manifest is listed with its reason" 1 "$tmp/bad.toml:4: plugin.kind: unknown kind 'scorer'" -- \
+  "$run" --plugin "$tmp" plugins list
+expect "checking a bad manifest fails with the reason" 1 "unknown kind 'scorer'" -- \
+  "$run" plugins check "$tmp/bad.toml"
+expect "missing --plugin path" 1 "plugin path /no/such/dir: no such file or directory" -- \
+  "$run" --plugin /no/such/dir plugins list
+expect "unknown plugin" 1 "no plugin named 'nope'" -- "$run" plugins inspect nope
+expect "train says when it arrives" 2 "arrives with issue #3" -- "$run" train
+expect "unknown log level" 105 "--log-level" -- "$run" --log-level loud plugins list
+
+echo "cli: $passed passed, $failed failed"
+[[ $failed -eq 0 ]]
