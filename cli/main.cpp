@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", global.log_level, "trace, debug, info, warn, error or off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
   app.require_subcommand(1);
+  app.fallthrough();  // global options may also follow the subcommand
 
   add_pending(app, "train", "link-prediction training", "#3", exit_code);
   add_pending(app, "eval", "evaluation of a saved model", "#3", exit_code);

@@ -30,8 +30,9 @@ expect "list shows built-ins" 0 "distmult" -- "$run" plugins list
 expect "list shows --plugin" 0 "c_dot" -- "$run" --plugin "$c_plugin" plugins list
 expect "inspect shows options" 0 "degree_fraction (float in [0, 1]) default 0" -- "$run" plugins inspect uniform
 expect "check passes on a built-in" 0 "1 plugins checked, 0 failed" -- "$run" plugins check distmult
-expect "check --all with the C plugin" 0 "5 plugins checked, 0 failed" -- "$run" --plugin "$c_plugin" plugins check --all
+expect "check --all with the C plugin" 0 "9 plugins checked, 0 failed" -- "$run" --plugin "$c_plugin" plugins check --all
 expect "check with --set option" 0 "0 failed" -- "$run" --set degree_fraction=0.5 plugins check uniform
+expect "--set after the subcommand" 0 "0 failed" -- "$run" plugins check transe --set norm=1
 expect "bad --set value is named" 1 "option 'degree_fraction': 3 is above the maximum 1" -- \
   "$run" --set degree_fraction=3 plugins check uniform
 expect "malformed --set" 1 "--set degree_fraction: expected key=value" -- "$run" --set degree_fraction plugins check uniform

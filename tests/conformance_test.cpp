@@ -26,7 +26,7 @@ TEST_P(BuiltinConformance, Passes) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Builtins, BuiltinConformance,
-                         ::testing::Values("distmult", "uniform", "sequential", "posix"));
+                         ::testing::Values("distmult", "complex", "transe", "dot", "uniform", "in_batch", "sequential", "posix"));
 
 TEST(Conformance, BuiltinDirectoryHoldsExactlyTheCheckedPlugins) {
   PluginRegistry registry;
@@ -36,7 +36,7 @@ TEST(Conformance, BuiltinDirectoryHoldsExactlyTheCheckedPlugins) {
     ASSERT_TRUE(e.manifest) << e.error;
     names.push_back(e.manifest->name);
   }
-  EXPECT_EQ(names, (std::vector<std::string>{"distmult", "posix", "sequential", "uniform"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"complex", "distmult", "dot", "in_batch", "posix", "sequential", "transe", "uniform"}));
 }
 
 TEST(Conformance, PlainCPluginPasses) {
