@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "cli/data_commands.h"
 #include "cli/global_options.h"
 #include "cli/plugins_command.h"
 #include "core/error.h"
@@ -44,8 +45,8 @@ int main(int argc, char** argv) {
 
   add_pending(app, "train", "link-prediction training", "#3", exit_code);
   add_pending(app, "eval", "evaluation of a saved model", "#3", exit_code);
-  add_pending(app, "preprocess", "edge-list preprocessing", "#3", exit_code);
   add_pending(app, "export", "embedding export", "#3", exit_code);
+  marius::cli::add_data_commands(app, global, exit_code);
   marius::cli::add_plugins_command(app, global, exit_code);
   app.parse_complete_callback([&] { marius::set_log_level(global.log_level); });
 
