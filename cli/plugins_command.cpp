@@ -64,8 +64,8 @@ int inspect(const GlobalOptions& global, const std::string& name) {
   }
   auto plugin = registry.load(m);
   const marius_plugin_descriptor& d = plugin->descriptor();
-  fmt::print("loaded:        ABI {}.{} (needs host minor >= {}), capabilities: {}\n", d.abi_major, MARIUS_ABI_MINOR,
-             d.abi_min_host_minor, caps_string(plugin->capabilities()));
+  fmt::print("loaded:        built for ABI {}.{} (host speaks {}.{}), capabilities: {}\n", d.abi_major,
+             d.abi_min_host_minor, MARIUS_ABI_MAJOR, MARIUS_ABI_MINOR, caps_string(plugin->capabilities()));
   return 0;
 }
 

@@ -17,7 +17,12 @@ std::string value_to_string(const Value& value) {
   if (auto* i = std::get_if<int64_t>(&value)) return std::to_string(*i);
   if (auto* d = std::get_if<double>(&value)) return fmt::format("{}", *d);
   if (auto* b = std::get_if<bool>(&value)) return *b ? "true" : "false";
-  return fmt::format("\"{}\"", std::get<std::string>(value));
+  std::string quoted = "\"";
+  for (char c : std::get<std::string>(value)) {
+    if (c == '"' || c == '\\') quoted += '\\';
+    quoted += c;
+  }
+  return quoted + "\"";
 }
 
 bool value_from_node(const toml::node& node, Value& out) {

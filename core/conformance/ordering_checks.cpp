@@ -7,7 +7,7 @@ namespace marius::conformance {
 
 void check_ordering_policy(Checker& checker, std::shared_ptr<const LoadedPlugin> plugin, const OptionInputs& options) {
   OrderingPolicy policy(plugin, options);
-  checker.record("create with default options", true);
+  checker.record(options.empty() ? "create with default options" : "create with the given options", true);
   CallContext ctx(policy.label());
   RandomStream stream(5);
   ctx.set_rng(stream.get());

@@ -56,7 +56,7 @@ SampleCase valid_case() {
 
 void check_negative_sampler(Checker& checker, std::shared_ptr<const LoadedPlugin> plugin, const OptionInputs& options) {
   NegativeSampler sampler(plugin, options);
-  checker.record("create with default options", true);
+  checker.record(options.empty() ? "create with default options" : "create with the given options", true);
   CallContext ctx(sampler.label());
 
   checker.run("sample draws only from the allowed ranges", [&] {

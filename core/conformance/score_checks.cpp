@@ -190,7 +190,7 @@ void check_chunked_agrees(ScoreHarness& h, uint32_t mode, int64_t dim, int64_t w
 
 void check_score_function(Checker& checker, std::shared_ptr<const LoadedPlugin> plugin, const OptionInputs& options) {
   ScoreFunction fn(plugin, options);
-  checker.record("create with default options", true);
+  checker.record(options.empty() ? "create with default options" : "create with the given options", true);
   ScoreHarness h(fn);
   std::mt19937_64 rng(20261121);
   const int64_t dim = 8;

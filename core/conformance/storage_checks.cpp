@@ -31,7 +31,7 @@ struct TempDir {
 
 void check_storage_backend(Checker& checker, std::shared_ptr<const LoadedPlugin> plugin, const OptionInputs& options) {
   StorageBackend backend(plugin, options);
-  checker.record("create with default options", true);
+  checker.record(options.empty() ? "create with default options" : "create with the given options", true);
   TempDir dir;
   const std::string file = (dir.path / "data.bin").string();
   const uint64_t first = 1 << 20, second_offset = (1 << 20) + 4096, second = 4096;

@@ -16,9 +16,17 @@ AbiVersion host_abi_version() { return {MARIUS_ABI_MAJOR, MARIUS_ABI_MINOR}; }
 
 namespace {
 
-// The frozen size of each kind's vtable at ABI 1.0, and its required slots.
+uint64_t vtable_size_1_0(uint32_t kind) {
+  switch (kind) {
+    case MARIUS_KIND_SCORE_FUNCTION: return MARIUS_SCORE_VTABLE_SIZE_1_0;
+    case MARIUS_KIND_NEGATIVE_SAMPLER: return MARIUS_SAMPLER_VTABLE_SIZE_1_0;
+    case MARIUS_KIND_ORDERING_POLICY: return MARIUS_ORDERING_VTABLE_SIZE_1_0;
+    default: return MARIUS_STORAGE_VTABLE_SIZE_1_0;
+  }
+}
+
+// The required slots of each kind's vtable (read only once its size is checked).
 struct KindLayout {
-  uint64_t min_size;
   std::vector<std::pair<const char*, bool>> slots;  // name, present
 };
 
@@ -31,24 +39,22 @@ KindLayout layout_of(uint32_t kind, const marius_vtable_header* header) {
   switch (kind) {
     case MARIUS_KIND_SCORE_FUNCTION: {
       auto* v = reinterpret_cast<const marius_score_vtable*>(header);
-      return {MARIUS_SCORE_VTABLE_SIZE_1_0,
-              {{"relation_width", present(v->relation_width)},
+      return {{{"relation_width", present(v->relation_width)},
                {"init_relations", present(v->init_relations)},
                {"forward", present(v->forward)},
                {"backward", present(v->backward)}}};
     }
     case MARIUS_KIND_NEGATIVE_SAMPLER: {
       auto* v = reinterpret_cast<const marius_sampler_vtable*>(header);
-      return {MARIUS_SAMPLER_VTABLE_SIZE_1_0, {{"sample", present(v->sample)}}};
+      return {{{"sample", present(v->sample)}}};
     }
     case MARIUS_KIND_ORDERING_POLICY: {
       auto* v = reinterpret_cast<const marius_ordering_vtable*>(header);
-      return {MARIUS_ORDERING_VTABLE_SIZE_1_0, {{"plan", present(v->plan)}}};
+      return {{{"plan", present(v->plan)}}};
     }
     default: {
       auto* v = reinterpret_cast<const marius_storage_vtable*>(header);
-      return {MARIUS_STORAGE_VTABLE_SIZE_1_0,
-              {{"open", present(v->open)},
+      return {{{"open", present(v->open)},
                {"read", present(v->read)},
                {"write", present(v->write)},
                {"sync", present(v->sync)},
@@ -159,11 +165,13 @@ std::shared_ptr<const LoadedPlugin> LoadedPlugin::load(const Manifest& m, AbiVer
     fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: the vtable is a {}, the descriptor says {}", label, kind_name(v->kind),
          kind_name(d->kind));
   }
-  KindLayout layout = layout_of(d->kind, v);
-  if (v->struct_size < layout.min_size) {
+  // The size is checked before any slot is read: a smaller vtable has no such slots.
+  const uint64_t min_size = vtable_size_1_0(d->kind);
+  if (v->struct_size < min_size) {
     fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: the {} vtable has struct_size {}, below the ABI 1.0 size {}", label,
-         kind_name(d->kind), v->struct_size, layout.min_size);
+         kind_name(d->kind), v->struct_size, min_size);
   }
+  KindLayout layout = layout_of(d->kind, v);
   if (v->create == nullptr || v->destroy == nullptr) {
     fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: the vtable lacks the required slot '{}'", label,
          v->create == nullptr ? "create" : "destroy");

@@ -239,9 +239,11 @@ OptionSpec read_option(const toml::table& table, size_t index, const fs::path& f
   Value value;
   if (!value_from_node(*def, value)) r.error_at(def, "default", "expected a scalar default");
   try {
-    spec.default_value = check_option_value(spec, value, "default");
+    spec.default_value = check_option_value(spec, value, "manifest");
   } catch (const Error& e) {
-    r.error_at(def, "default", e.what());
+    std::string why = e.what();
+    why.erase(0, std::string("manifest: ").size());  // error_at names the key already
+    r.error_at(def, "default", why);
   }
   r.finish();
   return spec;

@@ -73,7 +73,10 @@ const Manifest& PluginRegistry::find(const std::string& name, uint32_t kind) {
     } else {
       match = &*it;
     }
-    if (!match->manifest) throw Error(MARIUS_ERR_INVALID_ARGUMENT, match->error);
+    if (!match->manifest) {
+      std::error_code ec;
+      throw Error(std::filesystem::exists(file, ec) ? MARIUS_ERR_INVALID_ARGUMENT : MARIUS_ERR_NOT_FOUND, match->error);
+    }
   } else {
     for (const Entry& e : entries_) {  // the last one added wins
       if (e.manifest && e.manifest->name == name) match = &e;

@@ -47,8 +47,8 @@ class PluginRegistry {
 
   // The manifest of the plugin called `name`, or of the manifest file `name`
   // (when it ends in .toml). `kind` (MARIUS_KIND_*, 0 for any) must match.
-  // Throws Error(NOT_FOUND) listing the known plugins of that kind, or the parse
-  // error of the manifest when that is why the plugin is unusable.
+  // Throws Error(NOT_FOUND) listing the known plugins of that kind; for a .toml
+  // path, the manifest's own load error (NOT_FOUND when the file is missing).
   const Manifest& find(const std::string& name, uint32_t kind = 0);
 
   // Loads the plugin's library (once per manifest file).

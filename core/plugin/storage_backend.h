@@ -15,7 +15,7 @@ class StorageBackend;
 
 // An open file of a backend. Closing happens in close() (which reports errors) or
 // in the destructor (which logs them). One thread at a time unless the backend is
-// reentrant.
+// reentrant. REQUIRES: the file does not outlive the StorageBackend that opened it.
 class StorageFile {
  public:
   StorageFile(StorageFile&&) = delete;

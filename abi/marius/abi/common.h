@@ -59,6 +59,10 @@
 #define MARIUS_HAS_FIELD(type, ptr, field) \
   ((ptr)->struct_size >= MARIUS_STRUCT_SIZE(type, field))
 
+/* Nonzero when the kind vtable at `ptr` (whose size lives in ptr->header) holds `slot`. */
+#define MARIUS_HAS_SLOT(type, ptr, slot) \
+  ((ptr)->header.struct_size >= MARIUS_STRUCT_SIZE(type, slot))
+
 /* ---- Status codes ------------------------------------------------------------
  * Every fallible call returns a marius_status. MARIUS_OK is zero; anything else
  * is an error whose message was handed to the host through
@@ -122,6 +126,9 @@ typedef struct marius_options {
   const marius_option* const* items; /* count pointers */
 } marius_options;
 
+#define MARIUS_OPTION_SIZE_1_0 MARIUS_STRUCT_SIZE(marius_option, string_value)
+#define MARIUS_OPTIONS_SIZE_1_0 MARIUS_STRUCT_SIZE(marius_options, items)
+
 /* ---- Random numbers --------------------------------------------------------------
  * An opaque, host-owned random stream. Seeded by the host from the run's seed, so a
  * plugin that draws all its randomness from it is reproducible. One stream is only
@@ -142,5 +149,7 @@ typedef struct marius_call_context {
   void* stream;                       /* cudaStream_t to enqueue work on, or NULL */
   marius_rng* rng;                    /* random stream for this call; may be NULL if the slot needs none */
 } marius_call_context;
+
+#define MARIUS_CALL_CONTEXT_SIZE_1_0 MARIUS_STRUCT_SIZE(marius_call_context, rng)
 
 #endif /* MARIUS_ABI_COMMON_H_ */

@@ -29,6 +29,8 @@ typedef struct marius_plan_sink {
   marius_status (*add_bucket)(void* state, int32_t lhs_partition, int32_t rhs_partition) MARIUS_NOEXCEPT;
 } marius_plan_sink;
 
+#define MARIUS_PLAN_SINK_SIZE_1_0 MARIUS_STRUCT_SIZE(marius_plan_sink, add_bucket)
+
 typedef struct marius_plan_args {
   uint32_t struct_size;
   int32_t num_partitions;  /* p >= 1 */

@@ -41,6 +41,8 @@ typedef struct marius_vtable_header {
   void (*destroy)(void* instance) MARIUS_NOEXCEPT;
 } marius_vtable_header;
 
+#define MARIUS_VTABLE_HEADER_SIZE_1_0 MARIUS_STRUCT_SIZE(marius_vtable_header, destroy)
+
 typedef struct marius_plugin_descriptor {
   uint32_t struct_size;
   uint32_t kind;               /* MARIUS_KIND_* */
@@ -61,6 +63,8 @@ typedef struct marius_entry_args {
   const marius_call_context* ctx;               /* in: host services and error reporting */
   const marius_plugin_descriptor* descriptor;   /* out */
 } marius_entry_args;
+
+#define MARIUS_ENTRY_ARGS_SIZE_1_0 MARIUS_STRUCT_SIZE(marius_entry_args, descriptor)
 
 typedef marius_status (*marius_plugin_entry_fn)(marius_entry_args* args) MARIUS_NOEXCEPT;
 

@@ -183,7 +183,7 @@ inline std::string shape_string(const DLTensor& t) {
   return s + "]";
 }
 
-// Checks that `t` is a non-NULL, contiguous host tensor of the given dtype and rank;
+// Checks that `t` is a non-NULL, contiguous tensor of the given dtype and rank (any device);
 // `name` appears in the error.
 inline const DLTensor& expect_tensor(const DLTensor* t, const char* name, uint8_t code, uint8_t bits, int32_t ndim) {
   require_arg(t != nullptr, std::string(name) + " is NULL");
@@ -422,7 +422,7 @@ struct Vtable<T, MARIUS_KIND_STORAGE_BACKEND> {
 // the descriptor.
 template <class T>
 marius_status entry(marius_entry_args* args, const char* name, const char* version, uint64_t caps) noexcept {
-  if (args == nullptr || args->struct_size < MARIUS_STRUCT_SIZE(marius_entry_args, descriptor)) {
+  if (args == nullptr || args->struct_size < MARIUS_ENTRY_ARGS_SIZE_1_0) {
     return MARIUS_ERR_INVALID_ARGUMENT;
   }
   const marius_call_context* ctx = args->ctx;

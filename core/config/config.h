@@ -1,0 +1,81 @@
+// core/config/config.h - the training configuration (docs/config.md).
+//
+// Read from a TOML file, then `--set key=value` overrides (dotted keys), then
+// validated key by key against one schema (config_schema.cpp), which also
+// generates docs/config.md (`marius-run config --markdown`). An unknown key or a
+// wrong type is an error naming the key (and file:line when it came from a file).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "core/plugin/option_spec.h"
+
+namespace marius {
+
+struct Config {
+  // [dataset]
+  std::string dataset;  // preprocessed dataset directory
+
+  // [model]
+  std::string score = "distmult";  // score-function plugin name or manifest path
+  OptionInputs score_options;      // [model.score_options], checked against the plugin's manifest
+  int64_t dim = 50;
+  std::string init = "uniform";    // uniform | normal
+  double init_scale = 1e-3;        // uniform: U(-s, s); normal: N(0, s^2)
+
+  // [negatives]
+  std::string sampler = "uniform";  // negative-sampler plugin name or manifest path
+  OptionInputs sampler_options;     // [negatives.sampler_options]
+  int64_t chunks = 10;
+  int64_t per_chunk = 500;
+  bool filtered = false;            // drop true training edges from the negatives
+
+  // [training]
+  int64_t epochs = 10;
+  int64_t batch_size = 1000;
+  std::string loss = "softmax";     // softmax | ranking | logistic
+  double margin = 0.1;              // ranking loss
+  std::string reduction = "sum";    // sum | mean
+  std::string regularization = "none";  // none | l2 | n3
+  double regularization_weight = 0.0;
+  int64_t threads = 2;
+  int64_t seed = 0;
+
+  // [optimizer]
+  double learning_rate = 0.1;             // sparse Adagrad on node embeddings
+  std::string relation_optimizer = "adagrad";  // adagrad | adam
+  double relation_learning_rate = -1;     // < 0: same as learning_rate
+  double adagrad_eps = 1e-10;
+  double adam_beta1 = 0.9;
+  double adam_beta2 = 0.999;
+  double adam_eps = 1e-8;
+
+  // [evaluation]
+  std::string eval_protocol = "filtered";  // filtered | sampled | none
+  bool eval_every_epoch = true;            // validation metrics after each epoch
+  int64_t eval_negatives = 1000;           // sampled: n uniform + n degree-weighted
+  int64_t eval_batch_size = 1000;
+
+  // [output]
+  std::string output = "marius-output";  // checkpoints, metrics.jsonl, exports
+  bool checkpoint_every_epoch = true;
+
+  // Reads `file` (may be empty: defaults only) and applies `overrides`
+  // ("section.key=value"). Throws Error(INVALID_ARGUMENT) naming the key.
+  static Config load(const std::filesystem::path& file, const std::vector<std::string>& overrides);
+  // Parses TOML text (used for the copy stored in checkpoints); `source` names it in errors.
+  static Config parse(const std::string& text, const std::string& source, const std::vector<std::string>& overrides);
+
+  // The configuration as TOML text that parse() reads back to an equal Config.
+  std::string to_toml() const;
+
+  double relation_lr() const { return relation_learning_rate < 0 ? learning_rate : relation_learning_rate; }
+};
+
+// docs/config.md's key table, generated from the schema.
+std::string config_markdown();
+
+}  // namespace marius

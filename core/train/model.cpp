@@ -1,0 +1,43 @@
+#include "core/train/model.h"
+
+#include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
+
+#include "core/config/config.h"
+#include "core/error.h"
+#include "core/plugin/score_function.h"
+#include "core/tensor/dl_view.h"
+
+namespace marius {
+
+Model Model::create(const Config& config, int64_t num_nodes, int64_t num_relations, const ScoreFunction& score) {
+  Model m;
+  m.num_nodes = num_nodes;
+  m.dim = config.dim;
+  m.num_relations = num_relations;
+  CallContext ctx(score.label());
+  m.relation_width = score.relation_width(ctx, config.dim);
+
+  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(config.seed));
+  m.embeddings = at::empty({num_nodes, config.dim}, at::kFloat);
+  if (config.init == "normal") {
+    m.embeddings.normal_(0.0, config.init_scale, gen);
+  } else {
+    m.embeddings.uniform_(-config.init_scale, config.init_scale, gen);
+  }
+  m.embedding_state = at::zeros_like(m.embeddings);
+
+  m.relations = at::zeros({num_relations, m.relation_width}, at::kFloat);
+  RandomStream stream(static_cast<uint64_t>(config.seed) ^ 0x5e1a7e5ULL);
+  ctx.set_rng(stream.get());
+  DLView view(m.relations);
+  score.init_relations(ctx, *view.get());
+  m.relation_state = at::zeros_like(m.relations);
+  if (config.relation_optimizer == "adam") {
+    m.relation_state2 = at::zeros_like(m.relations);
+    m.relation_steps = at::zeros({num_relations}, at::kLong);
+  }
+  return m;
+}
+
+}  // namespace marius

@@ -1,0 +1,21 @@
+// core/train/sparse_optimizer.h - optimizers that update only the rows a batch
+// touched.
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+namespace marius {
+
+// Adagrad on rows `ids` (int64 [K], repeats allowed) of `param` [N,D] with
+// gradients `grads` [K,D]: gradients of a repeated row are summed first, then
+// state[row] += g^2 and param[row] -= lr * g / (sqrt(state[row]) + eps).
+void sparse_adagrad(at::Tensor& param, at::Tensor& state, const at::Tensor& ids, const at::Tensor& grads, double lr,
+                    double eps);
+
+// Adam on rows `ids` with per-row step counts `steps` (int64 [N]); bias
+// correction uses each row's own count (rows of rare relations are not decayed
+// while unused).
+void sparse_adam(at::Tensor& param, at::Tensor& m, at::Tensor& v, at::Tensor& steps, const at::Tensor& ids,
+                 const at::Tensor& grads, double lr, double beta1, double beta2, double eps);
+
+}  // namespace marius
