@@ -7,26 +7,10 @@
 #include "cli/data_commands.h"
 #include "cli/global_options.h"
 #include "cli/plugins_command.h"
+#include "cli/train_commands.h"
 #include "core/error.h"
 #include "core/logging.h"
 #include "marius/abi.h"
-
-namespace {
-
-// Subcommands whose capability lands with a later issue say so plainly.
-void add_pending(CLI::App& app, const char* name, const char* what, const char* issue, int& exit_code) {
-  auto* cmd = app.add_subcommand(name, fmt::format("{} (arrives with issue {})", what, issue));
-  cmd->allow_extras();
-  cmd->callback([&exit_code, name, what, issue] {
-    fmt::print(stderr,
-               "marius-run {}: {} is not part of this build yet; it arrives with issue {}. "
-               "Available now: plugins list | inspect | check.\n",
-               name, what, issue);
-    exit_code = 2;
-  });
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   marius::cli::GlobalOptions global;
@@ -43,9 +27,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough();  // global options may also follow the subcommand
 
-  add_pending(app, "train", "link-prediction training", "#3", exit_code);
-  add_pending(app, "eval", "evaluation of a saved model", "#3", exit_code);
-  add_pending(app, "export", "embedding export", "#3", exit_code);
+  marius::cli::add_train_commands(app, global, exit_code);
   marius::cli::add_data_commands(app, global, exit_code);
   marius::cli::add_plugins_command(app, global, exit_code);
   app.parse_complete_callback([&] { marius::set_log_level(global.log_level); });

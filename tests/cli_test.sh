@@ -45,7 +45,7 @@ expect "checking a bad manifest fails with the reason" 1 "unknown kind 'scorer'"
 expect "missing --plugin path" 1 "plugin path /no/such/dir: no such file or directory" -- \
   "$run" --plugin /no/such/dir plugins list
 expect "unknown plugin" 1 "no plugin named 'nope'" -- "$run" plugins inspect nope
-expect "train says when it arrives" 2 "arrives with issue #3" -- "$run" train
+expect "train without a dataset names the key" 1 "dataset.path is not set" -- "$run" train
 expect "unknown log level" 105 "--log-level" -- "$run" --log-level loud plugins list
 
 echo "cli: $passed passed, $failed failed"

@@ -1,3 +1,13 @@
 # Sources of core/data (edge-list reading, preprocessing, the dataset format).
 set(MARIUS_DATA_SOURCES
+  data/binary_file.cpp
+  data/line_reader.cpp
+  data/edge_list_reader.cpp
+  data/id_dictionary.cpp
+  data/dataset_format.cpp
+  data/dataset_writer.cpp
+  data/staging_dir.cpp
+  data/dataset.cpp
+  data/preprocess.cpp
+  data/generate.cpp
 )

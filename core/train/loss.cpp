@@ -18,14 +18,15 @@ double contrastive_loss(LossKind kind, const at::Tensor& pos, const at::Tensor& 
   const at::Tensor w = weight.unsqueeze(-1);
   switch (kind) {
     case LossKind::kSoftmax: {
+      // Shifted by the row maximum for stability; grad_neg holds exp(neg - top)
+      // and is scaled in place to softmax * weight.
       at::Tensor top = at::maximum(pos, std::get<0>(neg.max(-1)));
-      at::Tensor neg_exp = at::exp(neg - top.unsqueeze(-1));
+      grad_neg = at::sub(neg, top.unsqueeze(-1)).exp_();
       at::Tensor pos_exp = at::exp(pos - top);
-      at::Tensor total = pos_exp + neg_exp.sum(-1);
-      at::Tensor lse = top + at::log(total);
-      grad_neg = neg_exp.div_(total.unsqueeze(-1)).mul_(w);
+      at::Tensor total = pos_exp + grad_neg.sum(-1);
+      grad_neg.mul_((weight / total).unsqueeze(-1));
       grad_pos.add_((pos_exp / total - 1.0) * weight);
-      return ((lse - pos) * weight).sum().item<double>();
+      return ((top + at::log(total) - pos) * weight).sum().item<double>();
     }
     case LossKind::kRanking: {
       at::Tensor violation = neg - pos.unsqueeze(-1) + margin;

@@ -4,4 +4,11 @@ set(MARIUS_TRAIN_SOURCES
   train/model.cpp
   train/loss.cpp
   train/sparse_optimizer.cpp
+  train/progress.cpp
+  train/trainer.cpp
+  train/evaluator.cpp
+  train/checkpoint.cpp
+  train/session.cpp
+  train/export.cpp
 )
+set_source_files_properties(train/sparse_optimizer.cpp PROPERTIES COMPILE_OPTIONS "-fno-math-errno")

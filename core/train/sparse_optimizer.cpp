@@ -1,5 +1,8 @@
 #include "core/train/sparse_optimizer.h"
 
+#include <cmath>
+#include <vector>
+
 #include <ATen/ATen.h>
 
 namespace marius {
@@ -14,7 +17,76 @@ std::pair<at::Tensor, at::Tensor> coalesce(const at::Tensor& ids, const at::Tens
   return {unique, summed};
 }
 
+// Row tables up to this many rows use the fused path (a per-thread slot map of
+// 4 bytes per row); larger ones coalesce by sorting.
+constexpr int64_t kFusedMaxRows = int64_t{1} << 26;
+
+// One pass over the batch's gradients and one over the unique rows, with no
+// temporaries: slot[row] maps a row to its accumulator while the call runs.
+void fused_adagrad(at::Tensor& param, at::Tensor& state, const std::vector<RowGradients>& parts, float lr,
+                   float eps) {
+  thread_local std::vector<int32_t> slot;
+  thread_local std::vector<int64_t> rows;
+  thread_local std::vector<float> sums;
+  const int64_t n = param.size(0), d = param.size(1);
+  int64_t k = 0;
+  for (const RowGradients& part : parts) k += part.ids.numel();
+  if (static_cast<int64_t>(slot.size()) < n) slot.assign(static_cast<size_t>(n), -1);
+  rows.clear();
+  sums.resize(static_cast<size_t>(std::min(k, n) * d));
+  for (const RowGradients& part : parts) {
+    at::Tensor ids = part.ids.contiguous(), grads = part.grads.contiguous();
+    const int64_t* id = ids.data_ptr<int64_t>();
+    const float* g = grads.data_ptr<float>();
+    for (int64_t i = 0; i < ids.numel(); ++i) {
+      const int64_t r = id[i];
+      int32_t s = slot[r];
+      const float* __restrict gi = g + i * d;
+      if (s < 0) {
+        s = static_cast<int32_t>(rows.size());
+        slot[r] = s;
+        rows.push_back(r);
+        float* __restrict acc = &sums[static_cast<size_t>(s * d)];
+        for (int64_t j = 0; j < d; ++j) acc[j] = gi[j];
+      } else {
+        float* __restrict acc = &sums[static_cast<size_t>(s * d)];
+        for (int64_t j = 0; j < d; ++j) acc[j] += gi[j];
+      }
+    }
+  }
+  float* p = param.data_ptr<float>();
+  float* st = state.data_ptr<float>();
+  for (size_t u = 0; u < rows.size(); ++u) {
+    const int64_t r = rows[u];
+    const float* __restrict acc = &sums[u * d];
+    float* __restrict pr = p + r * d;
+    float* __restrict sr = st + r * d;
+    for (int64_t j = 0; j < d; ++j) {
+      const float s = sr[j] + acc[j] * acc[j];
+      sr[j] = s;
+      pr[j] -= lr * acc[j] / (std::sqrt(s) + eps);
+    }
+    slot[r] = -1;
+  }
+}
+
 }  // namespace
+
+void sparse_adagrad(at::Tensor& param, at::Tensor& state, const std::vector<RowGradients>& parts, double lr,
+                    double eps) {
+  if (param.size(1) == 0) return;
+  if (param.size(0) <= kFusedMaxRows && param.is_contiguous() && state.is_contiguous() &&
+      param.scalar_type() == at::kFloat) {
+    fused_adagrad(param, state, parts, static_cast<float>(lr), static_cast<float>(eps));
+    return;
+  }
+  std::vector<at::Tensor> ids, grads;
+  for (const RowGradients& part : parts) {
+    ids.push_back(part.ids);
+    grads.push_back(part.grads);
+  }
+  sparse_adagrad(param, state, at::cat(ids), at::cat(grads), lr, eps);
+}
 
 void sparse_adagrad(at::Tensor& param, at::Tensor& state, const at::Tensor& ids, const at::Tensor& grads, double lr,
                     double eps) {

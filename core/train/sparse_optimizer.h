@@ -2,14 +2,25 @@
 // touched.
 #pragma once
 
+#include <vector>
+
 #include <ATen/core/Tensor.h>
 
 namespace marius {
+
+// Gradients of some rows: ids int64 [K] (repeats allowed), grads float32 [K,D].
+struct RowGradients {
+  at::Tensor ids;
+  at::Tensor grads;
+};
 
 // Adagrad on rows `ids` (int64 [K], repeats allowed) of `param` [N,D] with
 // gradients `grads` [K,D]: gradients of a repeated row are summed first, then
 // state[row] += g^2 and param[row] -= lr * g / (sqrt(state[row]) + eps).
 void sparse_adagrad(at::Tensor& param, at::Tensor& state, const at::Tensor& ids, const at::Tensor& grads, double lr,
+                    double eps);
+// The same over several groups of rows at once (without concatenating them).
+void sparse_adagrad(at::Tensor& param, at::Tensor& state, const std::vector<RowGradients>& parts, double lr,
                     double eps);
 
 // Adam on rows `ids` with per-row step counts `steps` (int64 [N]); bias

@@ -19,6 +19,30 @@ class DistMult : public marius::sdk::TorchScoreFunction {
     if (mode == MARIUS_SCORE_CORRUPT_RHS) return at::bmm(lhs * rel, rhs.transpose(1, 2));
     return at::bmm(rhs * rel, lhs.transpose(1, 2));
   }
+
+  bool score_backward(uint32_t mode, const at::Tensor& lhs, const at::Tensor& rel, const at::Tensor& rhs,
+                      const at::Tensor& g, at::Tensor* g_lhs, at::Tensor* g_rel, at::Tensor* g_rhs) const override {
+    if (mode == MARIUS_SCORE_POSITIVE) {
+      at::Tensor w = g.unsqueeze(1);
+      if (g_lhs) at::mul_out(*g_lhs, rel, rhs).mul_(w);
+      if (g_rel) at::mul_out(*g_rel, lhs, rhs).mul_(w);
+      if (g_rhs) at::mul_out(*g_rhs, lhs, rel).mul_(w);
+      return true;
+    }
+    // corrupt_rhs: out = (lhs * rel) t(rhs); corrupt_lhs: out = (rhs * rel) t(lhs).
+    const bool rhs_side = mode == MARIUS_SCORE_CORRUPT_RHS;
+    const at::Tensor& edges = rhs_side ? lhs : rhs;      // [C,S,D]
+    const at::Tensor& negatives = rhs_side ? rhs : lhs;  // [C,N,D]
+    at::Tensor* g_edges = rhs_side ? g_lhs : g_rhs;
+    at::Tensor* g_negatives = rhs_side ? g_rhs : g_lhs;
+    if (g_edges || g_rel) {
+      at::Tensor d_product = at::bmm(g, negatives);  // d out / d (edges * rel)
+      if (g_edges) at::mul_out(*g_edges, d_product, rel);
+      if (g_rel) at::mul_out(*g_rel, d_product, edges);
+    }
+    if (g_negatives) at::bmm_out(*g_negatives, g.transpose(1, 2), edges * rel);
+    return true;
+  }
 };
 
 }  // namespace

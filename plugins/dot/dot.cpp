@@ -27,6 +27,25 @@ class Dot : public marius::sdk::TorchScoreFunction {
     if (mode == MARIUS_SCORE_CORRUPT_RHS) return at::bmm(lhs, rhs.transpose(1, 2));
     return at::bmm(rhs, lhs.transpose(1, 2));
   }
+
+  bool score_backward(uint32_t mode, const at::Tensor& lhs, const at::Tensor&, const at::Tensor& rhs,
+                      const at::Tensor& g, at::Tensor* g_lhs, at::Tensor* g_rel, at::Tensor* g_rhs) const override {
+    if (g_rel) g_rel->zero_();  // no relation parameters: nothing to write
+    if (mode == MARIUS_SCORE_POSITIVE) {
+      at::Tensor w = g.unsqueeze(1);
+      if (g_lhs) at::mul_out(*g_lhs, rhs, w);
+      if (g_rhs) at::mul_out(*g_rhs, lhs, w);
+      return true;
+    }
+    const bool rhs_side = mode == MARIUS_SCORE_CORRUPT_RHS;
+    const at::Tensor& edges = rhs_side ? lhs : rhs;
+    const at::Tensor& negatives = rhs_side ? rhs : lhs;
+    at::Tensor* g_edges = rhs_side ? g_lhs : g_rhs;
+    at::Tensor* g_negatives = rhs_side ? g_rhs : g_lhs;
+    if (g_edges) at::bmm_out(*g_edges, g, negatives);
+    if (g_negatives) at::bmm_out(*g_negatives, g.transpose(1, 2), edges);
+    return true;
+  }
 };
 
 }  // namespace

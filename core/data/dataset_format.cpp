@@ -1,0 +1,154 @@
+#include "core/data/dataset_format.h"
+
+#include <cstring>
+#include <fstream>
+
+#include "core/error.h"
+
+namespace marius {
+
+namespace {
+
+constexpr char kDatasetMagic[8] = {'M', 'A', 'R', 'I', 'U', 'S', 'D', 'S'};
+constexpr char kEdgesMagic[8] = {'M', 'A', 'R', 'I', 'U', 'S', 'E', 'D'};
+constexpr char kDegreesMagic[8] = {'M', 'A', 'R', 'I', 'U', 'S', 'D', 'G'};
+constexpr uint32_t kHasRelations = 1;  // header flags bit 0
+
+template <class T>
+void put(char* out, size_t offset, T value) {
+  std::memcpy(out + offset, &value, sizeof value);
+}
+
+template <class T>
+T get(const char* in, size_t offset) {
+  T value;
+  std::memcpy(&value, in + offset, sizeof value);
+  return value;
+}
+
+[[noreturn]] void version_mismatch(const std::filesystem::path& file, uint32_t version) {
+  fail(MARIUS_ERR_VERSION_MISMATCH,
+       "{}: dataset format version {}, but this build reads version {} only; preprocess the data again", file.string(),
+       version, kDatasetFormatVersion);
+}
+
+}  // namespace
+
+const char* split_name(Split split) {
+  switch (split) {
+    case Split::kTrain: return "train";
+    case Split::kValid: return "valid";
+    case Split::kTest: return "test";
+  }
+  return "unknown";
+}
+
+const char* edge_file_name(Split split) {
+  switch (split) {
+    case Split::kTrain: return "train.edges";
+    case Split::kValid: return "valid.edges";
+    case Split::kTest: return "test.edges";
+  }
+  return "unknown.edges";
+}
+
+bool is_dataset_directory(const std::filesystem::path& dir) {
+  std::ifstream in(dir / kHeaderFile, std::ios::binary);
+  char magic[8] = {};
+  return in.read(magic, sizeof magic) && std::memcmp(magic, kDatasetMagic, sizeof magic) == 0;
+}
+
+// Offsets: magic 0, version 8, id_bytes 12, flags 16, reserved 20, num_nodes 24,
+// num_relations 32, edges 40/48/56, names bytes 64/72.
+std::array<char, kHeaderBytes> encode_header(const DatasetHeader& header) {
+  std::array<char, kHeaderBytes> out{};
+  const DatasetInfo& info = header.info;
+  std::memcpy(out.data(), kDatasetMagic, 8);
+  put<uint32_t>(out.data(), 8, kDatasetFormatVersion);
+  put<uint32_t>(out.data(), 12, static_cast<uint32_t>(info.id_bytes));
+  put<uint32_t>(out.data(), 16, info.has_relations ? kHasRelations : 0);
+  put<uint32_t>(out.data(), 20, 0);
+  put<int64_t>(out.data(), 24, info.num_nodes);
+  put<int64_t>(out.data(), 32, info.num_relations);
+  for (int s = 0; s < 3; ++s) put<int64_t>(out.data(), 40 + 8 * static_cast<size_t>(s), info.num_edges[s]);
+  put<int64_t>(out.data(), 64, header.node_names_bytes);
+  put<int64_t>(out.data(), 72, header.relation_names_bytes);
+  return out;
+}
+
+DatasetHeader decode_header(const std::filesystem::path& file, const std::array<char, kHeaderBytes>& bytes) {
+  const char* in = bytes.data();
+  auto corrupt = [&](const std::string& what) {
+    fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: not a valid marius dataset header: {}", file.string(), what);
+  };
+  if (std::memcmp(in, kDatasetMagic, 8) != 0) corrupt("wrong magic (expected \"MARIUSDS\")");
+  uint32_t version = get<uint32_t>(in, 8);
+  if (version != kDatasetFormatVersion) version_mismatch(file, version);
+  DatasetHeader header;
+  DatasetInfo& info = header.info;
+  uint32_t id_bytes = get<uint32_t>(in, 12);
+  uint32_t flags = get<uint32_t>(in, 16);
+  if (id_bytes != 4 && id_bytes != 8) corrupt(fmt::format("id width {} bytes (expected 4 or 8)", id_bytes));
+  if ((flags & ~kHasRelations) != 0) corrupt(fmt::format("unknown flags 0x{:x}", flags));
+  info.id_bytes = static_cast<int32_t>(id_bytes);
+  info.has_relations = (flags & kHasRelations) != 0;
+  info.num_nodes = get<int64_t>(in, 24);
+  info.num_relations = get<int64_t>(in, 32);
+  for (int s = 0; s < 3; ++s) info.num_edges[s] = get<int64_t>(in, 40 + 8 * static_cast<size_t>(s));
+  header.node_names_bytes = get<int64_t>(in, 64);
+  header.relation_names_bytes = get<int64_t>(in, 72);
+
+  const int64_t id_limit = id_bytes == 4 ? INT32_MAX : INT64_MAX;
+  if (info.num_nodes < 1 || info.num_nodes - 1 > id_limit) corrupt(fmt::format("{} nodes", info.num_nodes));
+  if (info.num_relations < 1 || info.num_relations - 1 > id_limit) {
+    corrupt(fmt::format("{} relations", info.num_relations));
+  }
+  if (!info.has_relations && info.num_relations != 1) {
+    corrupt(fmt::format("a plain graph with {} relations (expected 1)", info.num_relations));
+  }
+  for (int s = 0; s < 3; ++s) {
+    if (info.num_edges[s] < 0) corrupt(fmt::format("{} {} edges", info.num_edges[s], split_name(static_cast<Split>(s))));
+  }
+  if (header.node_names_bytes < info.num_nodes || header.relation_names_bytes < info.num_relations) {
+    corrupt("name file sizes smaller than one line per id");
+  }
+  return header;
+}
+
+// Offsets: magic 0, version 8, value_bytes 12, count 16.
+std::array<char, kArrayHeaderBytes> encode_array_header(const ArrayHeader& header) {
+  std::array<char, kArrayHeaderBytes> out{};
+  std::memcpy(out.data(), header.kind == ArrayKind::kEdges ? kEdgesMagic : kDegreesMagic, 8);
+  put<uint32_t>(out.data(), 8, kDatasetFormatVersion);
+  put<uint32_t>(out.data(), 12, header.value_bytes);
+  put<int64_t>(out.data(), 16, header.count);
+  return out;
+}
+
+ArrayHeader decode_array_header(const std::filesystem::path& file, ArrayKind kind,
+                                const std::array<char, kArrayHeaderBytes>& bytes) {
+  const char* in = bytes.data();
+  const bool edges = kind == ArrayKind::kEdges;
+  if (std::memcmp(in, edges ? kEdgesMagic : kDegreesMagic, 8) != 0) {
+    fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: not a marius {} file: wrong magic (expected \"{}\")", file.string(),
+         edges ? "edge" : "degrees", edges ? "MARIUSED" : "MARIUSDG");
+  }
+  uint32_t version = get<uint32_t>(in, 8);
+  if (version != kDatasetFormatVersion) version_mismatch(file, version);
+  ArrayHeader header;
+  header.kind = kind;
+  header.value_bytes = get<uint32_t>(in, 12);
+  header.count = get<int64_t>(in, 16);
+  bool width_ok = edges ? header.value_bytes == 4 || header.value_bytes == 8 : header.value_bytes == 8;
+  if (!width_ok || header.count < 0) {
+    fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: corrupt header: {}-byte values, count {}", file.string(),
+         header.value_bytes, header.count);
+  }
+  return header;
+}
+
+uint64_t record_bytes(const ArrayHeader& header) {
+  return header.kind == ArrayKind::kEdges ? 3u * header.value_bytes : header.value_bytes;
+}
+
+}  // namespace marius

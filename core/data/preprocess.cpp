@@ -1,0 +1,262 @@
+#include "core/data/preprocess.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <memory>
+#include <vector>
+
+#include "core/data/binary_file.h"
+#include "core/data/dataset_format.h"
+#include "core/data/dataset_writer.h"
+#include "core/data/id_dictionary.h"
+#include "core/data/seeded_random.h"
+#include "core/data/staging_dir.h"
+#include "core/error.h"
+#include "core/logging.h"
+
+namespace fs = std::filesystem;
+
+namespace marius {
+
+namespace {
+
+constexpr size_t kChunkEdges = size_t{1} << 16;
+
+// ---- options ---------------------------------------------------------------------------
+
+void check_options(const PreprocessOptions& o) {
+  if (o.output.empty()) fail(MARIUS_ERR_INVALID_ARGUMENT, "--output: required (the dataset directory to write)");
+  const bool files = !o.train.empty();
+  const bool single = !o.input.empty();
+  if (files == single) {
+    fail(MARIUS_ERR_INVALID_ARGUMENT,
+         "give either --train FILE (with optional --valid FILE and --test FILE) or --input FILE with --split "
+         "TRAIN,VALID,TEST");
+  }
+  if (single && !o.split) fail(MARIUS_ERR_INVALID_ARGUMENT, "--input needs --split TRAIN,VALID,TEST (e.g. 0.9,0.05,0.05)");
+  if (single && (!o.valid.empty() || !o.test.empty())) {
+    fail(MARIUS_ERR_INVALID_ARGUMENT, "--valid and --test go with --train; --input is split by --split");
+  }
+  if (files && o.split) fail(MARIUS_ERR_INVALID_ARGUMENT, "--split goes with --input; --train files are the splits");
+  if (o.id_bytes != 0 && o.id_bytes != 8) fail(MARIUS_ERR_INVALID_ARGUMENT, "id width {}: expected 0 or 8", o.id_bytes);
+}
+
+// ---- pass 1: text to dense ids in temporary files ---------------------------------------
+
+struct TempEdges {
+  fs::path file;    // int64 triples (head, relation, tail), dense ids in insertion numbering
+  int64_t count = 0;
+};
+
+// Reads `source`, growing the dictionaries; `format` becomes the detected one,
+// so every later file is held to the layout of the first.
+TempEdges read_edges(const fs::path& source, const fs::path& temp, EdgeListFormat& format, IdDictionary& nodes,
+                     IdDictionary& relations) {
+  EdgeListReader reader(source, format);
+  BinaryWriter out(temp);
+  std::vector<int64_t> chunk;
+  chunk.reserve(3 * kChunkEdges);
+  EdgeFields edge;
+  while (reader.next(edge)) {
+    chunk.push_back(nodes.insert(edge.head));
+    chunk.push_back(edge.relation.empty() ? 0 : relations.insert(edge.relation));  // empty: a plain graph
+    chunk.push_back(nodes.insert(edge.tail));
+    if (chunk.size() == 3 * kChunkEdges) {
+      out.write(chunk.data(), chunk.size() * sizeof(int64_t));
+      chunk.clear();
+    }
+  }
+  out.write(chunk.data(), chunk.size() * sizeof(int64_t));
+  out.close(false);
+  if (reader.edges_read() == 0) {
+    fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: no edges ({} lines, all blank, comments{})", source.string(),
+         reader.line_number(), format.header ? " or the header" : "");
+  }
+  format = reader.format();
+  return {temp, reader.edges_read()};
+}
+
+// Calls visit(head, relation, tail) for every edge of a temporary file, in order.
+template <class Visit>
+void for_each_edge(const TempEdges& edges, Visit&& visit) {
+  BinaryReader in(edges.file);
+  std::vector<int64_t> chunk(3 * kChunkEdges);
+  int64_t left = edges.count;
+  while (left > 0) {
+    size_t n = static_cast<size_t>(std::min<int64_t>(left, static_cast<int64_t>(kChunkEdges)));
+    in.read(chunk.data(), 3 * n * sizeof(int64_t));
+    for (size_t i = 0; i < 3 * n; i += 3) visit(chunk[i], chunk[i + 1], chunk[i + 2]);
+    left -= static_cast<int64_t>(n);
+  }
+}
+
+// ---- pass 2: final edge files ------------------------------------------------------------
+
+// Maps insertion-order ids to final ids and writes edges to the splits' files,
+// counting training degrees.
+class SplitWriter {
+ public:
+  SplitWriter(const fs::path& dir, int32_t id_bytes, std::vector<int64_t> node_map, std::vector<int64_t> relation_map,
+              int64_t num_nodes)
+      : node_map_(std::move(node_map)), relation_map_(std::move(relation_map)),
+        degrees_(static_cast<size_t>(num_nodes), 0) {
+    for (Split s : kSplits) writers_.push_back(std::make_unique<EdgeFileWriter>(dir / edge_file_name(s), id_bytes));
+  }
+
+  void add(Split split, int64_t head, int64_t relation, int64_t tail) {
+    if (!node_map_.empty()) {
+      head = node_map_[static_cast<size_t>(head)];
+      tail = node_map_[static_cast<size_t>(tail)];
+    }
+    if (!relation_map_.empty()) relation = relation_map_[static_cast<size_t>(relation)];
+    writers_[static_cast<size_t>(split)]->append(head, relation, tail);
+    if (split == Split::kTrain) {
+      ++degrees_[static_cast<size_t>(head)];
+      ++degrees_[static_cast<size_t>(tail)];
+    }
+  }
+
+  // Closes the edge files; returns the training degrees.
+  const std::vector<int64_t>& finish(DatasetInfo& info) {
+    for (Split s : kSplits) {
+      writers_[static_cast<size_t>(s)]->close();
+      info.num_edges[static_cast<int>(s)] = writers_[static_cast<size_t>(s)]->count();
+    }
+    return degrees_;
+  }
+
+ private:
+  std::vector<int64_t> node_map_;      // empty: identity
+  std::vector<int64_t> relation_map_;  // empty: identity
+  std::vector<int64_t> degrees_;
+  std::vector<std::unique_ptr<EdgeFileWriter>> writers_;  // by Split
+};
+
+// Draws each edge's split so that the sizes are exact: edge i goes to a split
+// with probability (its remaining quota) / (edges remaining).
+class RandomSplitter {
+ public:
+  RandomSplitter(int64_t total, const std::array<double, 3>& fractions, uint64_t seed) : random_(seed) {
+    quota_[1] = std::llround(static_cast<double>(total) * fractions[1]);
+    quota_[2] = std::min<int64_t>(std::llround(static_cast<double>(total) * fractions[2]), total - quota_[1]);
+    quota_[0] = total - quota_[1] - quota_[2];
+    if (quota_[0] < 1) {
+      fail(MARIUS_ERR_INVALID_ARGUMENT, "--split {},{},{}: leaves no training edges out of {}", fractions[0],
+           fractions[1], fractions[2], total);
+    }
+    left_ = total;
+  }
+
+  Split next() {
+    auto u = static_cast<int64_t>(random_.below(static_cast<uint64_t>(left_--)));
+    int s = u < quota_[0] ? 0 : u < quota_[0] + quota_[1] ? 1 : 2;
+    --quota_[s];
+    return static_cast<Split>(s);
+  }
+
+ private:
+  SeededRandom random_;
+  int64_t quota_[3] = {0, 0, 0};
+  int64_t left_ = 0;
+};
+
+bool fits_int32(int64_t count) { return count - 1 <= INT32_MAX; }
+
+}  // namespace
+
+std::array<double, 3> parse_split(const std::string& text) {
+  std::array<double, 3> out{};
+  auto bad = [&](const std::string& why) {
+    fail(MARIUS_ERR_INVALID_ARGUMENT, "--split \"{}\": {}; expected three fractions TRAIN,VALID,TEST such as "
+         "0.9,0.05,0.05", text, why);
+  };
+  size_t start = 0;
+  for (int i = 0; i < 3; ++i) {
+    size_t comma = text.find(',', start);
+    if ((comma == std::string::npos) != (i == 2)) bad("not three comma-separated values");
+    std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    char* end = nullptr;
+    out[static_cast<size_t>(i)] = std::strtod(item.c_str(), &end);
+    if (item.empty() || *end != '\0' || !std::isfinite(out[static_cast<size_t>(i)])) bad("\"" + item + "\" is not a number");
+    if (out[static_cast<size_t>(i)] < 0) bad("fractions must not be negative");
+    start = comma + 1;
+  }
+  if (std::abs(out[0] + out[1] + out[2] - 1.0) > 1e-6) bad("the fractions must sum to 1");
+  if (out[0] <= 0) bad("the training fraction must be above 0");
+  return out;
+}
+
+PreprocessResult preprocess(const PreprocessOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  check_options(options);
+  StagingDir staging(options.output, is_dataset_directory, "a marius dataset");
+  const fs::path& dir = staging.path();
+
+  // Pass 1.
+  PreprocessResult result;
+  result.format = options.format;
+  IdDictionary nodes;
+  IdDictionary relations;
+  std::vector<TempEdges> inputs;  // by split in files mode; one in split mode
+  if (!options.input.empty()) {
+    inputs.push_back(read_edges(options.input, dir / "pass1-input.bin", result.format, nodes, relations));
+  } else {
+    const fs::path* sources[3] = {&options.train, &options.valid, &options.test};
+    for (Split s : kSplits) {
+      const fs::path& source = *sources[static_cast<int>(s)];
+      if (source.empty()) {
+        inputs.push_back({});
+      } else {
+        fs::path temp = dir / (std::string("pass1-") + split_name(s) + ".bin");
+        inputs.push_back(read_edges(source, temp, result.format, nodes, relations));
+      }
+    }
+  }
+
+  DatasetInfo& info = result.info;
+  info.has_relations = result.format.columns.has_relations();
+  if (!info.has_relations) relations.insert("");  // the one implicit relation of a plain graph
+  info.num_nodes = nodes.size();
+  info.num_relations = relations.size();
+  std::vector<int64_t> node_map;
+  std::vector<int64_t> relation_map;
+  if (result.format.ids == IdKind::kInteger) {
+    node_map = nodes.sort_numerically();
+    if (info.has_relations) relation_map = relations.sort_numerically();
+  }
+  const bool narrow = options.id_bytes != 8 && fits_int32(info.num_nodes) && fits_int32(info.num_relations);
+  info.id_bytes = narrow ? 4 : 8;
+
+  // Pass 2.
+  SplitWriter writer(dir, info.id_bytes, std::move(node_map), std::move(relation_map), info.num_nodes);
+  if (!options.input.empty()) {
+    RandomSplitter splitter(inputs[0].count, *options.split, options.seed);
+    for_each_edge(inputs[0], [&](int64_t h, int64_t r, int64_t t) { writer.add(splitter.next(), h, r, t); });
+  } else {
+    for (Split s : kSplits) {
+      const TempEdges& edges = inputs[static_cast<size_t>(s)];
+      if (edges.count > 0) for_each_edge(edges, [&](int64_t h, int64_t r, int64_t t) { writer.add(s, h, r, t); });
+    }
+  }
+  const std::vector<int64_t>& degrees = writer.finish(info);
+  for (const TempEdges& edges : inputs) {
+    if (!edges.file.empty()) fs::remove(edges.file);
+  }
+
+  DatasetHeader header;
+  header.info = info;
+  header.node_names_bytes = write_name_file(dir / kNodeNamesFile, nodes);
+  header.relation_names_bytes = write_name_file(dir / kRelationNamesFile, relations);
+  write_degrees_file(dir / kDegreesFile, degrees);
+  write_header_file(dir, header);
+  staging.commit();
+
+  result.output = staging.target();
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  logger().debug("preprocessed {} in {:.2f} s", result.output.string(), result.seconds);
+  return result;
+}
+
+}  // namespace marius

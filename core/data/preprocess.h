@@ -1,0 +1,62 @@
+// core/data/preprocess.h - edge lists in, a dataset directory out.
+//
+// `marius-run preprocess` is a thin front end to preprocess(). Inputs are either
+// a train file with optional valid and test files, or one input file split at
+// random (exact sizes from the fractions, reproducible from the seed; edges keep
+// their input order within a split). Node and relation dictionaries are built
+// over every input, so an id seen only in valid or test still gets a dense id.
+// Dense ids follow first appearance (train, then valid, then test), or numeric
+// order with integer ids (an input already numbered 0..n-1 keeps its numbers).
+//
+// Streaming: a first pass writes the dense ids of every edge to temporary
+// files while the dictionaries grow, a second pass writes the final edge files
+// (32-bit ids when every id fits, else 64-bit) and the training degrees. Memory
+// grows with the number of distinct ids, not with the number of edges.
+//
+// Atomic: everything is written into OUTPUT.tmp-XXXXXX, renamed to OUTPUT at the
+// very end (replacing a previous dataset there; anything else at OUTPUT is
+// refused before work starts). On any error the temporary directory is removed.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "core/data/dataset_info.h"
+#include "core/data/edge_list_reader.h"
+
+namespace marius {
+
+struct PreprocessOptions {
+  // Either train (+ optional valid, test) ...
+  std::filesystem::path train;
+  std::filesystem::path valid;
+  std::filesystem::path test;
+  // ... or one input with train/valid/test fractions.
+  std::filesystem::path input;
+  std::optional<std::array<double, 3>> split;
+  uint64_t seed = 1;
+
+  std::filesystem::path output;
+  EdgeListFormat format;
+  int32_t id_bytes = 0;  // 0: 4 when every id fits in int32, else 8; 8: always 8
+};
+
+// Parses "--split 0.9,0.05,0.05": three non-negative fractions summing to 1,
+// train above 0. Throws Error(INVALID_ARGUMENT) naming --split.
+std::array<double, 3> parse_split(const std::string& text);
+
+struct PreprocessResult {
+  std::filesystem::path output;  // absolute
+  DatasetInfo info;
+  EdgeListFormat format;  // with the detected delimiter and column layout
+  double seconds = 0;
+};
+
+// Throws Error naming the option, or FILE:LINE, at fault; a file without edges
+// is an error ("no edges").
+PreprocessResult preprocess(const PreprocessOptions& options);
+
+}  // namespace marius

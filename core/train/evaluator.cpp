@@ -1,0 +1,185 @@
+#include "core/train/evaluator.h"
+
+#include <chrono>
+
+#include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
+#include <fmt/format.h>
+
+#include "core/error.h"
+#include "core/tensor/dl_view.h"
+
+namespace marius {
+
+std::string RankMetrics::json() const {
+  return fmt::format(
+      "{{\"protocol\":\"{}\",\"negatives\":{},\"rankings\":{},\"mrr\":{:.6f},\"mr\":{:.3f},\"hits1\":{:.6f},"
+      "\"hits3\":{:.6f},\"hits10\":{:.6f},\"seconds\":{:.3f}}}",
+      protocol, negatives, rankings, mrr, mr, hits1, hits3, hits10, seconds);
+}
+
+namespace {
+
+uint64_t pair_key(int64_t node, int64_t relation, int64_t num_relations) {
+  return static_cast<uint64_t>(node) * static_cast<uint64_t>(num_relations) + static_cast<uint64_t>(relation);
+}
+
+// Accumulates ranks into metrics.
+struct RankSum {
+  double rr = 0, r = 0, h1 = 0, h3 = 0, h10 = 0;
+  int64_t n = 0;
+  void add(const at::Tensor& ranks) {  // float64 [b]
+    rr += ranks.reciprocal().sum().item<double>();
+    r += ranks.sum().item<double>();
+    h1 += (ranks <= 1).sum().item<double>();
+    h3 += (ranks <= 3).sum().item<double>();
+    h10 += (ranks <= 10).sum().item<double>();
+    n += ranks.size(0);
+  }
+  RankMetrics finish(const char* protocol, int64_t negatives, double seconds) const {
+    RankMetrics m;
+    m.protocol = protocol;
+    m.negatives = negatives;
+    m.rankings = n;
+    double d = n > 0 ? static_cast<double>(n) : 1;
+    m.mrr = rr / d;
+    m.mr = r / d;
+    m.hits1 = h1 / d;
+    m.hits3 = h3 / d;
+    m.hits10 = h10 / d;
+    m.seconds = seconds;
+    return m;
+  }
+};
+
+// Ranks of `target` scores [b] among `scores` [b, K] (entries to ignore at -inf).
+at::Tensor ranks_of(const at::Tensor& scores, const at::Tensor& target) {
+  at::Tensor t = target.unsqueeze(1);
+  at::Tensor higher = (scores > t).sum(1).to(at::kDouble);
+  at::Tensor equal = (scores == t).sum(1).to(at::kDouble);
+  return 1.0 + higher + (equal - 1.0).clamp_min(0.0) / 2.0;
+}
+
+// Scores of each query against a shared candidate set through the plugin.
+// tails: lhs = queries' heads [b,D], rel [b,W], candidates [K,D] -> [b,K];
+// heads: candidates [K,D], rel [b,W], queries' tails [b,D] -> [b,K].
+at::Tensor score_against(const ScoreFunction& score, CallContext& ctx, bool tails, const at::Tensor& anchors,
+                         const at::Tensor& rel, const at::Tensor& candidates) {
+  const int64_t b = anchors.size(0), k = candidates.size(0);
+  at::Tensor a3 = anchors.unsqueeze(0), r3 = rel.unsqueeze(0), c3 = candidates.unsqueeze(0).contiguous();
+  at::Tensor out = at::empty({1, b, k}, at::kFloat);
+  DLView va(a3), vr(r3), vc(c3), vo(out);
+  marius_score_args args{};
+  args.struct_size = sizeof(args);
+  args.mode = tails ? MARIUS_SCORE_CORRUPT_RHS : MARIUS_SCORE_CORRUPT_LHS;
+  args.lhs = tails ? va.get() : vc.get();
+  args.rel = vr.get();
+  args.rhs = tails ? vc.get() : va.get();
+  args.out = vo.get();
+  score.forward(ctx, args);
+  return out.view({b, k});
+}
+
+}  // namespace
+
+Evaluator::Evaluator(at::Tensor known_edges, at::Tensor degrees, int64_t num_relations)
+    : degrees_(std::move(degrees)), num_relations_(num_relations) {
+  at::Tensor e = known_edges.contiguous();
+  const int64_t* p = e.data_ptr<int64_t>();
+  for (int64_t i = 0; i < e.size(0); ++i) {
+    int64_t h = p[3 * i], r = p[3 * i + 1], t = p[3 * i + 2];
+    tails_of_[pair_key(h, r, num_relations)].push_back(t);
+    heads_of_[pair_key(t, r, num_relations)].push_back(h);
+  }
+}
+
+Evaluator::~Evaluator() = default;
+
+RankMetrics Evaluator::filtered(const Model& model, const ScoreFunction& score, const at::Tensor& edges,
+                                int64_t batch_size) const {
+  auto start = std::chrono::steady_clock::now();
+  CallContext ctx(score.label());
+  const int64_t n = model.num_nodes;
+  // Keep a block's score matrix near 128 MB.
+  const int64_t block = std::max<int64_t>(1, std::min<int64_t>(batch_size, (int64_t{1} << 25) / std::max<int64_t>(1, n)));
+  RankSum sum;
+  at::Tensor all = edges.contiguous();
+  for (int64_t begin = 0; begin < all.size(0); begin += block) {
+    at::Tensor part = all.slice(0, begin, std::min(all.size(0), begin + block));
+    const int64_t b = part.size(0);
+    at::Tensor h = part.select(1, 0).contiguous(), r = part.select(1, 1).contiguous(), t = part.select(1, 2).contiguous();
+    at::Tensor rel = model.relations.index_select(0, r);
+    for (bool tails : {true, false}) {
+      const at::Tensor& anchor_ids = tails ? h : t;
+      const at::Tensor& target_ids = tails ? t : h;
+      at::Tensor scores = score_against(score, ctx, tails, model.embeddings.index_select(0, anchor_ids), rel,
+                                        model.embeddings);
+      at::Tensor target = scores.gather(1, target_ids.unsqueeze(1)).squeeze(1);
+      // Remove the other true partners: their scores go to -inf.
+      std::vector<int64_t> rows, cols;
+      const int64_t *a = anchor_ids.data_ptr<int64_t>(), *rr = r.data_ptr<int64_t>(), *tg = target_ids.data_ptr<int64_t>();
+      const auto& index = tails ? tails_of_ : heads_of_;
+      for (int64_t i = 0; i < b; ++i) {
+        auto it = index.find(pair_key(a[i], rr[i], num_relations_));
+        if (it == index.end()) continue;
+        for (int64_t other : it->second) {
+          if (other != tg[i]) {
+            rows.push_back(i);
+            cols.push_back(other);
+          }
+        }
+      }
+      if (!rows.empty()) {
+        at::Tensor ri = at::from_blob(rows.data(), {static_cast<int64_t>(rows.size())}, at::kLong);
+        at::Tensor ci = at::from_blob(cols.data(), {static_cast<int64_t>(cols.size())}, at::kLong);
+        scores.index_put_({ri, ci}, -std::numeric_limits<float>::infinity());
+      }
+      sum.add(ranks_of(scores, target));
+    }
+  }
+  return sum.finish("filtered", 0, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+}
+
+RankMetrics Evaluator::sampled(const Model& model, const ScoreFunction& score, const at::Tensor& edges,
+                               int64_t negatives, int64_t batch_size, uint64_t seed) const {
+  auto start = std::chrono::steady_clock::now();
+  CallContext ctx(score.label());
+  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(seed);
+  at::Tensor weights = degrees_.to(at::kDouble).clamp_min(1e-12);
+  RankSum sum;
+  at::Tensor all = edges.contiguous();
+  for (int64_t begin = 0; begin < all.size(0); begin += batch_size) {
+    at::Tensor part = all.slice(0, begin, std::min(all.size(0), begin + batch_size));
+    at::Tensor h = part.select(1, 0).contiguous(), r = part.select(1, 1).contiguous(), t = part.select(1, 2).contiguous();
+    at::Tensor rel = model.relations.index_select(0, r);
+    for (bool tails : {true, false}) {
+      at::Tensor uniform = at::randint(model.num_nodes, {negatives}, gen, at::kLong);
+      at::Tensor by_degree = at::multinomial(weights, negatives, /*replacement=*/true, gen);
+      at::Tensor candidates = model.embeddings.index_select(0, at::cat({uniform, by_degree}));
+      const at::Tensor& anchor_ids = tails ? h : t;
+      const at::Tensor& target_ids = tails ? t : h;
+      at::Tensor anchors = model.embeddings.index_select(0, anchor_ids);
+      at::Tensor scores = score_against(score, ctx, tails, anchors, rel, candidates);
+      // The target's own score, through the positive mode of the plugin.
+      at::Tensor target_e = model.embeddings.index_select(0, target_ids);
+      at::Tensor target = at::empty({part.size(0)}, at::kFloat);
+      at::Tensor lhs = tails ? anchors : target_e, rhs = tails ? target_e : anchors;
+      DLView vl(lhs), vr(rel), vh(rhs), vo(target);
+      marius_score_args args{};
+      args.struct_size = sizeof(args);
+      args.mode = MARIUS_SCORE_POSITIVE;
+      args.lhs = vl.get();
+      args.rel = vr.get();
+      args.rhs = vh.get();
+      args.out = vo.get();
+      score.forward(ctx, args);
+      at::Tensor t2 = target.unsqueeze(1);
+      at::Tensor higher = (scores > t2).sum(1).to(at::kDouble);
+      at::Tensor equal = (scores == t2).sum(1).to(at::kDouble);
+      sum.add(1.0 + higher + equal / 2.0);
+    }
+  }
+  return sum.finish("sampled", negatives, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+}
+
+}  // namespace marius

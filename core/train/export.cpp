@@ -1,0 +1,157 @@
+#include "core/train/export.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <unordered_map>
+
+#include <ATen/ATen.h>
+#include <fmt/format.h>
+
+#include "core/error.h"
+#include "core/tensor/dl_view.h"
+
+namespace fs = std::filesystem;
+
+namespace marius {
+
+namespace {
+
+// Opens "<file>.tmp" for writing; commit() flushes and renames it over <file>.
+class AtomicFile {
+ public:
+  explicit AtomicFile(fs::path file) : file_(std::move(file)), tmp_(file_.string() + ".tmp") {
+    out_ = std::fopen(tmp_.c_str(), "wb");
+    if (out_ == nullptr) fail(MARIUS_ERR_IO, "export {}: cannot open: {}", tmp_.string(), std::strerror(errno));
+    std::setvbuf(out_, nullptr, _IOFBF, 1 << 20);
+  }
+  ~AtomicFile() {
+    if (out_ != nullptr) {
+      std::fclose(out_);
+      std::error_code ec;
+      fs::remove(tmp_, ec);
+    }
+  }
+  std::FILE* get() { return out_; }
+  void write(const void* data, size_t size) {
+    if (size > 0 && std::fwrite(data, 1, size, out_) != size) fail_io("write");
+  }
+  void commit() {
+    if (std::fflush(out_) != 0 || fsync(fileno(out_)) != 0) fail_io("flush");
+    std::FILE* f = out_;
+    out_ = nullptr;
+    if (std::fclose(f) != 0) fail_io("close");
+    std::error_code ec;
+    fs::rename(tmp_, file_, ec);
+    if (ec) fail(MARIUS_ERR_IO, "export {}: rename failed: {}", file_.string(), ec.message());
+  }
+
+ private:
+  [[noreturn]] void fail_io(const char* what) {
+    int err = errno;
+    fail(err == ENOSPC ? MARIUS_ERR_NO_SPACE : MARIUS_ERR_IO, "export {}: {} failed: {}", tmp_.string(), what,
+         std::strerror(err));
+  }
+  fs::path file_, tmp_;
+  std::FILE* out_ = nullptr;
+};
+
+void write_tsv(const fs::path& file, const std::vector<std::string>& ids, const at::Tensor& values) {
+  AtomicFile out(file);
+  at::Tensor v = values.contiguous();
+  const float* p = v.data_ptr<float>();
+  const int64_t cols = v.size(1);
+  std::string line;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    line = ids[i];
+    for (int64_t j = 0; j < cols; ++j) fmt::format_to(std::back_inserter(line), "\t{}", p[i * cols + j]);
+    line += '\n';
+    out.write(line.data(), line.size());
+  }
+  out.commit();
+}
+
+void write_ids(const fs::path& file, const std::vector<std::string>& ids) {
+  AtomicFile out(file);
+  for (const auto& id : ids) {
+    out.write(id.data(), id.size());
+    out.write("\n", 1);
+  }
+  out.commit();
+}
+
+}  // namespace
+
+void write_npy(const fs::path& file, const float* data, int64_t rows, int64_t cols) {
+  std::string header = fmt::format("{{'descr': '<f4', 'fortran_order': False, 'shape': ({}, {}), }}", rows, cols);
+  // Magic (6) + version (2) + length (2) + header + '\n', padded to 64 bytes.
+  size_t total = 10 + header.size() + 1;
+  header.append((64 - total % 64) % 64, ' ');
+  header += '\n';
+  AtomicFile out(file);
+  const char magic[] = "\x93NUMPY\x01\x00";
+  out.write(magic, 8);
+  uint16_t length = static_cast<uint16_t>(header.size());
+  out.write(&length, 2);
+  out.write(header.data(), header.size());
+  out.write(data, static_cast<size_t>(rows * cols) * sizeof(float));
+  out.commit();
+}
+
+std::vector<fs::path> export_model(const Model& model, const Dataset& dataset, const fs::path& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) fail(MARIUS_ERR_IO, "export {}: cannot create the directory: {}", dir.string(), ec.message());
+  std::vector<std::string> nodes = dataset.node_names(), relations = dataset.relation_names();
+  if (static_cast<int64_t>(nodes.size()) != model.num_nodes) {
+    fail(MARIUS_ERR_INVALID_ARGUMENT, "export: the dataset has {} node ids, the model {} rows", nodes.size(), model.num_nodes);
+  }
+  at::Tensor e = model.embeddings.contiguous(), r = model.relations.contiguous();
+  write_tsv(dir / "nodes.tsv", nodes, e);
+  write_npy(dir / "nodes.npy", e.data_ptr<float>(), e.size(0), e.size(1));
+  write_ids(dir / "node_ids.txt", nodes);
+  if (relations.size() != static_cast<size_t>(model.num_relations)) relations.resize(model.num_relations);
+  write_tsv(dir / "relations.tsv", relations, r);
+  write_npy(dir / "relations.npy", r.data_ptr<float>(), r.size(0), r.size(1));
+  write_ids(dir / "relation_ids.txt", relations);
+  return {dir / "nodes.tsv", dir / "nodes.npy", dir / "node_ids.txt", dir / "relations.tsv", dir / "relations.npy",
+          dir / "relation_ids.txt"};
+}
+
+std::vector<Prediction> predict(const Model& model, const Dataset& dataset, const ScoreFunction& score,
+                                const std::string& anchor, const std::string& relation, int64_t k, bool predict_heads) {
+  std::vector<std::string> nodes = dataset.node_names(), relations = dataset.relation_names();
+  auto find = [](const std::vector<std::string>& names, const std::string& id, const char* what) -> int64_t {
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (names[i] == id) return static_cast<int64_t>(i);
+    }
+    fail(MARIUS_ERR_NOT_FOUND, "predict: unknown {} id '{}'", what, id);
+  };
+  int64_t a = find(nodes, anchor, "node");
+  int64_t r = dataset.info().has_relations ? find(relations, relation, "relation") : 0;
+  at::Tensor anchors = model.embeddings.index_select(0, at::tensor({a}, at::kLong)).unsqueeze(0);
+  at::Tensor rel = model.relations.index_select(0, at::tensor({r}, at::kLong)).unsqueeze(0);
+  at::Tensor all = model.embeddings.unsqueeze(0);
+  at::Tensor out = at::empty({1, 1, model.num_nodes}, at::kFloat);
+  DLView va(anchors), vr(rel), vc(all), vo(out);
+  marius_score_args args{};
+  args.struct_size = sizeof(args);
+  args.mode = predict_heads ? MARIUS_SCORE_CORRUPT_LHS : MARIUS_SCORE_CORRUPT_RHS;
+  args.lhs = predict_heads ? vc.get() : va.get();
+  args.rel = vr.get();
+  args.rhs = predict_heads ? va.get() : vc.get();
+  args.out = vo.get();
+  CallContext ctx(score.label());
+  score.forward(ctx, args);
+  auto [values, indices] = out.view({-1}).topk(std::min<int64_t>(k, model.num_nodes));
+  std::vector<Prediction> result;
+  for (int64_t i = 0; i < values.size(0); ++i) {
+    result.push_back({nodes[indices[i].item<int64_t>()], values[i].item<double>()});
+  }
+  return result;
+}
+
+}  // namespace marius

@@ -1,0 +1,68 @@
+// core/train/session.h - one link-prediction job: configuration, dataset,
+// plugins, model, and the operations the CLI (and the C API) offer on them.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/config/config.h"
+#include "core/data/dataset.h"
+#include "core/plugin/negative_sampler.h"
+#include "core/plugin/registry.h"
+#include "core/plugin/score_function.h"
+#include "core/train/evaluator.h"
+#include "core/train/model.h"
+#include "core/train/trainer.h"
+
+namespace marius {
+
+class Session {
+ public:
+  // Opens the dataset and creates the score and sampler plugins. `plugin_paths`
+  // are added after the built-in plugins (like --plugin). Throws Error naming
+  // the key, file or plugin at fault.
+  Session(Config config, const std::vector<std::string>& plugin_paths);
+  ~Session();
+
+  // A fresh model (resume = false), or the last checkpoint in output.dir. With
+  // resume, the checkpoint's configuration must match this one in every key that
+  // shapes the model (dataset, score, dim).
+  void initialize(bool resume);
+
+  const Config& config() const { return config_; }
+  const Dataset& dataset() const { return dataset_; }
+  Model& model() { return *model_; }
+  const ScoreFunction& score() const { return *score_; }
+  int64_t epochs_done() const { return epochs_done_; }
+  std::filesystem::path checkpoint_path() const;
+
+  // Trains the next epoch; `progress` may be null.
+  EpochResult train_epoch(Progress* progress);
+  const StepTimes& last_step_times() const;
+
+  // Evaluates a split with the configured protocol.
+  RankMetrics evaluate(Split split);
+
+  // Writes the checkpoint of the current state.
+  void save();
+
+ private:
+  Config config_;
+  PluginRegistry registry_;
+  Dataset dataset_;
+  std::unique_ptr<ScoreFunction> score_;
+  std::unique_ptr<NegativeSampler> sampler_;
+  std::unique_ptr<Model> model_;
+  std::unique_ptr<Trainer> trainer_;
+  std::unique_ptr<Evaluator> evaluator_;
+  int64_t epochs_done_ = 0;
+};
+
+// Peak resident set size of this process, in MiB.
+double peak_rss_mb();
+
+}  // namespace marius

@@ -1,0 +1,331 @@
+#include "core/train/trainer.h"
+
+#include <dlfcn.h>
+
+#include <atomic>
+#include <chrono>
+#include <exception>
+#include <thread>
+#include <unordered_set>
+
+#include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Parallel.h>
+
+#include "core/error.h"
+#include "core/tensor/dl_view.h"
+#include "core/train/loss.h"
+#include "core/train/sparse_optimizer.h"
+
+namespace marius {
+
+// The set of (head, relation, tail) triples, for filtering negatives.
+class EdgeSet {
+ public:
+  explicit EdgeSet(const at::Tensor& edges) {
+    const int64_t* e = edges.data_ptr<int64_t>();
+    set_.reserve(static_cast<size_t>(edges.size(0)) * 2);
+    for (int64_t i = 0; i < edges.size(0); ++i) set_.insert(key(e[3 * i], e[3 * i + 1], e[3 * i + 2]));
+  }
+  bool contains(int64_t h, int64_t r, int64_t t) const { return set_.count(key(h, r, t)) != 0; }
+
+ private:
+  static uint64_t key(int64_t h, int64_t r, int64_t t) {
+    // Mixes the three ids into 64 bits; a collision only filters one extra negative.
+    uint64_t x = static_cast<uint64_t>(h) * 0x9E3779B97F4A7C15ULL;
+    x ^= static_cast<uint64_t>(r) * 0xC2B2AE3D27D4EB4FULL + (x << 6) + (x >> 2);
+    x ^= static_cast<uint64_t>(t) * 0x165667B19E3779F9ULL + (x << 6) + (x >> 2);
+    return x;
+  }
+  std::unordered_set<uint64_t> set_;
+};
+
+namespace {
+
+uint64_t mix(uint64_t x) {
+  x += 0x9E3779B97F4A7C15ULL;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+  return x ^ (x >> 31);
+}
+
+using Clock = std::chrono::steady_clock;
+double since(Clock::time_point& t) {
+  auto now = Clock::now();
+  double s = std::chrono::duration<double>(now - t).count();
+  t = now;
+  return s;
+}
+
+}  // namespace
+
+SingleThreadedKernels::SingleThreadedKernels() : aten_threads_(at::get_num_threads()) {
+  using GetThreads = int (*)();
+  if (auto get = reinterpret_cast<GetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"))) blas_threads_ = get();
+  set(1, 1);
+}
+
+SingleThreadedKernels::~SingleThreadedKernels() { set(aten_threads_, blas_threads_); }
+
+void SingleThreadedKernels::set(int aten, int blas) {
+  at::set_num_threads(aten);
+  using SetThreads = void (*)(int);
+  if (blas > 0) {
+    if (auto fn = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) fn(blas);
+  }
+}
+
+struct Trainer::Worker {
+  CallContext score_ctx;
+  CallContext sampler_ctx;
+  StepTimes times;
+  Worker(const std::string& score_label, const std::string& sampler_label, uint32_t index)
+      : score_ctx(score_label, nullptr, index), sampler_ctx(sampler_label, nullptr, index) {}
+};
+
+Trainer::Trainer(const Config& config, Model& model, at::Tensor train_edges, at::Tensor degrees,
+                 const ScoreFunction& score, const NegativeSampler& sampler)
+    : config_(config),
+      model_(model),
+      edges_(std::move(train_edges)),
+      degrees_(std::move(degrees)),
+      score_(score),
+      sampler_(sampler) {
+  node_ranges_ = at::tensor({int64_t{0}, model.num_nodes}, at::kLong).view({1, 2});
+  if (config.filtered) filter_ = std::make_unique<EdgeSet>(edges_);
+  if (config.threads > 1 && !score.reentrant()) {
+    fail(MARIUS_ERR_INVALID_ARGUMENT, "{} is not reentrant, so training.threads must be 1", score.label());
+  }
+}
+
+Trainer::~Trainer() = default;
+
+EpochResult Trainer::train_epoch(int64_t epoch, Progress* progress) {
+  const int64_t num_edges = edges_.size(0);
+  const int64_t batch_size = config_.batch_size;
+  const int64_t num_batches = (num_edges + batch_size - 1) / batch_size;
+  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(mix(static_cast<uint64_t>(config_.seed) ^ mix(epoch)));
+  at::Tensor order = at::randperm(num_edges, gen, at::kLong);
+  times_ = StepTimes{};
+  SingleThreadedKernels single_threaded;
+
+  std::atomic<int64_t> next{0};
+  std::atomic<bool> stop{false};
+  std::exception_ptr first_error;
+  std::mutex error_mutex;
+  double total_loss = 0;
+  std::mutex loss_mutex;
+  auto start = Clock::now();
+
+  auto work = [&](uint32_t index) {
+    Worker worker(score_.label(), sampler_.label(), index);
+    try {
+      at::set_num_threads(1);
+      double local_loss = 0;
+      for (int64_t b; !stop.load(std::memory_order_relaxed) && (b = next.fetch_add(1)) < num_batches;) {
+        int64_t begin = b * batch_size, end = std::min(num_edges, begin + batch_size);
+        at::Tensor batch = edges_.index_select(0, order.slice(0, begin, end));
+        uint64_t seed = mix(mix(static_cast<uint64_t>(config_.seed) ^ mix(epoch + 1)) ^ static_cast<uint64_t>(b));
+        double loss = train_batch(batch, seed, worker);
+        local_loss += loss;
+        if (progress != nullptr) progress->advance(end - begin, loss);
+      }
+      std::lock_guard<std::mutex> lock(loss_mutex);
+      total_loss += local_loss;
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(error_mutex);
+      if (!first_error) first_error = std::current_exception();
+      stop = true;
+    }
+    std::lock_guard<std::mutex> lock(times_mutex_);
+    times_.sample += worker.times.sample;
+    times_.gather += worker.times.gather;
+    times_.forward += worker.times.forward;
+    times_.loss += worker.times.loss;
+    times_.backward += worker.times.backward;
+    times_.update += worker.times.update;
+  };
+
+  const int64_t threads = std::min<int64_t>(config_.threads, std::max<int64_t>(1, num_batches));
+  if (threads == 1) {
+    work(0);
+  } else {
+    std::vector<std::thread> pool;
+    for (int64_t i = 0; i < threads; ++i) pool.emplace_back(work, static_cast<uint32_t>(i));
+    for (auto& t : pool) t.join();
+  }
+  if (first_error) std::rethrow_exception(first_error);
+
+  EpochResult r;
+  r.edges = num_edges;
+  r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  r.edges_per_sec = r.seconds > 0 ? num_edges / r.seconds : 0;
+  r.loss = total_loss;
+  return r;
+}
+
+double Trainer::train_batch(const at::Tensor& batch, uint64_t seed, Worker& w) {
+  auto clock = Clock::now();
+  const int64_t real = batch.size(0);
+  const int64_t per_chunk_edges = (config_.batch_size + config_.chunks - 1) / config_.chunks;  // S
+  const int64_t C = (real + per_chunk_edges - 1) / per_chunk_edges;
+  const int64_t S = per_chunk_edges;
+  const int64_t P = C * S;  // padded batch
+  const int64_t N = config_.per_chunk;
+  const int64_t D = model_.dim;
+  const int64_t W = model_.relation_width;
+
+  at::Tensor edges = batch;
+  at::Tensor weight = at::ones({P}, at::kFloat);
+  if (P > real) {  // pad with copies of the first edges, weighted 0
+    edges = batch.index_select(0, at::arange(P, at::kLong).remainder_(real));
+    weight.slice(0, real, P).zero_();
+  }
+  if (config_.reduction == "mean") weight.div_(static_cast<double>(real));
+  at::Tensor src = edges.select(1, 0).contiguous(), rel = edges.select(1, 1).contiguous(),
+             dst = edges.select(1, 2).contiguous();
+
+  // Negatives for both sides, from the sampler plugin.
+  RandomStream stream(seed);
+  w.sampler_ctx.set_rng(stream.get());
+  auto sample = [&](const at::Tensor& batch_nodes) {
+    at::Tensor out = at::empty({C, N}, at::kLong);
+    DLView ranges(node_ranges_), degrees(degrees_), nodes(batch_nodes), out_view(out);
+    marius_sample_args args{};
+    args.struct_size = sizeof(args);
+    args.num_chunks = C;
+    args.negatives_per_chunk = N;
+    args.num_nodes = model_.num_nodes;
+    args.node_ranges = ranges.get();
+    args.degrees = degrees.get();
+    args.batch_nodes = nodes.get();
+    args.out = out_view.get();
+    if ((sampler_.plugin().capabilities() & MARIUS_CAP_REENTRANT) != 0) {
+      sampler_.sample(w.sampler_ctx, args);
+    } else {
+      std::lock_guard<std::mutex> lock(sampler_mutex_);
+      sampler_.sample(w.sampler_ctx, args);
+    }
+    return out;
+  };
+  at::Tensor neg_rhs_ids = sample(dst);
+  at::Tensor neg_lhs_ids = sample(src);
+  w.times.sample += since(clock);
+
+  const at::Tensor& E = model_.embeddings;
+  at::Tensor src_e = E.index_select(0, src), dst_e = E.index_select(0, dst);
+  at::Tensor neg_rhs_e = E.index_select(0, neg_rhs_ids.view(-1)).view({C, N, D});
+  at::Tensor neg_lhs_e = E.index_select(0, neg_lhs_ids.view(-1)).view({C, N, D});
+  at::Tensor rel_e = model_.relations.index_select(0, rel);
+  w.times.gather += since(clock);
+
+  // Forward through the plugin.
+  DLView v_src(src_e), v_dst(dst_e), v_rel(rel_e), v_nr(neg_rhs_e), v_nl(neg_lhs_e);
+  at::Tensor src3 = src_e.view({C, S, D}), dst3 = dst_e.view({C, S, D}), rel3 = rel_e.view({C, S, W});
+  DLView v_src3(src3), v_dst3(dst3), v_rel3(rel3);
+  auto call = [&](uint32_t mode, const DLTensor* l, const DLTensor* r, const DLTensor* h, at::Tensor out) {
+    DLView o(out);
+    marius_score_args a{};
+    a.struct_size = sizeof(a);
+    a.mode = mode;
+    a.lhs = l;
+    a.rel = r;
+    a.rhs = h;
+    a.out = o.get();
+    score_.forward(w.score_ctx, a);
+    return out;
+  };
+  at::Tensor pos = call(MARIUS_SCORE_POSITIVE, v_src.get(), v_rel.get(), v_dst.get(), at::empty({P}, at::kFloat));
+  at::Tensor neg_r = call(MARIUS_SCORE_CORRUPT_RHS, v_src3.get(), v_rel3.get(), v_nr.get(), at::empty({C, S, N}, at::kFloat));
+  at::Tensor neg_l = call(MARIUS_SCORE_CORRUPT_LHS, v_nl.get(), v_rel3.get(), v_dst3.get(), at::empty({C, S, N}, at::kFloat));
+  w.times.forward += since(clock);
+
+  if (filter_) {  // a negative that forms a true edge gets no weight
+    const int64_t *s = src.data_ptr<int64_t>(), *r = rel.data_ptr<int64_t>(), *d = dst.data_ptr<int64_t>();
+    const int64_t *nr = neg_rhs_ids.data_ptr<int64_t>(), *nl = neg_lhs_ids.data_ptr<int64_t>();
+    float *pr = neg_r.data_ptr<float>(), *pl = neg_l.data_ptr<float>();
+    for (int64_t c = 0; c < C; ++c)
+      for (int64_t i = 0; i < S; ++i)
+        for (int64_t n = 0; n < N; ++n) {
+          int64_t e = c * S + i, k = e * N + n;
+          if (filter_->contains(s[e], r[e], nr[c * N + n])) pr[k] = -1e30f;
+          if (filter_->contains(nl[c * N + n], r[e], d[e])) pl[k] = -1e30f;
+        }
+  }
+
+  // Loss and its gradients with respect to the scores.
+  LossKind kind = loss_kind(config_.loss);
+  at::Tensor weight2 = weight.view({C, S});
+  at::Tensor grad_pos = at::zeros({C, S}, at::kFloat), grad_nr, grad_nl;
+  double loss = contrastive_loss(kind, pos.view({C, S}), neg_r, weight2, config_.margin, grad_pos, grad_nr);
+  loss += contrastive_loss(kind, pos.view({C, S}), neg_l, weight2, config_.margin, grad_pos, grad_nl);
+  grad_pos = grad_pos.view({P});
+  w.times.loss += since(clock);
+
+  // Backward through the plugin: gradients of each input.
+  at::Tensor g_src = at::empty_like(src_e), g_dst = at::empty_like(dst_e), g_rel = at::empty_like(rel_e);
+  at::Tensor g_src_r = at::empty_like(src3), g_rel_r = at::empty_like(rel3), g_nr = at::empty_like(neg_rhs_e);
+  at::Tensor g_nl = at::empty_like(neg_lhs_e), g_rel_l = at::empty_like(rel3), g_dst_l = at::empty_like(dst3);
+  auto back = [&](uint32_t mode, const DLTensor* l, const DLTensor* r, const DLTensor* h, const at::Tensor& g_out,
+                  at::Tensor& gl, at::Tensor& gr, at::Tensor& gh) {
+    at::Tensor g_contiguous = g_out.contiguous();
+    DLView go(g_contiguous), vl(gl), vr(gr), vh(gh);
+    marius_score_args a{};
+    a.struct_size = sizeof(a);
+    a.mode = mode;
+    a.lhs = l;
+    a.rel = r;
+    a.rhs = h;
+    a.grad_out = go.get();
+    a.grad_lhs = vl.get();
+    a.grad_rel = W > 0 ? vr.get() : nullptr;
+    a.grad_rhs = vh.get();
+    score_.backward(w.score_ctx, a);
+    if (W == 0) gr.zero_();
+  };
+  back(MARIUS_SCORE_POSITIVE, v_src.get(), v_rel.get(), v_dst.get(), grad_pos, g_src, g_rel, g_dst);
+  back(MARIUS_SCORE_CORRUPT_RHS, v_src3.get(), v_rel3.get(), v_nr.get(), grad_nr, g_src_r, g_rel_r, g_nr);
+  back(MARIUS_SCORE_CORRUPT_LHS, v_nl.get(), v_rel3.get(), v_dst3.get(), grad_nl, g_nl, g_rel_l, g_dst_l);
+  g_src.add_(g_src_r.view({P, D}));
+  g_dst.add_(g_dst_l.view({P, D}));
+  g_rel.add_(g_rel_r.view({P, W})).add_(g_rel_l.view({P, W}));
+  w.times.backward += since(clock);
+
+  // Regularisation of the rows the positives use.
+  if (config_.regularization != "none" && config_.regularization_weight > 0) {
+    const double lambda = config_.regularization_weight;
+    at::Tensor wcol = weight.unsqueeze(1);
+    auto add_penalty = [&](const at::Tensor& x, at::Tensor& g) {
+      if (config_.regularization == "l2") {
+        loss += lambda * (x * x * wcol).sum().item<double>();
+        g.add_(x * wcol * (2 * lambda));
+      } else {  // n3
+        at::Tensor a = x.abs();
+        loss += lambda * (a * a * a * wcol).sum().item<double>();
+        g.add_(x * a * wcol * (3 * lambda));
+      }
+    };
+    add_penalty(src_e, g_src);
+    add_penalty(dst_e, g_dst);
+    if (W > 0) add_penalty(rel_e, g_rel);
+  }
+
+  // Sparse updates: node rows lock-free (Hogwild), relations under a lock.
+  sparse_adagrad(model_.embeddings, model_.embedding_state,
+                 {{src, g_src}, {dst, g_dst}, {neg_rhs_ids.view(-1), g_nr.view({-1, D})},
+                  {neg_lhs_ids.view(-1), g_nl.view({-1, D})}},
+                 config_.learning_rate, config_.adagrad_eps);
+  if (W > 0) {
+    std::lock_guard<std::mutex> lock(relation_mutex_);
+    if (config_.relation_optimizer == "adam") {
+      sparse_adam(model_.relations, model_.relation_state, model_.relation_state2, model_.relation_steps, rel, g_rel,
+                  config_.relation_lr(), config_.adam_beta1, config_.adam_beta2, config_.adam_eps);
+    } else {
+      sparse_adagrad(model_.relations, model_.relation_state, {{rel, g_rel}}, config_.relation_lr(), config_.adagrad_eps);
+    }
+  }
+  w.times.update += since(clock);
+  return loss;
+}
+
+}  // namespace marius

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Checks `marius-run generate` and `marius-run preprocess` end to end.
+# Usage: data_cli_test.sh MARIUS_RUN
+set -u
+run=$1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+passed=0
+failed=0
+
+# expect NAME EXPECTED_EXIT NEEDLE -- COMMAND...: the command exits with EXPECTED_EXIT
+# and its output (stdout+stderr) contains NEEDLE.
+expect() {
+  local name=$1 code=$2 needle=$3
+  shift 4
+  local out rc
+  out=$("$@" 2>&1)
+  rc=$?
+  if [[ $rc -eq $code && $out == *"$needle"* ]]; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    echo "FAIL: $name (exit $rc, wanted $code; wanted output containing: $needle)"
+    echo "$out" | head -20 | sed 's/^/    /'
+  fi
+}
+
+expect "generate" 0 "train.tsv  3200 edges" -- "$run" generate --output "$tmp/gen" --nodes 500 --edges 4000 --seed 3
+expect "preprocess generated files" 0 "train      3200 edges" -- \
+  "$run" preprocess --train "$tmp/gen/train.tsv" --valid "$tmp/gen/valid.tsv" --test "$tmp/gen/test.tsv" \
+  --output "$tmp/ds"
+expect "summary names the id width" 0 "ids        32-bit" -- \
+  "$run" preprocess --train "$tmp/gen/train.tsv" --output "$tmp/ds"
+[[ -f "$tmp/ds/header.bin" && -f "$tmp/ds/train.edges" ]] || { echo "FAIL: dataset files missing"; failed=$((failed + 1)); }
+
+printf 'src,dst\n1,2\n2,3\n3,1\n4,1\n' > "$tmp/plain.csv"
+expect "random split of a CSV plain graph" 0 "relations  1 (a plain graph)" -- \
+  "$run" preprocess --input "$tmp/plain.csv" --split 0.5,0.25,0.25 --delimiter comma --header --ids integer \
+  --output "$tmp/plain"
+expect "malformed line names file:line" 1 "marius-run: error: $tmp/bad.tsv:2: expected 3 columns (hrt) separated by tab, found 2: \"c\\td\"" -- \
+  bash -c "printf 'a\tr\tb\nc\td\n' > '$tmp/bad.tsv'; '$run' preprocess --train '$tmp/bad.tsv' --output '$tmp/bad'"
+[[ ! -e "$tmp/bad" ]] || { echo "FAIL: a failed preprocess left $tmp/bad"; failed=$((failed + 1)); }
+if ls "$tmp" | grep -q 'tmp-'; then echo "FAIL: a temporary directory was left behind"; failed=$((failed + 1)); fi
+expect "unknown delimiter" 1 "--delimiter \"pipe\": expected tab, comma, space, auto or a single character" -- \
+  "$run" preprocess --train "$tmp/plain.csv" --delimiter pipe --output "$tmp/x"
+expect "missing output" 1 "--output: required" -- "$run" preprocess --train "$tmp/plain.csv"
+expect "missing input" 1 "$tmp/none.tsv: no such file" -- "$run" preprocess --train "$tmp/none.tsv" --output "$tmp/x"
+expect "refuses to replace other directories" 1 "exists and is not a marius dataset" -- \
+  "$run" preprocess --train "$tmp/gen/train.tsv" --output "$tmp/gen"
+expect "too many generated edges" 1 "--edges 100000: too many" -- \
+  "$run" generate --output "$tmp/g2" --nodes 50 --edges 100000
+
+echo "$passed passed, $failed failed"
+[[ $failed -eq 0 ]]
