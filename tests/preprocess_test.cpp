@@ -3,7 +3,6 @@
 // leaves an output directory behind).
 #include "core/data/preprocess.h"
 
-#include <chrono>
 #include <map>
 #include <set>
 
@@ -228,13 +227,17 @@ TEST(PreprocessErrors, EmptyFile) {
   TempDir dir;
   auto train = dir.write("train.tsv", "# nothing here\n\n");
   expect_error([&] { preprocess(files(train, "", "", dir.path() / "ds")); }, MARIUS_ERR_INVALID_ARGUMENT,
-               {train.string() + ": no edges"});
+               {train.string() + ": no edges (every line is blank or a comment)"});
+  auto empty = dir.write("empty.tsv", "");
+  expect_error([&] { preprocess(files(empty, "", "", dir.path() / "ds")); }, MARIUS_ERR_INVALID_ARGUMENT,
+               {empty.string() + ": no edges (the file is empty)"});
   auto header_only = dir.write("header.csv", "a,b\n");
   PreprocessOptions o = files(header_only, "", "", dir.path() / "ds");
   o.format.delimiter = ',';
   o.format.header = true;
-  expect_error([&] { preprocess(o); }, MARIUS_ERR_INVALID_ARGUMENT, {"header.csv: no edges", "or the header"});
-  expect_no_output(dir, {"header.csv", "train.tsv"});
+  expect_error([&] { preprocess(o); }, MARIUS_ERR_INVALID_ARGUMENT, 
+               {"header.csv: no edges (every line is blank, a comment or the header)"});
+  expect_no_output(dir, {"empty.tsv", "header.csv", "train.tsv"});
 }
 
 TEST(PreprocessErrors, MissingColumnAndBadInteger) {
@@ -293,9 +296,7 @@ TEST(PreprocessFb15k237, CountsMatchThePublishedStatistics) {
   fs::path data = fs::path(MARIUS_TEST_SOURCE_DIR) / ".." / "shared" / "datasets" / "fb15k-237";
   if (!fs::exists(data)) GTEST_SKIP() << "../shared/datasets not found; skipping FB15k-237 test";
   TempDir dir;
-  auto start = std::chrono::steady_clock::now();
   preprocess(files(data / "train.tsv.gz", data / "valid.tsv", data / "test.tsv", dir.path() / "fb"));
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   Dataset d = Dataset::open(dir.path() / "fb");
   EXPECT_EQ(d.info().num_nodes, 14541);
   EXPECT_EQ(d.info().num_relations, 237);
@@ -306,8 +307,6 @@ TEST(PreprocessFb15k237, CountsMatchThePublishedStatistics) {
   EXPECT_EQ(d.degrees().sum().item<int64_t>(), 2 * 272115);
   EXPECT_EQ(d.node_names()[0], "/m/027rn");
   EXPECT_EQ(d.relation_names()[0], "/location/country/form_of_government");
-  // About 0.1 s in a release build; the bound only catches pathological slowdowns.
-  EXPECT_LT(seconds, 10.0) << "preprocessing FB15k-237 took " << seconds << " s";
 }
 
 }  // namespace

@@ -62,6 +62,10 @@ const std::vector<KeySpec>& schema() {
       options("model", "score_options", &Config::score_options,
               "Options of the score plugin, checked against its manifest (e.g. `{ norm = 1 }` for transe)."),
       scalar("model", "dim", K::kInt, &Config::dim, "Embedding dimension D.", 1),
+      scalar("model", "inverse_relations", K::kBool, &Config::inverse_relations,
+             "Learn separate parameters for each relation's inverse (as Marius and PyTorch-BigGraph do): heads "
+             "are predicted by scoring (tail, inverse relation, ?), which lets symmetric scores such as DistMult "
+             "model asymmetric relations. Ignored for plain graphs."),
       scalar("model", "init", K::kChoice, &Config::init,
              "Initialisation of node embeddings: `uniform` draws U(-s, s), `normal` draws N(0, s^2). Relation "
              "parameters are initialised by the score plugin (DistMult and ComplEx: identity; TransE: zero).",

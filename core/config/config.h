@@ -23,6 +23,7 @@ struct Config {
   std::string score = "distmult";  // score-function plugin name or manifest path
   OptionInputs score_options;      // [model.score_options], checked against the plugin's manifest
   int64_t dim = 50;
+  bool inverse_relations = true;   // separate parameters for each relation's inverse
   std::string init = "uniform";    // uniform | normal
   double init_scale = 1e-3;        // uniform: U(-s, s); normal: N(0, s^2)
 

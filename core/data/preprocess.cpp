@@ -70,9 +70,12 @@ TempEdges read_edges(const fs::path& source, const fs::path& temp, EdgeListForma
   }
   out.write(chunk.data(), chunk.size() * sizeof(int64_t));
   out.close(false);
+  if (reader.edges_read() == 0 && reader.line_number() == 0) {
+    fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: no edges (the file is empty)", source.string());
+  }
   if (reader.edges_read() == 0) {
-    fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: no edges ({} lines, all blank, comments{})", source.string(),
-         reader.line_number(), format.header ? " or the header" : "");
+    fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: no edges (every line is {})", source.string(),
+         format.header ? "blank, a comment or the header" : "blank or a comment");
   }
   format = reader.format();
   return {temp, reader.edges_read()};

@@ -208,6 +208,7 @@ Model load_checkpoint(const fs::path& file, CheckpointInfo* info) {
       !m.relations.defined() || !m.embedding_state.defined() || !m.relation_state.defined()) {
     fail(MARIUS_ERR_INVALID_ARGUMENT, "checkpoint {}: tensors are missing or misshapen", file.string());
   }
+  m.inverse_relations = m.relations.size(0) == 2 * m.num_relations && m.num_relations > 0;
   if (info != nullptr) *info = std::move(meta);
   return m;
 }

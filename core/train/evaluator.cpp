@@ -109,11 +109,14 @@ RankMetrics Evaluator::filtered(const Model& model, const ScoreFunction& score, 
     const int64_t b = part.size(0);
     at::Tensor h = part.select(1, 0).contiguous(), r = part.select(1, 1).contiguous(), t = part.select(1, 2).contiguous();
     at::Tensor rel = model.relations.index_select(0, r);
+    at::Tensor rel_inv = model.inverse_relations ? model.relations.index_select(0, r + model.num_relations) : rel;
     for (bool tails : {true, false}) {
       const at::Tensor& anchor_ids = tails ? h : t;
       const at::Tensor& target_ids = tails ? t : h;
-      at::Tensor scores = score_against(score, ctx, tails, model.embeddings.index_select(0, anchor_ids), rel,
-                                        model.embeddings);
+      // With inverse relations, heads are the tails of (t, r^-1, ?).
+      const bool as_tails = tails || model.inverse_relations;
+      at::Tensor scores = score_against(score, ctx, as_tails, model.embeddings.index_select(0, anchor_ids),
+                                        tails ? rel : rel_inv, model.embeddings);
       at::Tensor target = scores.gather(1, target_ids.unsqueeze(1)).squeeze(1);
       // Remove the other true partners: their scores go to -inf.
       std::vector<int64_t> rows, cols;
@@ -151,19 +154,22 @@ RankMetrics Evaluator::sampled(const Model& model, const ScoreFunction& score, c
   for (int64_t begin = 0; begin < all.size(0); begin += batch_size) {
     at::Tensor part = all.slice(0, begin, std::min(all.size(0), begin + batch_size));
     at::Tensor h = part.select(1, 0).contiguous(), r = part.select(1, 1).contiguous(), t = part.select(1, 2).contiguous();
-    at::Tensor rel = model.relations.index_select(0, r);
+    at::Tensor rel_fwd = model.relations.index_select(0, r);
+    at::Tensor rel_inv = model.inverse_relations ? model.relations.index_select(0, r + model.num_relations) : rel_fwd;
     for (bool tails : {true, false}) {
+      const bool as_tails = tails || model.inverse_relations;
+      const at::Tensor& rel = tails ? rel_fwd : rel_inv;
       at::Tensor uniform = at::randint(model.num_nodes, {negatives}, gen, at::kLong);
       at::Tensor by_degree = at::multinomial(weights, negatives, /*replacement=*/true, gen);
       at::Tensor candidates = model.embeddings.index_select(0, at::cat({uniform, by_degree}));
       const at::Tensor& anchor_ids = tails ? h : t;
       const at::Tensor& target_ids = tails ? t : h;
       at::Tensor anchors = model.embeddings.index_select(0, anchor_ids);
-      at::Tensor scores = score_against(score, ctx, tails, anchors, rel, candidates);
+      at::Tensor scores = score_against(score, ctx, as_tails, anchors, rel, candidates);
       // The target's own score, through the positive mode of the plugin.
       at::Tensor target_e = model.embeddings.index_select(0, target_ids);
       at::Tensor target = at::empty({part.size(0)}, at::kFloat);
-      at::Tensor lhs = tails ? anchors : target_e, rhs = tails ? target_e : anchors;
+      at::Tensor lhs = as_tails ? anchors : target_e, rhs = as_tails ? target_e : anchors;
       DLView vl(lhs), vr(rel), vh(rhs), vo(target);
       marius_score_args args{};
       args.struct_size = sizeof(args);

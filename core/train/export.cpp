@@ -113,7 +113,10 @@ std::vector<fs::path> export_model(const Model& model, const Dataset& dataset, c
   write_tsv(dir / "nodes.tsv", nodes, e);
   write_npy(dir / "nodes.npy", e.data_ptr<float>(), e.size(0), e.size(1));
   write_ids(dir / "node_ids.txt", nodes);
-  if (relations.size() != static_cast<size_t>(model.num_relations)) relations.resize(model.num_relations);
+  relations.resize(static_cast<size_t>(model.num_relations));
+  if (model.inverse_relations) {  // rows num_relations.. are the inverses
+    for (int64_t i = 0; i < model.num_relations; ++i) relations.push_back(relations[static_cast<size_t>(i)] + "@inverse");
+  }
   write_tsv(dir / "relations.tsv", relations, r);
   write_npy(dir / "relations.npy", r.data_ptr<float>(), r.size(0), r.size(1));
   write_ids(dir / "relation_ids.txt", relations);
@@ -132,6 +135,10 @@ std::vector<Prediction> predict(const Model& model, const Dataset& dataset, cons
   };
   int64_t a = find(nodes, anchor, "node");
   int64_t r = dataset.info().has_relations ? find(relations, relation, "relation") : 0;
+  if (predict_heads && model.inverse_relations) {  // heads of (?, r, t) = tails of (t, r^-1, ?)
+    r += model.num_relations;
+    predict_heads = false;
+  }
   at::Tensor anchors = model.embeddings.index_select(0, at::tensor({a}, at::kLong)).unsqueeze(0);
   at::Tensor rel = model.relations.index_select(0, at::tensor({r}, at::kLong)).unsqueeze(0);
   at::Tensor all = model.embeddings.unsqueeze(0);

@@ -27,7 +27,9 @@ Model Model::create(const Config& config, int64_t num_nodes, int64_t num_relatio
   }
   m.embedding_state = at::zeros_like(m.embeddings);
 
-  m.relations = at::zeros({num_relations, m.relation_width}, at::kFloat);
+  m.inverse_relations = config.inverse_relations;
+  const int64_t rows = num_relations * (m.inverse_relations ? 2 : 1);
+  m.relations = at::zeros({rows, m.relation_width}, at::kFloat);
   RandomStream stream(static_cast<uint64_t>(config.seed) ^ 0x5e1a7e5ULL);
   ctx.set_rng(stream.get());
   DLView view(m.relations);
@@ -35,7 +37,7 @@ Model Model::create(const Config& config, int64_t num_nodes, int64_t num_relatio
   m.relation_state = at::zeros_like(m.relations);
   if (config.relation_optimizer == "adam") {
     m.relation_state2 = at::zeros_like(m.relations);
-    m.relation_steps = at::zeros({num_relations}, at::kLong);
+    m.relation_steps = at::zeros({rows}, at::kLong);
   }
   return m;
 }

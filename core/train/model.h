@@ -14,12 +14,15 @@ class ScoreFunction;
 struct Model {
   int64_t num_nodes = 0;
   int64_t dim = 0;
-  int64_t num_relations = 0;
+  int64_t num_relations = 0;   // relation types of the dataset
   int64_t relation_width = 0;  // R, declared by the score plugin for dim
+  // When true, relations has 2 x num_relations rows: row r + num_relations is the
+  // inverse of relation r, used to score (tail, r, ?) when predicting heads.
+  bool inverse_relations = false;
 
   at::Tensor embeddings;       // float32 [num_nodes, dim]
   at::Tensor embedding_state;  // Adagrad's sum of squared gradients, like embeddings
-  at::Tensor relations;        // float32 [num_relations, relation_width]
+  at::Tensor relations;        // float32 [num_relations (x2 with inverses), relation_width]
   at::Tensor relation_state;   // Adagrad: sum of squares; Adam: first moment
   at::Tensor relation_state2;  // Adam: second moment (undefined for Adagrad)
   at::Tensor relation_steps;   // Adam: int64 [num_relations] update counts (undefined for Adagrad)

@@ -31,6 +31,7 @@ Dataset open_dataset(const Config& config) {
 
 Session::Session(Config config, const std::vector<std::string>& plugin_paths)
     : config_(std::move(config)), dataset_(open_dataset(config_)) {
+  if (!dataset_.info().has_relations) config_.inverse_relations = false;  // nothing to invert
   registry_.add_builtin();
   for (const auto& p : plugin_paths) registry_.add_path(p);
   score_ = std::make_unique<ScoreFunction>(registry_.load(registry_.find(config_.score, MARIUS_KIND_SCORE_FUNCTION)),
@@ -60,6 +61,10 @@ void Session::initialize(bool resume) {
       fail(MARIUS_ERR_INVALID_ARGUMENT, "--resume: the checkpoint {} has {} nodes and {} relations, the dataset {} has {} and {}",
            checkpoint_path().string(), model_->num_nodes, model_->num_relations, config_.dataset, info.num_nodes,
            info.num_relations);
+    }
+    if (model_->inverse_relations != config_.inverse_relations) {
+      fail(MARIUS_ERR_INVALID_ARGUMENT, "--resume: model.inverse_relations is {} here but {} in {}",
+           config_.inverse_relations, model_->inverse_relations, checkpoint_path().string());
     }
     if (config_.relation_optimizer == "adam" && !model_->relation_state2.defined()) {
       fail(MARIUS_ERR_INVALID_ARGUMENT, "--resume: the checkpoint was trained with adagrad relations, the config says adam");

@@ -216,28 +216,40 @@ double Trainer::train_batch(const at::Tensor& batch, uint64_t seed, Worker& w) {
   at::Tensor src_e = E.index_select(0, src), dst_e = E.index_select(0, dst);
   at::Tensor neg_rhs_e = E.index_select(0, neg_rhs_ids.view(-1)).view({C, N, D});
   at::Tensor neg_lhs_e = E.index_select(0, neg_lhs_ids.view(-1)).view({C, N, D});
+  // With inverse relations, head corruption scores the reversed edge
+  // (tail, relation + R, ?) instead of (?, relation, tail).
+  const bool inverse = model_.inverse_relations;
   at::Tensor rel_e = model_.relations.index_select(0, rel);
+  at::Tensor rel_inv = inverse ? rel + model_.num_relations : at::Tensor();
+  at::Tensor rel_inv_e = inverse ? model_.relations.index_select(0, rel_inv) : at::Tensor();
   w.times.gather += since(clock);
 
   // Forward through the plugin.
-  DLView v_src(src_e), v_dst(dst_e), v_rel(rel_e), v_nr(neg_rhs_e), v_nl(neg_lhs_e);
   at::Tensor src3 = src_e.view({C, S, D}), dst3 = dst_e.view({C, S, D}), rel3 = rel_e.view({C, S, W});
-  DLView v_src3(src3), v_dst3(dst3), v_rel3(rel3);
-  auto call = [&](uint32_t mode, const DLTensor* l, const DLTensor* r, const DLTensor* h, at::Tensor out) {
-    DLView o(out);
+  auto call = [&](uint32_t mode, const at::Tensor& l, const at::Tensor& r, const at::Tensor& h,
+                  std::vector<int64_t> shape) {
+    at::Tensor out = at::empty(shape, at::kFloat);
+    DLView vl(l), vr(r), vh(h), o(out);
     marius_score_args a{};
     a.struct_size = sizeof(a);
     a.mode = mode;
-    a.lhs = l;
-    a.rel = r;
-    a.rhs = h;
+    a.lhs = vl.get();
+    a.rel = vr.get();
+    a.rhs = vh.get();
     a.out = o.get();
     score_.forward(w.score_ctx, a);
     return out;
   };
-  at::Tensor pos = call(MARIUS_SCORE_POSITIVE, v_src.get(), v_rel.get(), v_dst.get(), at::empty({P}, at::kFloat));
-  at::Tensor neg_r = call(MARIUS_SCORE_CORRUPT_RHS, v_src3.get(), v_rel3.get(), v_nr.get(), at::empty({C, S, N}, at::kFloat));
-  at::Tensor neg_l = call(MARIUS_SCORE_CORRUPT_LHS, v_nl.get(), v_rel3.get(), v_dst3.get(), at::empty({C, S, N}, at::kFloat));
+  at::Tensor pos = call(MARIUS_SCORE_POSITIVE, src_e, rel_e, dst_e, {P});
+  at::Tensor neg_r = call(MARIUS_SCORE_CORRUPT_RHS, src3, rel3, neg_rhs_e, {C, S, N});
+  at::Tensor pos_inv, neg_l, relinv3;
+  if (inverse) {
+    relinv3 = rel_inv_e.view({C, S, W});
+    pos_inv = call(MARIUS_SCORE_POSITIVE, dst_e, rel_inv_e, src_e, {P});
+    neg_l = call(MARIUS_SCORE_CORRUPT_RHS, dst3, relinv3, neg_lhs_e, {C, S, N});
+  } else {
+    neg_l = call(MARIUS_SCORE_CORRUPT_LHS, neg_lhs_e, rel3, dst3, {C, S, N});
+  }
   w.times.forward += since(clock);
 
   if (filter_) {  // a negative that forms a true edge gets no weight
@@ -257,38 +269,53 @@ double Trainer::train_batch(const at::Tensor& batch, uint64_t seed, Worker& w) {
   LossKind kind = loss_kind(config_.loss);
   at::Tensor weight2 = weight.view({C, S});
   at::Tensor grad_pos = at::zeros({C, S}, at::kFloat), grad_nr, grad_nl;
+  at::Tensor grad_pos_inv = inverse ? at::zeros({C, S}, at::kFloat) : grad_pos;
   double loss = contrastive_loss(kind, pos.view({C, S}), neg_r, weight2, config_.margin, grad_pos, grad_nr);
-  loss += contrastive_loss(kind, pos.view({C, S}), neg_l, weight2, config_.margin, grad_pos, grad_nl);
-  grad_pos = grad_pos.view({P});
+  loss += contrastive_loss(kind, (inverse ? pos_inv : pos).view({C, S}), neg_l, weight2, config_.margin, grad_pos_inv,
+                           grad_nl);
   w.times.loss += since(clock);
 
-  // Backward through the plugin: gradients of each input.
-  at::Tensor g_src = at::empty_like(src_e), g_dst = at::empty_like(dst_e), g_rel = at::empty_like(rel_e);
-  at::Tensor g_src_r = at::empty_like(src3), g_rel_r = at::empty_like(rel3), g_nr = at::empty_like(neg_rhs_e);
-  at::Tensor g_nl = at::empty_like(neg_lhs_e), g_rel_l = at::empty_like(rel3), g_dst_l = at::empty_like(dst3);
-  auto back = [&](uint32_t mode, const DLTensor* l, const DLTensor* r, const DLTensor* h, const at::Tensor& g_out,
-                  at::Tensor& gl, at::Tensor& gr, at::Tensor& gh) {
+  // Backward through the plugin: gradients of each input, overwritten.
+  auto back = [&](uint32_t mode, const at::Tensor& l, const at::Tensor& r, const at::Tensor& h,
+                  const at::Tensor& g_out, at::Tensor& gl, at::Tensor& gr, at::Tensor& gh) {
+    gl = at::empty_like(l);
+    gr = at::empty_like(r);
+    gh = at::empty_like(h);
     at::Tensor g_contiguous = g_out.contiguous();
-    DLView go(g_contiguous), vl(gl), vr(gr), vh(gh);
+    DLView vl(l), vr(r), vh(h), go(g_contiguous), vgl(gl), vgr(gr), vgh(gh);
     marius_score_args a{};
     a.struct_size = sizeof(a);
     a.mode = mode;
-    a.lhs = l;
-    a.rel = r;
-    a.rhs = h;
+    a.lhs = vl.get();
+    a.rel = vr.get();
+    a.rhs = vh.get();
     a.grad_out = go.get();
-    a.grad_lhs = vl.get();
-    a.grad_rel = W > 0 ? vr.get() : nullptr;
-    a.grad_rhs = vh.get();
+    a.grad_lhs = vgl.get();
+    a.grad_rel = W > 0 ? vgr.get() : nullptr;
+    a.grad_rhs = vgh.get();
     score_.backward(w.score_ctx, a);
     if (W == 0) gr.zero_();
   };
-  back(MARIUS_SCORE_POSITIVE, v_src.get(), v_rel.get(), v_dst.get(), grad_pos, g_src, g_rel, g_dst);
-  back(MARIUS_SCORE_CORRUPT_RHS, v_src3.get(), v_rel3.get(), v_nr.get(), grad_nr, g_src_r, g_rel_r, g_nr);
-  back(MARIUS_SCORE_CORRUPT_LHS, v_nl.get(), v_rel3.get(), v_dst3.get(), grad_nl, g_nl, g_rel_l, g_dst_l);
-  g_src.add_(g_src_r.view({P, D}));
-  g_dst.add_(g_dst_l.view({P, D}));
-  g_rel.add_(g_rel_r.view({P, W})).add_(g_rel_l.view({P, W}));
+  at::Tensor g_src, g_rel, g_dst, g_src_r, g_rel_r, g_nr, g_nl, g_rel_l, g_dst_l;
+  at::Tensor g_rel_inv;  // gradients of the inverse-relation rows
+  if (inverse) {
+    back(MARIUS_SCORE_POSITIVE, src_e, rel_e, dst_e, grad_pos.view({P}), g_src, g_rel, g_dst);
+    at::Tensor g_dst_p, g_src_p, g_relinv_p;
+    back(MARIUS_SCORE_POSITIVE, dst_e, rel_inv_e, src_e, grad_pos_inv.view({P}), g_dst_p, g_relinv_p, g_src_p);
+    back(MARIUS_SCORE_CORRUPT_RHS, src3, rel3, neg_rhs_e, grad_nr, g_src_r, g_rel_r, g_nr);
+    back(MARIUS_SCORE_CORRUPT_RHS, dst3, relinv3, neg_lhs_e, grad_nl, g_dst_l, g_rel_l, g_nl);
+    g_src.add_(g_src_p).add_(g_src_r.view({P, D}));
+    g_dst.add_(g_dst_p).add_(g_dst_l.view({P, D}));
+    g_rel.add_(g_rel_r.view({P, W}));
+    g_rel_inv = g_relinv_p.add_(g_rel_l.view({P, W}));
+  } else {
+    back(MARIUS_SCORE_POSITIVE, src_e, rel_e, dst_e, grad_pos.view({P}), g_src, g_rel, g_dst);
+    back(MARIUS_SCORE_CORRUPT_RHS, src3, rel3, neg_rhs_e, grad_nr, g_src_r, g_rel_r, g_nr);
+    back(MARIUS_SCORE_CORRUPT_LHS, neg_lhs_e, rel3, dst3, grad_nl, g_nl, g_rel_l, g_dst_l);
+    g_src.add_(g_src_r.view({P, D}));
+    g_dst.add_(g_dst_l.view({P, D}));
+    g_rel.add_(g_rel_r.view({P, W})).add_(g_rel_l.view({P, W}));
+  }
   w.times.backward += since(clock);
 
   // Regularisation of the rows the positives use.
@@ -308,6 +335,7 @@ double Trainer::train_batch(const at::Tensor& batch, uint64_t seed, Worker& w) {
     add_penalty(src_e, g_src);
     add_penalty(dst_e, g_dst);
     if (W > 0) add_penalty(rel_e, g_rel);
+    if (W > 0 && inverse) add_penalty(rel_inv_e, g_rel_inv);
   }
 
   // Sparse updates: node rows lock-free (Hogwild), relations under a lock.
@@ -316,12 +344,15 @@ double Trainer::train_batch(const at::Tensor& batch, uint64_t seed, Worker& w) {
                   {neg_lhs_ids.view(-1), g_nl.view({-1, D})}},
                  config_.learning_rate, config_.adagrad_eps);
   if (W > 0) {
+    at::Tensor rel_rows = inverse ? at::cat({rel, rel_inv}) : rel;
+    at::Tensor rel_grads = inverse ? at::cat({g_rel, g_rel_inv}) : g_rel;
     std::lock_guard<std::mutex> lock(relation_mutex_);
     if (config_.relation_optimizer == "adam") {
-      sparse_adam(model_.relations, model_.relation_state, model_.relation_state2, model_.relation_steps, rel, g_rel,
-                  config_.relation_lr(), config_.adam_beta1, config_.adam_beta2, config_.adam_eps);
+      sparse_adam(model_.relations, model_.relation_state, model_.relation_state2, model_.relation_steps, rel_rows,
+                  rel_grads, config_.relation_lr(), config_.adam_beta1, config_.adam_beta2, config_.adam_eps);
     } else {
-      sparse_adagrad(model_.relations, model_.relation_state, {{rel, g_rel}}, config_.relation_lr(), config_.adagrad_eps);
+      sparse_adagrad(model_.relations, model_.relation_state, {{rel_rows, rel_grads}}, config_.relation_lr(),
+                     config_.adagrad_eps);
     }
   }
   w.times.update += since(clock);
