@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
-# The README's first command: install, build, and run the main job. Until
-# training lands (issue #3) the main job lists the plugins and runs the
-# conformance suite on every one of them.
+# The README's first command: install, build, and run the main job on the
+# built-in default dataset: generate a synthetic multi-relational graph with
+# planted structure, preprocess it, train DistMult (evaluating after each epoch),
+# export the embeddings and predict links. Outputs land in ./output/generated.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 bash scripts/build.sh
-./build/bin/marius-run plugins list
-./build/bin/marius-run --plugin build/examples/c-plugin plugins check --all
+run=./build/bin/marius-run
+$run generate --output output/generated/raw --nodes 2000 --relations 10 --edges 40000 --seed 1
+$run preprocess --train output/generated/raw/train.tsv --valid output/generated/raw/valid.tsv \
+  --test output/generated/raw/test.tsv --output output/generated/data
+$run train examples/generated.toml
+$run export examples/generated.toml
+$run predict examples/generated.toml --head n0 --relation r0 -k 5

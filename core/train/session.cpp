@@ -70,7 +70,7 @@ void Session::initialize(bool resume) {
       fail(MARIUS_ERR_INVALID_ARGUMENT, "--resume: the checkpoint was trained with adagrad relations, the config says adam");
     }
     epochs_done_ = meta.epochs_done;
-    logger().info("resumed from {} after epoch {}", checkpoint_path().string(), epochs_done_);
+    logger().info("loaded {} (after epoch {})", checkpoint_path().string(), epochs_done_);
   } else {
     model_ = std::make_unique<Model>(Model::create(config_, info.num_nodes, info.num_relations, *score_));
     epochs_done_ = 0;

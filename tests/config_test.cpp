@@ -1,0 +1,59 @@
+// Configuration: defaults, file + --set, errors naming the key, TOML round trip.
+#include "core/config/config.h"
+
+#include "test_util.h"
+
+namespace marius {
+namespace {
+
+using testing::expect_error;
+using testing::TempDir;
+
+TEST(Config, FileAndOverrides) {
+  TempDir dir;
+  auto file = dir.write("c.toml", "[model]\ndim = 64\nscore_options = { norm = 1 }\n[training]\nepochs = 4\n");
+  Config c = Config::load(file, {"training.epochs=7", "optimizer.learning_rate=1", "output.dir=/tmp/x y"});
+  EXPECT_EQ(c.dim, 64);
+  EXPECT_EQ(c.epochs, 7);
+  EXPECT_EQ(c.learning_rate, 1.0);  // an integer where a float is declared
+  EXPECT_EQ(c.output, "/tmp/x y");
+  EXPECT_EQ(std::get<int64_t>(c.score_options.at("norm")), 1);
+  EXPECT_EQ(c.batch_size, 1000);  // default
+}
+
+TEST(Config, Errors) {
+  TempDir dir;
+  auto file = dir.write("c.toml", "[training]\nepochs = 2\nbatchsize = 3\n");
+  expect_error([&] { Config::load(file, {}); }, MARIUS_ERR_INVALID_ARGUMENT,
+               {file.string() + ":3", "unknown key 'training.batchsize'", "batch_size"});
+  expect_error([&] { Config::load("", {"traning.epochs=3"}); }, MARIUS_ERR_INVALID_ARGUMENT,
+               {"--set", "unknown section or key 'traning'"});
+  expect_error([&] { Config::load("", {"training.loss=hinge"}); }, MARIUS_ERR_INVALID_ARGUMENT,
+               {"training.loss must be one of softmax, ranking, logistic"});
+  expect_error([&] { Config::load("", {"model.dim=0"}); }, MARIUS_ERR_INVALID_ARGUMENT, {"model.dim must be at least 1"});
+  expect_error([&] { Config::load("", {"training.threads=two"}); }, MARIUS_ERR_INVALID_ARGUMENT,
+               {"training.threads expects integer, got string"});
+  expect_error([&] { Config::load("/no/such.toml", {}); }, MARIUS_ERR_NOT_FOUND, {"/no/such.toml"});
+  auto broken = dir.write("broken.toml", "[model\n");
+  expect_error([&] { Config::load(broken, {}); }, MARIUS_ERR_INVALID_ARGUMENT, {"broken.toml:1", "invalid TOML"});
+}
+
+TEST(Config, TomlRoundTrip) {
+  Config c = Config::load("", {"model.score=transe", "model.score_options.norm=1", "optimizer.adagrad_eps=1e-07",
+                               "dataset.path=a \"quoted\" path", "training.seed=42"});
+  Config back = Config::parse(c.to_toml(), "round trip", {});
+  EXPECT_EQ(back.to_toml(), c.to_toml());
+  EXPECT_EQ(back.dataset, "a \"quoted\" path");
+  EXPECT_EQ(back.adagrad_eps, 1e-7);
+  EXPECT_EQ(back.seed, 42);
+}
+
+TEST(Config, MarkdownListsEveryKey) {
+  std::string md = config_markdown();
+  for (const char* key : {"`path`", "`score`", "`inverse_relations`", "`per_chunk`", "`regularization`", "`protocol`"}) {
+    EXPECT_NE(md.find(key), std::string::npos) << key;
+  }
+}
+
+}  // namespace
+}  // namespace marius
