@@ -4,7 +4,7 @@
 #include <torch/csrc/autograd/custom_function.h>
 
 #include "core/error.h"
-#include "core/tensor/dl_view.h"
+#include "core/model/score_calls.h"
 
 namespace marius {
 
@@ -38,16 +38,8 @@ class PluginScore : public torch::autograd::Function<PluginScore> {
                             const at::Tensor& rhs, int64_t mode, int64_t fn_address) {
     const auto* fn = reinterpret_cast<const ScoreFunction*>(fn_address);
     at::Tensor out = at::empty(output_shape(static_cast<uint32_t>(mode), lhs, rel, rhs, fn->label()), lhs.options());
-    DLView l(lhs), r(rel), h(rhs), o(out);
-    marius_score_args args{};
-    args.struct_size = sizeof(args);
-    args.mode = static_cast<uint32_t>(mode);
-    args.lhs = l.get();
-    args.rel = r.get();
-    args.rhs = h.get();
-    args.out = o.get();
     CallContext call(fn->label());
-    fn->forward(call, args);
+    score_forward(*fn, call, static_cast<uint32_t>(mode), lhs, rel, rhs, out);
     ctx->save_for_backward({lhs, rel, rhs});
     ctx->saved_data["mode"] = mode;
     ctx->saved_data["fn"] = fn_address;
@@ -58,28 +50,13 @@ class PluginScore : public torch::autograd::Function<PluginScore> {
                                                  torch::autograd::variable_list grad_outputs) {
     auto saved = ctx->get_saved_variables();
     const auto* fn = reinterpret_cast<const ScoreFunction*>(ctx->saved_data["fn"].toInt());
-    at::Tensor grad_out = grad_outputs[0].contiguous();
     at::Tensor grads[3];
-    std::unique_ptr<DLView> views[3];
     for (int i = 0; i < 3; ++i) {
-      if (ctx->needs_input_grad(i)) {
-        grads[i] = at::empty_like(saved[i]);
-        views[i] = std::make_unique<DLView>(grads[i]);
-      }
+      if (ctx->needs_input_grad(i)) grads[i] = at::empty_like(saved[i]);
     }
-    DLView l(saved[0]), r(saved[1]), h(saved[2]), g(grad_out);
-    marius_score_args args{};
-    args.struct_size = sizeof(args);
-    args.mode = static_cast<uint32_t>(ctx->saved_data["mode"].toInt());
-    args.lhs = l.get();
-    args.rel = r.get();
-    args.rhs = h.get();
-    args.grad_out = g.get();
-    args.grad_lhs = views[0] ? views[0]->get() : nullptr;
-    args.grad_rel = views[1] ? views[1]->get() : nullptr;
-    args.grad_rhs = views[2] ? views[2]->get() : nullptr;
     CallContext call(fn->label());
-    fn->backward(call, args);
+    score_backward(*fn, call, static_cast<uint32_t>(ctx->saved_data["mode"].toInt()), saved[0], saved[1], saved[2],
+                   grad_outputs[0], grads[0], grads[1], grads[2]);
     return {grads[0], grads[1], grads[2], at::Tensor(), at::Tensor()};
   }
 };

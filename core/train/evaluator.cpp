@@ -7,7 +7,7 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
-#include "core/tensor/dl_view.h"
+#include "core/model/score_calls.h"
 
 namespace marius {
 
@@ -68,15 +68,11 @@ at::Tensor score_against(const ScoreFunction& score, CallContext& ctx, bool tail
   const int64_t b = anchors.size(0), k = candidates.size(0);
   at::Tensor a3 = anchors.unsqueeze(0), r3 = rel.unsqueeze(0), c3 = candidates.unsqueeze(0).contiguous();
   at::Tensor out = at::empty({1, b, k}, at::kFloat);
-  DLView va(a3), vr(r3), vc(c3), vo(out);
-  marius_score_args args{};
-  args.struct_size = sizeof(args);
-  args.mode = tails ? MARIUS_SCORE_CORRUPT_RHS : MARIUS_SCORE_CORRUPT_LHS;
-  args.lhs = tails ? va.get() : vc.get();
-  args.rel = vr.get();
-  args.rhs = tails ? vc.get() : va.get();
-  args.out = vo.get();
-  score.forward(ctx, args);
+  if (tails) {
+    score_forward(score, ctx, MARIUS_SCORE_CORRUPT_RHS, a3, r3, c3, out);
+  } else {
+    score_forward(score, ctx, MARIUS_SCORE_CORRUPT_LHS, c3, r3, a3, out);
+  }
   return out.view({b, k});
 }
 
@@ -168,17 +164,9 @@ RankMetrics Evaluator::sampled(const Model& model, const ScoreFunction& score, c
       at::Tensor scores = score_against(score, ctx, as_tails, anchors, rel, candidates);
       // The target's own score, through the positive mode of the plugin.
       at::Tensor target_e = model.embeddings.index_select(0, target_ids);
-      at::Tensor target = at::empty({part.size(0)}, at::kFloat);
       at::Tensor lhs = as_tails ? anchors : target_e, rhs = as_tails ? target_e : anchors;
-      DLView vl(lhs), vr(rel), vh(rhs), vo(target);
-      marius_score_args args{};
-      args.struct_size = sizeof(args);
-      args.mode = MARIUS_SCORE_POSITIVE;
-      args.lhs = vl.get();
-      args.rel = vr.get();
-      args.rhs = vh.get();
-      args.out = vo.get();
-      score.forward(ctx, args);
+      at::Tensor target = score_forward(score, ctx, MARIUS_SCORE_POSITIVE, lhs, rel, rhs,
+                                        at::empty({part.size(0)}, at::kFloat));
       at::Tensor t2 = target.unsqueeze(1);
       at::Tensor higher = (scores > t2).sum(1).to(at::kDouble);
       at::Tensor equal = (scores == t2).sum(1).to(at::kDouble);

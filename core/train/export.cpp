@@ -12,7 +12,7 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
-#include "core/tensor/dl_view.h"
+#include "core/model/score_calls.h"
 
 namespace fs = std::filesystem;
 
@@ -143,16 +143,12 @@ std::vector<Prediction> predict(const Model& model, const Dataset& dataset, cons
   at::Tensor rel = model.relations.index_select(0, at::tensor({r}, at::kLong)).unsqueeze(0);
   at::Tensor all = model.embeddings.unsqueeze(0);
   at::Tensor out = at::empty({1, 1, model.num_nodes}, at::kFloat);
-  DLView va(anchors), vr(rel), vc(all), vo(out);
-  marius_score_args args{};
-  args.struct_size = sizeof(args);
-  args.mode = predict_heads ? MARIUS_SCORE_CORRUPT_LHS : MARIUS_SCORE_CORRUPT_RHS;
-  args.lhs = predict_heads ? vc.get() : va.get();
-  args.rel = vr.get();
-  args.rhs = predict_heads ? va.get() : vc.get();
-  args.out = vo.get();
   CallContext ctx(score.label());
-  score.forward(ctx, args);
+  if (predict_heads) {
+    score_forward(score, ctx, MARIUS_SCORE_CORRUPT_LHS, all, rel, anchors, out);
+  } else {
+    score_forward(score, ctx, MARIUS_SCORE_CORRUPT_RHS, anchors, rel, all, out);
+  }
   auto [values, indices] = out.view({-1}).topk(std::min<int64_t>(k, model.num_nodes));
   std::vector<Prediction> result;
   for (int64_t i = 0; i < values.size(0); ++i) {

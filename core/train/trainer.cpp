@@ -13,6 +13,7 @@
 #include <ATen/Parallel.h>
 
 #include "core/error.h"
+#include "core/model/score_calls.h"
 #include "core/tensor/dl_view.h"
 #include "core/train/loss.h"
 #include "core/train/sparse_optimizer.h"
@@ -228,17 +229,7 @@ double Trainer::train_batch(const at::Tensor& batch, uint64_t seed, Worker& w) {
   at::Tensor src3 = src_e.view({C, S, D}), dst3 = dst_e.view({C, S, D}), rel3 = rel_e.view({C, S, W});
   auto call = [&](uint32_t mode, const at::Tensor& l, const at::Tensor& r, const at::Tensor& h,
                   std::vector<int64_t> shape) {
-    at::Tensor out = at::empty(shape, at::kFloat);
-    DLView vl(l), vr(r), vh(h), o(out);
-    marius_score_args a{};
-    a.struct_size = sizeof(a);
-    a.mode = mode;
-    a.lhs = vl.get();
-    a.rel = vr.get();
-    a.rhs = vh.get();
-    a.out = o.get();
-    score_.forward(w.score_ctx, a);
-    return out;
+    return score_forward(score_, w.score_ctx, mode, l, r, h, at::empty(shape, at::kFloat));
   };
   at::Tensor pos = call(MARIUS_SCORE_POSITIVE, src_e, rel_e, dst_e, {P});
   at::Tensor neg_r = call(MARIUS_SCORE_CORRUPT_RHS, src3, rel3, neg_rhs_e, {C, S, N});
@@ -281,20 +272,7 @@ double Trainer::train_batch(const at::Tensor& batch, uint64_t seed, Worker& w) {
     gl = at::empty_like(l);
     gr = at::empty_like(r);
     gh = at::empty_like(h);
-    at::Tensor g_contiguous = g_out.contiguous();
-    DLView vl(l), vr(r), vh(h), go(g_contiguous), vgl(gl), vgr(gr), vgh(gh);
-    marius_score_args a{};
-    a.struct_size = sizeof(a);
-    a.mode = mode;
-    a.lhs = vl.get();
-    a.rel = vr.get();
-    a.rhs = vh.get();
-    a.grad_out = go.get();
-    a.grad_lhs = vgl.get();
-    a.grad_rel = W > 0 ? vgr.get() : nullptr;
-    a.grad_rhs = vgh.get();
-    score_.backward(w.score_ctx, a);
-    if (W == 0) gr.zero_();
+    score_backward(score_, w.score_ctx, mode, l, r, h, g_out, gl, gr, gh);
   };
   at::Tensor g_src, g_rel, g_dst, g_src_r, g_rel_r, g_nr, g_nl, g_rel_l, g_dst_l;
   at::Tensor g_rel_inv;  // gradients of the inverse-relation rows
