@@ -1,29 +1,8 @@
 #!/usr/bin/env bash
 # Checks marius-run's command-line behaviour. Usage: cli_test.sh MARIUS_RUN C_PLUGIN_MANIFEST
-set -u
 run=$1
 c_plugin=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-
-# expect NAME EXPECTED_EXIT NEEDLE -- COMMAND...: the command exits with EXPECTED_EXIT
-# and its output (stdout+stderr) contains NEEDLE.
-expect() {
-  local name=$1 code=$2 needle=$3
-  shift 4
-  local out rc
-  out=$("$@" 2>&1)
-  rc=$?
-  if [[ $rc -eq $code && $out == *"$needle"* ]]; then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1))
-    echo "FAIL: $name (exit $rc, wanted $code; wanted output containing: $needle)"
-    echo "$out" | head -20 | sed 's/^/    /'
-  fi
-}
+source "$(dirname "$0")/shell_test_lib.sh"
 
 expect "version names the ABI" 0 "plugin ABI 1.0" -- "$run" --version
 expect "list shows built-ins" 0 "distmult" -- "$run" plugins list
@@ -48,5 +27,4 @@ expect "unknown plugin" 1 "no plugin named 'nope'" -- "$run" plugins inspect nop
 expect "train without a dataset names the key" 1 "dataset.path is not set" -- "$run" train
 expect "unknown log level" 105 "--log-level" -- "$run" --log-level loud plugins list
 
-echo "cli: $passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+finish cli

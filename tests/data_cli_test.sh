@@ -1,29 +1,9 @@
 #!/usr/bin/env bash
 # Checks `marius-run generate` and `marius-run preprocess` end to end.
 # Usage: data_cli_test.sh MARIUS_RUN
-set -u
 run=$1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
+source "$(dirname "$0")/shell_test_lib.sh"
 
-# expect NAME EXPECTED_EXIT NEEDLE -- COMMAND...: the command exits with EXPECTED_EXIT
-# and its output (stdout+stderr) contains NEEDLE.
-expect() {
-  local name=$1 code=$2 needle=$3
-  shift 4
-  local out rc
-  out=$("$@" 2>&1)
-  rc=$?
-  if [[ $rc -eq $code && $out == *"$needle"* ]]; then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1))
-    echo "FAIL: $name (exit $rc, wanted $code; wanted output containing: $needle)"
-    echo "$out" | head -20 | sed 's/^/    /'
-  fi
-}
 
 expect "generate" 0 "train.tsv  3200 edges" -- "$run" generate --output "$tmp/gen" --nodes 500 --edges 4000 --seed 3
 expect "preprocess generated files" 0 "train      3200 edges" -- \
@@ -50,5 +30,4 @@ expect "refuses to replace other directories" 1 "exists and is not a marius data
 expect "too many generated edges" 1 "--edges 100000: too many" -- \
   "$run" generate --output "$tmp/g2" --nodes 50 --edges 100000
 
-echo "$passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+finish data_cli

@@ -4,24 +4,8 @@
 # resume reproducing the uninterrupted run bit for bit, SIGKILL leaving a
 # loadable checkpoint, and config errors naming the key.
 # Usage: train_cli_test.sh MARIUS_RUN
-set -u
 run=$1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-check() {  # check NAME COMMAND...: passes when the command succeeds
-  local name=$1
-  shift
-  if "$@" > "$tmp/last.log" 2>&1; then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1))
-    echo "FAIL: $name"
-    sed 's/^/    /' "$tmp/last.log" | tail -20
-  fi
-}
-contains() { grep -q -- "$2" "$1"; }
+source "$(dirname "$0")/shell_test_lib.sh"
 
 cat > "$tmp/c.toml" <<TOML
 [dataset]
@@ -97,5 +81,4 @@ check "wrong type" bash -c "! '$run' train '$tmp/bad.toml' 2> '$tmp/e.txt' && gr
 check "--set wrong type" bash -c "! '$run' train '$tmp/c.toml' --set model.dim=big 2> '$tmp/e.txt' && grep -q -- '--set: model.dim expects integer' '$tmp/e.txt'"
 check "bad plugin option" bash -c "! '$run' train '$tmp/c.toml' --set negatives.sampler_options.degree_fraction=2 2> '$tmp/e.txt' && grep -q \"option 'degree_fraction': 2 is above the maximum 1\" '$tmp/e.txt'"
 
-echo "train_cli: $passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+finish train_cli
