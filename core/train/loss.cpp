@@ -3,6 +3,7 @@
 #include <ATen/ATen.h>
 
 #include "core/error.h"
+#include "core/train/softmax_kernel.h"
 
 namespace marius {
 
@@ -18,15 +19,13 @@ double contrastive_loss(LossKind kind, const at::Tensor& pos, const at::Tensor& 
   const at::Tensor w = weight.unsqueeze(-1);
   switch (kind) {
     case LossKind::kSoftmax: {
-      // Shifted by the row maximum for stability; grad_neg holds exp(neg - top)
-      // and is scaled in place to softmax * weight.
-      at::Tensor top = at::maximum(pos, std::get<0>(neg.max(-1)));
-      grad_neg = at::sub(neg, top.unsqueeze(-1)).exp_();
-      at::Tensor pos_exp = at::exp(pos - top);
-      at::Tensor total = pos_exp + grad_neg.sum(-1);
-      grad_neg.mul_((weight / total).unsqueeze(-1));
-      grad_pos.add_((pos_exp / total - 1.0) * weight);
-      return ((top + at::log(total) - pos) * weight).sum().item<double>();
+      at::Tensor p = pos.contiguous(), x = neg.contiguous(), wc = weight.contiguous();
+      grad_neg = at::empty_like(x);
+      at::Tensor gp = grad_pos.is_contiguous() ? grad_pos : grad_pos.contiguous();
+      double loss = softmax_cross_entropy(p.data_ptr<float>(), x.data_ptr<float>(), wc.data_ptr<float>(), p.numel(),
+                                          x.size(-1), gp.data_ptr<float>(), grad_neg.data_ptr<float>());
+      if (!gp.is_same(grad_pos)) grad_pos.copy_(gp);
+      return loss;
     }
     case LossKind::kRanking: {
       at::Tensor violation = neg - pos.unsqueeze(-1) + margin;

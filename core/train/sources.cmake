@@ -3,6 +3,7 @@ set(MARIUS_TRAIN_SOURCES
   config/config.cpp
   train/model.cpp
   train/loss.cpp
+  train/softmax_kernel.cpp
   train/sparse_optimizer.cpp
   train/progress.cpp
   train/trainer.cpp
@@ -12,3 +13,4 @@ set(MARIUS_TRAIN_SOURCES
   train/export.cpp
 )
 set_source_files_properties(train/sparse_optimizer.cpp PROPERTIES COMPILE_OPTIONS "-fno-math-errno")
+set_source_files_properties(train/softmax_kernel.cpp PROPERTIES COMPILE_OPTIONS "-ffast-math")
