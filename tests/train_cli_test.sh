@@ -70,7 +70,10 @@ sleep 0.5
 kill -9 $pid 2> /dev/null
 wait $pid 2> /dev/null
 check "checkpoint after SIGKILL loads" "$run" eval "$tmp/c.toml" --set output.dir="$tmp/k"
-check "no temporary checkpoint looks complete" bash -c "[ ! -f '$tmp/k/checkpoint.bin.tmp' ] || ! '$run' eval '$tmp/c.toml' --set output.dir='$tmp/k' --set dataset.path=/nonexistent"
+cp "$tmp/k/checkpoint.bin" "$tmp/corrupt.bin"
+printf '\377' | dd of="$tmp/corrupt.bin" bs=1 seek=200 conv=notrunc 2> /dev/null
+mkdir -p "$tmp/c" && mv "$tmp/corrupt.bin" "$tmp/c/checkpoint.bin"
+check "a corrupted checkpoint is refused" bash -c "! '$run' eval '$tmp/c.toml' --set output.dir='$tmp/c' 2> '$tmp/e.txt' && grep -q 'checksum mismatch' '$tmp/e.txt'"
 check "training resumes after SIGKILL" "$run" train "$tmp/c.toml" --resume --set output.dir="$tmp/k" --set training.epochs=1000 --set training.epochs=3 --set evaluation.protocol=none
 
 # Config errors name the key (and file:line).

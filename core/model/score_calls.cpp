@@ -8,15 +8,25 @@
 
 namespace marius {
 
-at::Tensor score_forward(const ScoreFunction& fn, CallContext& ctx, uint32_t mode, const at::Tensor& lhs,
-                         const at::Tensor& rel, const at::Tensor& rhs, const at::Tensor& out) {
-  DLView l(lhs), r(rel), h(rhs), o(out);
+namespace {
+
+// The arguments every call shares: mode and the three borrowed inputs.
+marius_score_args make_args(uint32_t mode, const DLView& lhs, const DLView& rel, const DLView& rhs) {
   marius_score_args args{};
   args.struct_size = sizeof(args);
   args.mode = mode;
-  args.lhs = l.get();
-  args.rel = r.get();
-  args.rhs = h.get();
+  args.lhs = lhs.get();
+  args.rel = rel.get();
+  args.rhs = rhs.get();
+  return args;
+}
+
+}  // namespace
+
+at::Tensor score_forward(const ScoreFunction& fn, CallContext& ctx, uint32_t mode, const at::Tensor& lhs,
+                         const at::Tensor& rel, const at::Tensor& rhs, const at::Tensor& out) {
+  DLView l(lhs), r(rel), h(rhs), o(out);
+  marius_score_args args = make_args(mode, l, r, h);
   args.out = o.get();
   fn.forward(ctx, args);
   return out;
@@ -30,12 +40,7 @@ void score_backward(const ScoreFunction& fn, CallContext& ctx, uint32_t mode, co
   auto view = [](const at::Tensor& t) { return t.defined() ? std::make_unique<DLView>(t) : nullptr; };
   auto gl = view(grad_lhs), gh = view(grad_rhs);
   auto gr = rel.size(-1) > 0 ? view(grad_rel) : nullptr;
-  marius_score_args args{};
-  args.struct_size = sizeof(args);
-  args.mode = mode;
-  args.lhs = l.get();
-  args.rel = r.get();
-  args.rhs = h.get();
+  marius_score_args args = make_args(mode, l, r, h);
   args.grad_out = go.get();
   args.grad_lhs = gl ? gl->get() : nullptr;
   args.grad_rel = gr ? gr->get() : nullptr;

@@ -96,10 +96,11 @@ const StepTimes& Session::last_step_times() const {
 RankMetrics Session::evaluate(Split split) {
   if (!model_) fail(MARIUS_ERR_INVALID_ARGUMENT, "evaluate: the session has no model");
   if (!evaluator_) {
-    at::Tensor known = at::cat({dataset_.edges(Split::kTrain), dataset_.edges(Split::kValid), dataset_.edges(Split::kTest)});
-    evaluator_ = std::make_unique<Evaluator>(known, dataset_.degrees(), dataset_.info().num_relations);
+    for (Split s : {Split::kTrain, Split::kValid, Split::kTest}) split_edges_[static_cast<int>(s)] = dataset_.edges(s);
+    evaluator_ = std::make_unique<Evaluator>(at::cat({split_edges_[0], split_edges_[1], split_edges_[2]}),
+                                             dataset_.degrees(), dataset_.info().num_relations);
   }
-  at::Tensor edges = dataset_.edges(split);
+  const at::Tensor& edges = split_edges_[static_cast<int>(split)];
   if (config_.eval_protocol == "sampled") {
     return evaluator_->sampled(*model_, *score_, edges, config_.eval_negatives, config_.eval_batch_size,
                                static_cast<uint64_t>(config_.seed) + 17);

@@ -59,6 +59,7 @@ class Session {
   std::unique_ptr<Model> model_;
   std::unique_ptr<Trainer> trainer_;
   std::unique_ptr<Evaluator> evaluator_;
+  at::Tensor split_edges_[3];  // read once, by Split
   int64_t epochs_done_ = 0;
 };
 

@@ -91,7 +91,8 @@ Trainer::Trainer(const Config& config, Model& model, at::Tensor train_edges, at:
       edges_(std::move(train_edges)),
       degrees_(std::move(degrees)),
       score_(score),
-      sampler_(sampler) {
+      sampler_(sampler),
+      loss_(loss_kind(config.loss)) {
   node_ranges_ = at::tensor({int64_t{0}, model.num_nodes}, at::kLong).view({1, 2});
   if (config.filtered) filter_ = std::make_unique<EdgeSet>(edges_);
   if (config.threads > 1 && !score.reentrant()) {
@@ -257,12 +258,11 @@ double Trainer::train_batch(const at::Tensor& batch, uint64_t seed, Worker& w) {
   }
 
   // Loss and its gradients with respect to the scores.
-  LossKind kind = loss_kind(config_.loss);
   at::Tensor weight2 = weight.view({C, S});
   at::Tensor grad_pos = at::zeros({C, S}, at::kFloat), grad_nr, grad_nl;
   at::Tensor grad_pos_inv = inverse ? at::zeros({C, S}, at::kFloat) : grad_pos;
-  double loss = contrastive_loss(kind, pos.view({C, S}), neg_r, weight2, config_.margin, grad_pos, grad_nr);
-  loss += contrastive_loss(kind, (inverse ? pos_inv : pos).view({C, S}), neg_l, weight2, config_.margin, grad_pos_inv,
+  double loss = contrastive_loss(loss_, pos.view({C, S}), neg_r, weight2, config_.margin, grad_pos, grad_nr);
+  loss += contrastive_loss(loss_, (inverse ? pos_inv : pos).view({C, S}), neg_l, weight2, config_.margin, grad_pos_inv,
                            grad_nl);
   w.times.loss += since(clock);
 

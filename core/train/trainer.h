@@ -22,6 +22,7 @@
 #include "core/config/config.h"
 #include "core/plugin/negative_sampler.h"
 #include "core/plugin/score_function.h"
+#include "core/train/loss.h"
 #include "core/train/model.h"
 #include "core/train/progress.h"
 
@@ -63,6 +64,7 @@ class Trainer {
   at::Tensor node_ranges_;  // int64 [1,2]: every node is resident in memory
   const ScoreFunction& score_;
   const NegativeSampler& sampler_;
+  const LossKind loss_;
   std::unique_ptr<class EdgeSet> filter_;  // true training edges, when negatives are filtered
   std::mutex relation_mutex_;
   std::mutex sampler_mutex_;  // held around sample() unless the sampler is reentrant
