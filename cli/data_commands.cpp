@@ -1,12 +1,15 @@
 #include "cli/data_commands.h"
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <fmt/format.h>
 
 #include "core/data/generate.h"
+#include "core/data/generate_powerlaw.h"
 #include "core/data/preprocess.h"
+#include "core/error.h"
 
 namespace marius::cli {
 
@@ -18,6 +21,7 @@ struct PreprocessArgs {
   std::string ids = "string";
   bool header = false;
   uint64_t seed = 1;
+  int64_t partitions = 1;
 };
 
 int run_preprocess(const PreprocessArgs& a) {
@@ -33,6 +37,7 @@ int run_preprocess(const PreprocessArgs& a) {
   o.format.header = a.header;
   o.format.columns = ColumnLayout::parse(a.columns);
   o.format.ids = parse_id_kind(a.ids);
+  o.partitions = a.partitions;
 
   PreprocessResult r = preprocess(o);
   const DatasetInfo& info = r.info;
@@ -41,12 +46,34 @@ int run_preprocess(const PreprocessArgs& a) {
   fmt::print("  relations  {}{}\n", info.num_relations, info.has_relations ? "" : " (a plain graph)");
   for (Split s : kSplits) fmt::print("  {:<10} {} edges\n", split_name(s), info.num_edges[static_cast<int>(s)]);
   fmt::print("  ids        {}-bit\n", info.id_bytes * 8);
+  if (info.num_partitions > 1) {
+    fmt::print("  partitions {} ({} buckets)\n", info.num_partitions, info.num_partitions * info.num_partitions);
+  }
   fmt::print("  input      delimiter {}, columns {}, {} ids{}\n", delimiter_name(r.format.delimiter),
              r.format.columns.str(), a.ids, a.header ? ", header skipped" : "");
   return 0;
 }
 
-int run_generate(const GenerateOptions& o) {
+// `generate` options: shared by both kinds, or belonging to one (given for
+// the other kind they are an error). Unset options take the kind's defaults.
+struct GenerateArgs {
+  std::string kind = "planted";
+  std::string output;
+  std::optional<int64_t> nodes, relations, edges;
+  uint64_t seed = 1;
+  std::optional<int64_t> clusters;                             // planted
+  std::optional<int64_t> partitions, valid_edges, test_edges;  // powerlaw
+  std::optional<double> exponent;                              // powerlaw
+};
+
+int run_planted(const GenerateArgs& a) {
+  GenerateOptions o;
+  o.output = a.output;
+  o.nodes = a.nodes.value_or(o.nodes);
+  o.relations = a.relations.value_or(o.relations);
+  o.edges = a.edges.value_or(o.edges);
+  o.clusters = a.clusters.value_or(o.clusters);
+  o.seed = a.seed;
   GenerateResult r = generate(o);
   fmt::print("generated {} in {:.2f} s: {} nodes in {} clusters, {} relations\n", r.output.string(), r.seconds,
              o.nodes, r.clusters, o.relations);
@@ -56,6 +83,48 @@ int run_generate(const GenerateOptions& o) {
              "--output DATASET_DIR\n",
              r.output.string());
   return 0;
+}
+
+int run_powerlaw(const GenerateArgs& a) {
+  PowerLawOptions o;
+  o.output = a.output;
+  o.nodes = a.nodes.value_or(o.nodes);
+  o.relations = a.relations.value_or(o.relations);
+  o.edges = a.edges.value_or(o.edges);
+  o.partitions = a.partitions.value_or(o.partitions);
+  o.valid_edges = a.valid_edges.value_or(o.valid_edges);
+  o.test_edges = a.test_edges.value_or(o.test_edges);
+  o.exponent = a.exponent.value_or(o.exponent);
+  o.seed = a.seed;
+  PowerLawResult r = generate_powerlaw(o);
+  const DatasetInfo& info = r.info;
+  fmt::print("generated dataset {} in {:.2f} s\n", r.output.string(), r.seconds);
+  fmt::print("  nodes      {} (power law, exponent {})\n", info.num_nodes, o.exponent);
+  fmt::print("  relations  {}{}\n", info.num_relations, info.has_relations ? "" : " (a plain graph)");
+  for (Split s : kSplits) fmt::print("  {:<10} {} edges\n", split_name(s), info.num_edges[static_cast<int>(s)]);
+  fmt::print("  degrees    max {}, mean {:.2f}\n", r.max_degree,
+             2.0 * static_cast<double>(info.num_edges[0]) / static_cast<double>(info.num_nodes));
+  fmt::print("  partitions {} ({} buckets)\n", info.num_partitions, info.num_partitions * info.num_partitions);
+  return 0;
+}
+
+int run_generate(const GenerateArgs& a, const CLI::App& app) {
+  auto only = [&](const char* kind, std::initializer_list<const char*> options) {
+    for (const char* name : options) {
+      if (app.count(name) > 0) {
+        fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: only with --kind {} (this is --kind {})", name, kind, a.kind);
+      }
+    }
+  };
+  if (a.kind == "planted") {
+    only("powerlaw", {"--partitions", "--valid-edges", "--test-edges", "--exponent"});
+    return run_planted(a);
+  }
+  if (a.kind == "powerlaw") {
+    only("planted", {"--clusters"});
+    return run_powerlaw(a);
+  }
+  fail(MARIUS_ERR_INVALID_ARGUMENT, "--kind \"{}\": expected planted or powerlaw", a.kind);
 }
 
 }  // namespace
@@ -68,29 +137,40 @@ void add_data_commands(CLI::App& app, const GlobalOptions&, int& exit_code) {
   pre->add_option("--test", p->test, "Test edges (with --train)");
   pre->add_option("--input", p->input, "All edges, split at random by --split");
   pre->add_option("--split", p->split, "TRAIN,VALID,TEST fractions for --input, e.g. 0.9,0.05,0.05");
-  pre->add_option("--seed", p->seed, "Seed of the random split")->capture_default_str();
+  pre->add_option("--seed", p->seed, "Seed of the random split and of the partition permutation")
+      ->capture_default_str();
   pre->add_option("--output", p->output, "Dataset directory to write (replaces an existing dataset)");
   pre->add_option("--delimiter", p->delimiter, "tab, comma, space, auto or one character")->capture_default_str();
   pre->add_flag("--header", p->header, "Skip the first line that is not blank or a # comment");
   pre->add_option("--columns", p->columns,
                   "One letter per column: h head, r relation, t tail, _ ignored (default: hrt for 3 columns, ht for 2)");
   pre->add_option("--ids", p->ids, "string (kept verbatim) or integer")->capture_default_str();
+  pre->add_option("--partitions", p->partitions,
+                  "Node partitions p, 1 to min(nodes, 1024): p > 1 renumbers nodes by a random permutation (--seed) "
+                  "and groups train edges into p x p buckets (train.buckets)")
+      ->capture_default_str();
   pre->callback([p, &exit_code] { exit_code = run_preprocess(*p); });
 
-  auto g = std::make_shared<GenerateOptions>();
-  auto output = std::make_shared<std::string>();
+  auto g = std::make_shared<GenerateArgs>();
   CLI::App* gen = app.add_subcommand(
-      "generate", "Write train/valid/test.tsv of a synthetic multi-relational graph with planted cluster structure");
-  gen->add_option("--output", *output, "Directory to write");
-  gen->add_option("--nodes", g->nodes, "Number of nodes")->capture_default_str();
-  gen->add_option("--relations", g->relations, "Number of relations")->capture_default_str();
-  gen->add_option("--edges", g->edges, "Number of distinct edges (split 80/10/10)")->capture_default_str();
-  gen->add_option("--clusters", g->clusters, "Number of node clusters")->capture_default_str();
+      "generate",
+      "Write a synthetic graph: --kind planted (default) writes train/valid/test.tsv with planted cluster structure "
+      "for preprocess; --kind powerlaw writes a (partitioned) dataset directory with power-law degrees, streaming, "
+      "for scale benchmarks");
+  gen->add_option("--kind", g->kind, "planted or powerlaw")->capture_default_str();
+  gen->add_option("--output", g->output, "Directory to write (planted: edge lists; powerlaw: a dataset)");
+  gen->add_option("--nodes", g->nodes, "Number of nodes (default 2000)");
+  gen->add_option("--relations", g->relations, "Number of relations (default 10; powerlaw: 1 makes a plain graph)");
+  gen->add_option("--edges", g->edges,
+                  "planted: distinct edges, split 80/10/10; powerlaw: training edges, duplicates possible "
+                  "(default 40000)");
   gen->add_option("--seed", g->seed, "Random seed")->capture_default_str();
-  gen->callback([g, output, &exit_code] {
-    g->output = *output;
-    exit_code = run_generate(*g);
-  });
+  gen->add_option("--clusters", g->clusters, "planted: number of node clusters (default 40)");
+  gen->add_option("--partitions", g->partitions, "powerlaw: node partitions, 1 to min(nodes, 1024) (default 1)");
+  gen->add_option("--valid-edges", g->valid_edges, "powerlaw: validation edges (default 1000)");
+  gen->add_option("--test-edges", g->test_edges, "powerlaw: test edges (default 1000)");
+  gen->add_option("--exponent", g->exponent, "powerlaw: degree distribution exponent, in (1, 10] (default 2.1)");
+  gen->callback([g, gen, &exit_code] { exit_code = run_generate(*g, *gen); });
 }
 
 }  // namespace marius::cli

@@ -6,6 +6,7 @@
 
 #include "cli/data_commands.h"
 #include "cli/global_options.h"
+#include "cli/plan_command.h"
 #include "cli/plugins_command.h"
 #include "cli/train_commands.h"
 #include "core/error.h"
@@ -30,6 +31,7 @@ int main(int argc, char** argv) {
   marius::cli::add_train_commands(app, global, exit_code);
   marius::cli::add_data_commands(app, global, exit_code);
   marius::cli::add_plugins_command(app, global, exit_code);
+  marius::cli::add_plan_command(app, global, exit_code);
   app.parse_complete_callback([&] { marius::set_log_level(global.log_level); });
 
   try {

@@ -83,7 +83,17 @@ int train(const GlobalOptions& global, const std::string& config_file, bool resu
       json += ",\"valid\":" + valid.json();
       line += "\n  " + metrics_line("valid", valid);
     }
-    if (config.checkpoint_every_epoch || session.epochs_done() == config.epochs) session.save();
+    if (r.out_of_core) {  // the session already committed the partitions and saved
+      json += fmt::format(
+          ",\"io\":{{\"buffer_bytes\":{},\"states\":{},\"swaps\":{},\"partitions_read\":{},\"partitions_written\":{},\"bytes_read\":{},"
+          "\"bytes_written\":{},\"read_seconds\":{:.3f},\"write_seconds\":{:.3f},\"wait_seconds\":{:.3f}}}",
+          session.buffer_bytes(), r.states, r.io.swaps, r.io.partitions_read, r.io.partitions_written, r.io.bytes_read, r.io.bytes_written,
+          r.io.read_seconds, r.io.write_seconds, r.io.wait_seconds);
+      line += fmt::format(" (io: {} swaps, {:.1f} MB read, {:.1f} MB written, waited {:.2f} s)", r.io.swaps,
+                          r.io.bytes_read / 1e6, r.io.bytes_written / 1e6, r.io.wait_seconds);
+    } else if (config.checkpoint_every_epoch || session.epochs_done() == config.epochs) {
+      session.save();
+    }
     json += fmt::format(",\"peak_rss_mb\":{:.1f}}}", peak_rss_mb());
     metrics.write(json);
     fmt::print("{}\n", line);
@@ -126,7 +136,7 @@ int export_command(const GlobalOptions& global, const std::string& config_file, 
   Session session = open_session(global, config_file);
   session.initialize(/*resume=*/true);
   fs::path out = dir.empty() ? fs::path(session.config().output) / "export" : fs::path(dir);
-  for (const auto& file : export_model(session.model(), session.dataset(), out)) fmt::print("{}\n", file.string());
+  for (const auto& file : export_model(session.model(), session.node_rows(), session.dataset(), out)) fmt::print("{}\n", file.string());
   return 0;
 }
 
@@ -136,7 +146,7 @@ int predict_command(const GlobalOptions& global, const std::string& config_file,
   Session session = open_session(global, config_file);
   session.initialize(/*resume=*/true);
   bool heads = !tail.empty();
-  auto results = predict(session.model(), session.dataset(), session.score(), heads ? tail : head, relation, k, heads);
+  auto results = predict(session.model(), session.node_rows(), session.dataset(), session.score(), heads ? tail : head, relation, k, heads);
   fmt::print("rank\t{}\tscore\n", heads ? "head" : "tail");
   for (size_t i = 0; i < results.size(); ++i) fmt::print("{}\t{}\t{:.6f}\n", i + 1, results[i].id, results[i].score);
   return 0;

@@ -21,12 +21,18 @@ class BuiltinConformance : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(BuiltinConformance, Passes) {
   ConformanceReport report = check(testing::builtin_manifest(GetParam()));
+  // A backend this machine refuses (io_uring where a seccomp filter blocks it) cannot be checked here.
+  if (report.checks.size() == 1 && report.checks[0].name == "create" &&
+      report.checks[0].detail.find("io_uring is unavailable") != std::string::npos) {
+    GTEST_SKIP() << report.checks[0].detail;
+  }
   EXPECT_TRUE(report.passed()) << describe(report);
   EXPECT_GE(report.checks.size(), 7u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Builtins, BuiltinConformance,
-                         ::testing::Values("distmult", "complex", "transe", "dot", "uniform", "in_batch", "sequential", "posix"));
+                         ::testing::Values("distmult", "complex", "transe", "dot", "uniform", "in_batch", "sequential", "posix",
+                                           "mmap", "io_uring", "memory", "fault", "beta", "hilbert", "random"));
 
 TEST(Conformance, BuiltinDirectoryHoldsExactlyTheCheckedPlugins) {
   PluginRegistry registry;
@@ -36,7 +42,8 @@ TEST(Conformance, BuiltinDirectoryHoldsExactlyTheCheckedPlugins) {
     ASSERT_TRUE(e.manifest) << e.error;
     names.push_back(e.manifest->name);
   }
-  EXPECT_EQ(names, (std::vector<std::string>{"complex", "distmult", "dot", "in_batch", "posix", "sequential", "transe", "uniform"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"beta", "complex", "distmult", "dot", "fault", "hilbert", "in_batch", "io_uring",
+                                             "memory", "mmap", "posix", "random", "sequential", "transe", "uniform"}));
 }
 
 TEST(Conformance, PlainCPluginPasses) {

@@ -27,6 +27,22 @@ expect "missing output" 1 "--output: required" -- "$run" preprocess --train "$tm
 expect "missing input" 1 "$tmp/none.tsv: no such file" -- "$run" preprocess --train "$tmp/none.tsv" --output "$tmp/x"
 expect "refuses to replace other directories" 1 "exists and is not a marius dataset" -- \
   "$run" preprocess --train "$tmp/gen/train.tsv" --output "$tmp/gen"
+expect "partitioned preprocess" 0 "partitions 3 (9 buckets)" -- \
+  "$run" preprocess --train "$tmp/gen/train.tsv" --partitions 3 --seed 5 --output "$tmp/parts"
+[[ -f "$tmp/parts/train.buckets" ]] || { echo "FAIL: train.buckets missing"; failed=$((failed + 1)); }
+expect "zero partitions" 1 "--partitions 0: expected a value in [1, 1024]" -- \
+  "$run" preprocess --train "$tmp/gen/train.tsv" --partitions 0 --output "$tmp/x"
+expect "more partitions than nodes" 1 "--partitions 5: more partitions than the 4 nodes" -- \
+  "$run" preprocess --input "$tmp/plain.csv" --split 0.5,0.25,0.25 --delimiter comma --header --partitions 5 \
+  --output "$tmp/x"
+expect "generate powerlaw" 0 "partitions 4 (16 buckets)" -- \
+  "$run" generate --kind powerlaw --nodes 1000 --edges 20000 --partitions 4 --output "$tmp/pl"
+[[ -f "$tmp/pl/header.bin" && -f "$tmp/pl/train.buckets" ]] || { echo "FAIL: powerlaw dataset files missing"; failed=$((failed + 1)); }
+expect "powerlaw rejects --clusters" 1 "--clusters: only with --kind planted" -- \
+  "$run" generate --kind powerlaw --clusters 3 --output "$tmp/x"
+expect "planted rejects --partitions" 1 "--partitions: only with --kind powerlaw" -- \
+  "$run" generate --partitions 3 --output "$tmp/x"
+expect "unknown kind" 1 "--kind \"zipf\": expected planted or powerlaw" -- "$run" generate --kind zipf --output "$tmp/x"
 expect "too many generated edges" 1 "--edges 100000: too many" -- \
   "$run" generate --output "$tmp/g2" --nodes 50 --edges 100000
 

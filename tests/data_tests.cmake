@@ -5,6 +5,10 @@ set(MARIUS_DATA_TEST_SOURCES
   dataset_test.cpp
   preprocess_test.cpp
   generate_test.cpp
+  partition_test.cpp
+  bucket_writer_test.cpp
+  generate_powerlaw_test.cpp
+  streaming_memory_test.cpp
 )
 # marius-run preprocess / generate end to end: output, summaries, error messages and exit codes.
 add_test(NAME data_cli COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/data_cli_test.sh $<TARGET_FILE:marius-run>)

@@ -66,7 +66,8 @@ TEST(DatasetErrors, BadMagicAndUnknownVersion) {
   uint32_t version = kDatasetFormatVersion + 1;
   patch(ds / "header.bin", 8, &version, sizeof version);
   expect_error([&] { Dataset::open(ds); }, MARIUS_ERR_VERSION_MISMATCH,
-               {"header.bin: dataset format version 2, but this build reads version 1 only"});
+               {fmt::format("header.bin: dataset format version {}, but this build reads version {} only", version,
+                            kDatasetFormatVersion)});
   patch(ds / "header.bin", 0, "NOTMARIU", 8);
   expect_error([&] { Dataset::open(ds); }, MARIUS_ERR_INVALID_ARGUMENT, {"header.bin: not a valid marius dataset header"});
   fs::resize_file(ds / "header.bin", 40);

@@ -48,5 +48,19 @@ TEST(IdDictionary, SortNumerically) {
                         {"id \"one\" is not an integer"});
 }
 
+TEST(IdDictionary, RenumberMovesNamesAndLookups) {
+  IdDictionary d;
+  for (const char* name : {"a", "b", "c", "d"}) d.insert(name);
+  d.renumber({2, 0, 3, 1});  // a -> 2, b -> 0, c -> 3, d -> 1
+  EXPECT_EQ(d.name(0), "b");
+  EXPECT_EQ(d.name(1), "d");
+  EXPECT_EQ(d.name(2), "a");
+  EXPECT_EQ(d.name(3), "c");
+  EXPECT_EQ(d.find("a"), 2);
+  EXPECT_EQ(d.find("c"), 3);
+  EXPECT_EQ(d.insert("d"), 1);
+  EXPECT_EQ(d.insert("e"), 4);
+}
+
 }  // namespace
 }  // namespace marius

@@ -1,6 +1,9 @@
 set(MARIUS_TRAIN_TEST_SOURCES
   train_math_test.cpp
   config_test.cpp
+  partition_buffer_test.cpp
 )
 add_test(NAME train_cli COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/train_cli_test.sh $<TARGET_FILE:marius-run>)
 set_tests_properties(train_cli PROPERTIES TIMEOUT 300)
+add_test(NAME out_of_core_cli COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/out_of_core_cli_test.sh $<TARGET_FILE:marius-run>)
+set_tests_properties(out_of_core_cli PROPERTIES TIMEOUT 300)

@@ -33,6 +33,7 @@ struct Config {
   int64_t chunks = 10;
   int64_t per_chunk = 500;
   bool filtered = false;            // drop true training edges from the negatives
+  bool anchor_negatives = false;    // the chunk's uncorrupted nodes are negatives too
 
   // [training]
   int64_t epochs = 10;
@@ -63,6 +64,18 @@ struct Config {
   // [output]
   std::string output = "marius-output";  // checkpoints, metrics.jsonl, exports
   bool checkpoint_every_epoch = true;
+
+  // [storage] (out-of-core training of a partitioned dataset)
+  int64_t partitions = 0;          // expected partitions of the dataset; 0: whatever it has
+  int64_t buffer_capacity = 0;     // partitions in memory; 0 or >= p: everything in memory
+  int64_t buffer_bytes = 0;        // > 0: capacity from a byte budget instead
+  bool prefetch = true;            // one more slot, to load the next partition while training
+  std::string storage_backend = "posix";
+  OptionInputs storage_backend_options;
+  std::string ordering = "beta";
+  OptionInputs ordering_options;
+  std::string storage_dir;         // empty: output.dir/partitions
+  int64_t generations = 2;         // partition file generations: 2 crash-safe, 1 half the disk
 
   // Reads `file` (may be empty: defaults only) and applies `overrides`
   // ("section.key=value"). Throws Error(INVALID_ARGUMENT) naming the key.

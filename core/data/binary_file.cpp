@@ -83,6 +83,13 @@ void BinaryReader::read(void* data, size_t bytes) {
   }
 }
 
+void BinaryReader::seek(uint64_t offset) {
+  if (offset > size_) {
+    fail(MARIUS_ERR_OUT_OF_RANGE, "{}: cannot seek to byte {} of a {}-byte file", path_.string(), offset, size_);
+  }
+  if (::fseeko(file_, static_cast<off_t>(offset), SEEK_SET) != 0) fail_system(path_, "seek failed", errno);
+}
+
 size_t BinaryReader::read_some(void* data, size_t bytes) {
   size_t got = std::fread(data, 1, bytes, file_);
   if (got != bytes && std::ferror(file_)) fail_system(path_, "read failed", errno);

@@ -51,6 +51,8 @@ class BinaryReader {
   void read(void* data, size_t bytes);
   // Reads up to `bytes`; returns how many were read (0 at the end).
   size_t read_some(void* data, size_t bytes);
+  // Moves to `offset` bytes from the start (at most size()).
+  void seek(uint64_t offset);
   const std::filesystem::path& path() const { return path_; }
 
  private:

@@ -1,5 +1,7 @@
 #include "core/data/dataset.h"
 
+#include <algorithm>
+
 #include <ATen/ATen.h>
 
 #include "core/data/binary_file.h"
@@ -43,22 +45,55 @@ void check_name_file(const fs::path& file, int64_t bytes) {
   }
 }
 
-// The payload of an array file (after its header) read into `out`.
-void read_payload(const fs::path& file, void* out, uint64_t bytes) {
+// `bytes` of an array file's payload, starting `offset` bytes after its header, read into `out`.
+void read_payload(const fs::path& file, void* out, uint64_t bytes, uint64_t offset = 0) {
   BinaryReader in(file);
-  std::array<char, kArrayHeaderBytes> header{};
-  in.read(header.data(), header.size());
+  in.seek(kArrayHeaderBytes + offset);
   in.read(out, bytes);
 }
 
-// Fails unless every value of `column` is in [0, limit).
-void check_range(const fs::path& file, const at::Tensor& column, int64_t limit, const char* what) {
+// Fails unless every value of `column` is in [0, limit); rows are numbered from `first`.
+void check_range(const fs::path& file, const at::Tensor& column, int64_t limit, const char* what, int64_t first) {
   if (column.numel() == 0) return;
   auto [low, high] = at::aminmax(column);
   if (low.item<int64_t>() >= 0 && high.item<int64_t>() < limit) return;
   int64_t row = ((column < 0) | (column >= limit)).nonzero()[0][0].item<int64_t>();
-  fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: corrupt: edge {} has {} id {}, outside [0, {})", file.string(), row, what,
-       column[row].item<int64_t>(), limit);
+  fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: corrupt: edge {} has {} id {}, outside [0, {})", file.string(), first + row,
+       what, column[row].item<int64_t>(), limit);
+}
+
+// Fails unless training edge first + k of `edges` (ids in range) lies in the
+// bucket that `bucket_offsets` places it in.
+void check_buckets(const fs::path& file, const at::Tensor& edges, int64_t first, const NodePartitioning& partitioning,
+                   const std::vector<int64_t>& bucket_offsets) {
+  const int64_t rows = edges.size(0);
+  if (rows == 0 || partitioning.num_partitions() == 1) return;
+  const int64_t* e = edges.data_ptr<int64_t>();
+  // The bucket holding edge `first`: the last b with bucket_offsets[b] <= first.
+  auto b = static_cast<int64_t>(std::upper_bound(bucket_offsets.begin(), bucket_offsets.end(), first) -
+                                bucket_offsets.begin()) - 1;
+  const int64_t p = partitioning.num_partitions();
+  for (int64_t k = 0; k < rows; ++k) {
+    const int64_t index = first + k;
+    while (index >= bucket_offsets[static_cast<size_t>(b + 1)]) ++b;
+    const int64_t head = e[3 * k];
+    const int64_t tail = e[3 * k + 2];
+    if (partitioning.bucket_of(head, tail) != b) {
+      fail(MARIUS_ERR_INVALID_ARGUMENT,
+           "{}: corrupt: edge {} (head {} in partition {}, tail {} in partition {}) lies in bucket ({}, {}) of {}",
+           file.string(), index, head, partitioning.partition_of(head), tail, partitioning.partition_of(tail), b / p,
+           b % p, kBucketsFile);
+    }
+  }
+}
+
+std::vector<char> read_file(const fs::path& file) {
+  std::error_code ec;
+  if (!fs::is_regular_file(file, ec)) fail(MARIUS_ERR_NOT_FOUND, "{}: missing from the dataset", file.string());
+  BinaryReader in(file);
+  std::vector<char> bytes(in.size());
+  in.read(bytes.data(), bytes.size());
+  return bytes;
 }
 
 std::vector<std::string> read_names(const fs::path& file, int64_t count) {
@@ -113,19 +148,33 @@ Dataset Dataset::open(const fs::path& dir) {
   check_array_file(dir / kDegreesFile, ArrayKind::kDegrees, 8, info.num_nodes);
   check_name_file(dir / kNodeNamesFile, header.node_names_bytes);
   check_name_file(dir / kRelationNamesFile, header.relation_names_bytes);
+  const fs::path buckets_file = dir / kBucketsFile;
+  BucketIndex buckets = decode_buckets(buckets_file, read_file(buckets_file), info);
+  dataset.partitioning_ = NodePartitioning(info.num_nodes, info.num_partitions);
+  dataset.partition_offsets_ = std::move(buckets.partition_offsets);
+  dataset.bucket_offsets_ = std::move(buckets.bucket_offsets);
   return dataset;
 }
 
-at::Tensor Dataset::edges(Split split) const {
+at::Tensor Dataset::edges(Split split) const { return edges(split, 0, info_.num_edges[static_cast<int>(split)]); }
+
+at::Tensor Dataset::edges(Split split, int64_t begin, int64_t end) const {
   const fs::path file = dir_ / edge_file_name(split);
   const int64_t count = info_.num_edges[static_cast<int>(split)];
+  if (begin < 0 || begin > end || end > count) {
+    fail(MARIUS_ERR_OUT_OF_RANGE, "{}: edges [{}, {}) asked for, but the file holds edges [0, {})", file.string(),
+         begin, end, count);
+  }
   const at::ScalarType type = info_.id_bytes == 4 ? at::kInt : at::kLong;
-  at::Tensor edges = at::empty({count, 3}, at::TensorOptions().dtype(type));
-  read_payload(file, edges.data_ptr(), static_cast<uint64_t>(edges.numel()) * static_cast<uint64_t>(info_.id_bytes));
+  at::Tensor edges = at::empty({end - begin, 3}, at::TensorOptions().dtype(type));
+  const auto record = 3 * static_cast<uint64_t>(info_.id_bytes);
+  read_payload(file, edges.data_ptr(), static_cast<uint64_t>(end - begin) * record,
+               static_cast<uint64_t>(begin) * record);
   if (type != at::kLong) edges = edges.to(at::kLong);
-  check_range(file, edges.select(1, 0), info_.num_nodes, "head");
-  check_range(file, edges.select(1, 1), info_.num_relations, "relation");
-  check_range(file, edges.select(1, 2), info_.num_nodes, "tail");
+  check_range(file, edges.select(1, 0), info_.num_nodes, "head", begin);
+  check_range(file, edges.select(1, 1), info_.num_relations, "relation", begin);
+  check_range(file, edges.select(1, 2), info_.num_nodes, "tail", begin);
+  if (split == Split::kTrain) check_buckets(file, edges, begin, partitioning_, bucket_offsets_);
   return edges;
 }
 

@@ -1,8 +1,10 @@
 #include "core/data/dataset_format.h"
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 
+#include "core/data/partitioning.h"
 #include "core/error.h"
 
 namespace marius {
@@ -12,6 +14,7 @@ namespace {
 constexpr char kDatasetMagic[8] = {'M', 'A', 'R', 'I', 'U', 'S', 'D', 'S'};
 constexpr char kEdgesMagic[8] = {'M', 'A', 'R', 'I', 'U', 'S', 'E', 'D'};
 constexpr char kDegreesMagic[8] = {'M', 'A', 'R', 'I', 'U', 'S', 'D', 'G'};
+constexpr char kBucketsMagic[8] = {'M', 'A', 'R', 'I', 'U', 'S', 'B', 'K'};
 constexpr uint32_t kHasRelations = 1;  // header flags bit 0
 
 template <class T>
@@ -58,7 +61,7 @@ bool is_dataset_directory(const std::filesystem::path& dir) {
   return in.read(magic, sizeof magic) && std::memcmp(magic, kDatasetMagic, sizeof magic) == 0;
 }
 
-// Offsets: magic 0, version 8, id_bytes 12, flags 16, reserved 20, num_nodes 24,
+// Offsets: magic 0, version 8, id_bytes 12, flags 16, num_partitions 20, num_nodes 24,
 // num_relations 32, edges 40/48/56, names bytes 64/72.
 std::array<char, kHeaderBytes> encode_header(const DatasetHeader& header) {
   std::array<char, kHeaderBytes> out{};
@@ -67,7 +70,7 @@ std::array<char, kHeaderBytes> encode_header(const DatasetHeader& header) {
   put<uint32_t>(out.data(), 8, kDatasetFormatVersion);
   put<uint32_t>(out.data(), 12, static_cast<uint32_t>(info.id_bytes));
   put<uint32_t>(out.data(), 16, info.has_relations ? kHasRelations : 0);
-  put<uint32_t>(out.data(), 20, 0);
+  put<uint32_t>(out.data(), 20, static_cast<uint32_t>(info.num_partitions));
   put<int64_t>(out.data(), 24, info.num_nodes);
   put<int64_t>(out.data(), 32, info.num_relations);
   for (int s = 0; s < 3; ++s) put<int64_t>(out.data(), 40 + 8 * static_cast<size_t>(s), info.num_edges[s]);
@@ -92,6 +95,7 @@ DatasetHeader decode_header(const std::filesystem::path& file, const std::array<
   if ((flags & ~kHasRelations) != 0) corrupt(fmt::format("unknown flags 0x{:x}", flags));
   info.id_bytes = static_cast<int32_t>(id_bytes);
   info.has_relations = (flags & kHasRelations) != 0;
+  info.num_partitions = get<uint32_t>(in, 20);
   info.num_nodes = get<int64_t>(in, 24);
   info.num_relations = get<int64_t>(in, 32);
   for (int s = 0; s < 3; ++s) info.num_edges[s] = get<int64_t>(in, 40 + 8 * static_cast<size_t>(s));
@@ -102,6 +106,9 @@ DatasetHeader decode_header(const std::filesystem::path& file, const std::array<
   if (info.num_nodes < 1 || info.num_nodes - 1 > id_limit) corrupt(fmt::format("{} nodes", info.num_nodes));
   if (info.num_relations < 1 || info.num_relations - 1 > id_limit) {
     corrupt(fmt::format("{} relations", info.num_relations));
+  }
+  if (info.num_partitions < 1 || info.num_partitions > std::min(info.num_nodes, kMaxPartitions)) {
+    corrupt(fmt::format("{} partitions of {} nodes", info.num_partitions, info.num_nodes));
   }
   if (!info.has_relations && info.num_relations != 1) {
     corrupt(fmt::format("a plain graph with {} relations (expected 1)", info.num_relations));
@@ -149,6 +156,73 @@ ArrayHeader decode_array_header(const std::filesystem::path& file, ArrayKind kin
 
 uint64_t record_bytes(const ArrayHeader& header) {
   return header.kind == ArrayKind::kEdges ? 3u * header.value_bytes : header.value_bytes;
+}
+
+uint64_t buckets_file_bytes(int64_t partitions) {
+  const auto p = static_cast<uint64_t>(partitions);
+  return kBucketsHeaderBytes + 8 * (p + 1) + 8 * (p * p + 1);
+}
+
+// Offsets: magic 0, version 8, p 12, partition offsets 16, then bucket offsets.
+std::vector<char> encode_buckets(const BucketIndex& index) {
+  const auto p = static_cast<int64_t>(index.partition_offsets.size()) - 1;
+  std::vector<char> out(buckets_file_bytes(p));
+  std::memcpy(out.data(), kBucketsMagic, 8);
+  put<uint32_t>(out.data(), 8, kDatasetFormatVersion);
+  put<uint32_t>(out.data(), 12, static_cast<uint32_t>(p));
+  size_t at = kBucketsHeaderBytes;
+  for (const auto* offsets : {&index.partition_offsets, &index.bucket_offsets}) {
+    std::memcpy(out.data() + at, offsets->data(), offsets->size() * sizeof(int64_t));
+    at += offsets->size() * sizeof(int64_t);
+  }
+  return out;
+}
+
+BucketIndex decode_buckets(const std::filesystem::path& file, const std::vector<char>& bytes, const DatasetInfo& info) {
+  auto corrupt = [&](const std::string& what) {
+    fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: corrupt: {}", file.string(), what);
+  };
+  const int64_t p = info.num_partitions;
+  const uint64_t expected = buckets_file_bytes(p);
+  if (bytes.size() < kBucketsHeaderBytes || std::memcmp(bytes.data(), kBucketsMagic, 8) != 0) {
+    fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: not a marius bucket index: wrong magic (expected \"MARIUSBK\")",
+         file.string());
+  }
+  const char* in = bytes.data();
+  uint32_t version = get<uint32_t>(in, 8);
+  if (version != kDatasetFormatVersion) version_mismatch(file, version);
+  uint32_t partitions = get<uint32_t>(in, 12);
+  if (partitions != p) corrupt(fmt::format("{} partitions, but header.bin says {}", partitions, p));
+  if (bytes.size() != expected) {
+    fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: {} bytes, expected {} for {} partitions ({})", file.string(), bytes.size(),
+         expected, p, bytes.size() < expected ? "truncated" : "trailing data");
+  }
+  BucketIndex index;
+  index.partition_offsets.resize(static_cast<size_t>(p + 1));
+  index.bucket_offsets.resize(static_cast<size_t>(p * p + 1));
+  std::memcpy(index.partition_offsets.data(), in + kBucketsHeaderBytes, index.partition_offsets.size() * 8);
+  std::memcpy(index.bucket_offsets.data(), in + kBucketsHeaderBytes + index.partition_offsets.size() * 8,
+              index.bucket_offsets.size() * 8);
+
+  const NodePartitioning rule(info.num_nodes, p);
+  for (int64_t k = 0; k <= p; ++k) {
+    if (index.partition_offsets[static_cast<size_t>(k)] != rule.offset(k)) {
+      corrupt(fmt::format("partition offset {} is {}, expected floor({} * {} / {}) = {}", k,
+                          index.partition_offsets[static_cast<size_t>(k)], k, info.num_nodes, p, rule.offset(k)));
+    }
+  }
+  const std::vector<int64_t>& b = index.bucket_offsets;
+  const int64_t train = info.num_edges[static_cast<int>(Split::kTrain)];
+  if (b.front() != 0) corrupt(fmt::format("bucket offset 0 is {}, expected 0", b.front()));
+  for (size_t k = 1; k < b.size(); ++k) {
+    if (b[k] < b[k - 1]) {
+      corrupt(fmt::format("bucket offset {} ({}) is below bucket offset {} ({})", k, b[k], k - 1, b[k - 1]));
+    }
+  }
+  if (b.back() != train) {
+    corrupt(fmt::format("the buckets hold {} edges, but header.bin says {} training edges", b.back(), train));
+  }
+  return index;
 }
 
 }  // namespace marius

@@ -8,6 +8,7 @@
 #include <array>
 #include <cstdint>
 #include <filesystem>
+#include <vector>
 
 #include "core/data/dataset_info.h"
 
@@ -16,21 +17,24 @@ static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the dataset format is 
 namespace marius {
 
 // Readers refuse any other version (VERSION_MISMATCH); a change to any layout
-// below bumps it.
-inline constexpr uint32_t kDatasetFormatVersion = 1;
+// below bumps it. Version 2 added partitions: num_partitions in header.bin and
+// train.buckets.
+inline constexpr uint32_t kDatasetFormatVersion = 2;
 
 // File names inside the directory.
 inline constexpr const char* kHeaderFile = "header.bin";        // written last
 inline constexpr const char* kDegreesFile = "degrees.bin";
 inline constexpr const char* kNodeNamesFile = "nodes.txt";
 inline constexpr const char* kRelationNamesFile = "relations.txt";
+inline constexpr const char* kBucketsFile = "train.buckets";
 const char* edge_file_name(Split split);  // "train.edges", "valid.edges", "test.edges"
 
 // True when `dir` holds a header.bin that starts with the dataset magic (of
 // any version): a directory preprocess may replace.
 bool is_dataset_directory(const std::filesystem::path& dir);
 
-// header.bin: 80 bytes.
+// header.bin: 80 bytes. decode_header checks num_partitions against
+// partitioning.h's bounds (1 <= p <= min(num_nodes, kMaxPartitions)).
 inline constexpr size_t kHeaderBytes = 80;
 struct DatasetHeader {
   DatasetInfo info;
@@ -57,5 +61,21 @@ ArrayHeader decode_array_header(const std::filesystem::path& file, ArrayKind kin
                                 const std::array<char, kArrayHeaderBytes>& bytes);
 // Bytes per record: 3 * value_bytes for edges, value_bytes for degrees.
 uint64_t record_bytes(const ArrayHeader& header);
+
+// train.buckets: a 16-byte header (magic, version, p), the p + 1 partition node
+// offsets and the p * p + 1 bucket edge offsets into train.edges, all i64.
+inline constexpr size_t kBucketsHeaderBytes = 16;
+struct BucketIndex {
+  std::vector<int64_t> partition_offsets;  // p + 1: partition k is nodes [o[k], o[k+1])
+  std::vector<int64_t> bucket_offsets;     // p * p + 1: bucket b is train edges [o[b], o[b+1])
+};
+// The exact size of train.buckets for p partitions.
+uint64_t buckets_file_bytes(int64_t partitions);
+std::vector<char> encode_buckets(const BucketIndex& index);
+// Checks the bytes of `file` against header.bin's `info`: size, magic, version,
+// p, partition offsets equal to the rule of partitioning.h, bucket offsets
+// starting at 0, never decreasing and ending at the number of training edges.
+// Throws Error(INVALID_ARGUMENT, or VERSION_MISMATCH) naming `file`.
+BucketIndex decode_buckets(const std::filesystem::path& file, const std::vector<char>& bytes, const DatasetInfo& info);
 
 }  // namespace marius

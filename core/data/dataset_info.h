@@ -18,6 +18,7 @@ struct DatasetInfo {
   bool has_relations = false; // false: the input had two columns
   int64_t num_edges[3] = {0, 0, 0};  // by Split
   int32_t id_bytes = 4;       // 4 or 8: width of ids in the edge files
+  int64_t num_partitions = 1; // node partitions (partitioning.h); 1: unpartitioned
 };
 
 }  // namespace marius

@@ -44,6 +44,13 @@ void write_degrees_file(const std::filesystem::path& file, const std::vector<int
   out.close(true);
 }
 
+void write_buckets_file(const std::filesystem::path& file, const BucketIndex& index) {
+  BinaryWriter out(file);
+  std::vector<char> bytes = encode_buckets(index);
+  out.write(bytes.data(), bytes.size());
+  out.close(true);
+}
+
 void write_header_file(const std::filesystem::path& dir, const DatasetHeader& header) {
   BinaryWriter out(dir / kHeaderFile);
   auto bytes = encode_header(header);

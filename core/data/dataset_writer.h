@@ -55,6 +55,9 @@ int64_t write_name_file(const std::filesystem::path& file, const IdDictionary& n
 // degrees.bin.
 void write_degrees_file(const std::filesystem::path& file, const std::vector<int64_t>& degrees);
 
+// train.buckets.
+void write_buckets_file(const std::filesystem::path& file, const BucketIndex& index);
+
 // DIR/header.bin; call it after every other file is complete.
 void write_header_file(const std::filesystem::path& dir, const DatasetHeader& header);
 

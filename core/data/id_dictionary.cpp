@@ -69,8 +69,16 @@ std::vector<int64_t> IdDictionary::sort_numerically() {
   std::vector<int64_t> order(n);  // old ids by new id
   std::iota(order.begin(), order.end(), 0);
   std::sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return values[a] < values[b]; });
-
   std::vector<int64_t> new_id(n);
+  for (size_t k = 0; k < n; ++k) new_id[static_cast<size_t>(order[k])] = static_cast<int64_t>(k);
+  renumber(new_id);
+  return new_id;
+}
+
+void IdDictionary::renumber(const std::vector<int64_t>& new_id) {
+  const size_t n = hashes_.size();
+  std::vector<int64_t> order(n);  // old ids by new id
+  for (size_t old = 0; old < n; ++old) order[static_cast<size_t>(new_id[old])] = static_cast<int64_t>(old);
   std::vector<char> arena;
   arena.reserve(arena_.size());
   std::vector<uint64_t> offsets{0};
@@ -79,7 +87,6 @@ std::vector<int64_t> IdDictionary::sort_numerically() {
   hashes.reserve(n);
   for (size_t k = 0; k < n; ++k) {
     auto old = static_cast<size_t>(order[k]);
-    new_id[old] = static_cast<int64_t>(k);
     std::string_view text = name(order[k]);
     arena.insert(arena.end(), text.begin(), text.end());
     offsets.push_back(arena.size());
@@ -89,7 +96,6 @@ std::vector<int64_t> IdDictionary::sort_numerically() {
   offsets_ = std::move(offsets);
   hashes_ = std::move(hashes);
   rehash(slots_.size());
-  return new_id;
 }
 
 }  // namespace marius

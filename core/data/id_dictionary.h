@@ -31,6 +31,10 @@ class IdDictionary {
   // Error(INVALID_ARGUMENT) naming the first name that is not an integer.
   std::vector<int64_t> sort_numerically();
 
+  // Renumbers the ids: old id i becomes new_id[i]. `new_id` must be a
+  // permutation of 0..size()-1 (not checked).
+  void renumber(const std::vector<int64_t>& new_id);
+
  private:
   size_t slot_of(std::string_view name, uint64_t hash) const;  // the slot holding name, or an empty one
   void rehash(size_t slot_count);  // rebuilds slots_ from hashes_

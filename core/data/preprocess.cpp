@@ -8,9 +8,11 @@
 #include <vector>
 
 #include "core/data/binary_file.h"
+#include "core/data/bucket_writer.h"
 #include "core/data/dataset_format.h"
 #include "core/data/dataset_writer.h"
 #include "core/data/id_dictionary.h"
+#include "core/data/partitioning.h"
 #include "core/data/seeded_random.h"
 #include "core/data/staging_dir.h"
 #include "core/error.h"
@@ -41,6 +43,7 @@ void check_options(const PreprocessOptions& o) {
   }
   if (files && o.split) fail(MARIUS_ERR_INVALID_ARGUMENT, "--split goes with --input; --train files are the splits");
   if (o.id_bytes != 0 && o.id_bytes != 8) fail(MARIUS_ERR_INVALID_ARGUMENT, "id width {}: expected 0 or 8", o.id_bytes);
+  check_partitions(o.partitions, -1);  // against the node count after pass 1
 }
 
 // ---- pass 1: text to dense ids in temporary files ---------------------------------------
@@ -95,46 +98,54 @@ void for_each_edge(const TempEdges& edges, Visit&& visit) {
   }
 }
 
-// ---- pass 2: final edge files ------------------------------------------------------------
+// ---- renumbering and the final edge files ------------------------------------------------
 
-// Maps insertion-order ids to final ids and writes edges to the splits' files,
-// counting training degrees.
+// Insertion-order ids to final ids; an empty map is the identity.
+struct IdMap {
+  std::vector<int64_t> nodes;
+  std::vector<int64_t> relations;
+  int64_t node(int64_t id) const { return nodes.empty() ? id : nodes[static_cast<size_t>(id)]; }
+  int64_t relation(int64_t id) const { return relations.empty() ? id : relations[static_cast<size_t>(id)]; }
+};
+
+// Writes edges, already mapped to final ids, to the splits' files (train edges
+// to their buckets), counting training degrees.
 class SplitWriter {
  public:
-  SplitWriter(const fs::path& dir, int32_t id_bytes, std::vector<int64_t> node_map, std::vector<int64_t> relation_map,
-              int64_t num_nodes)
-      : node_map_(std::move(node_map)), relation_map_(std::move(relation_map)),
-        degrees_(static_cast<size_t>(num_nodes), 0) {
-    for (Split s : kSplits) writers_.push_back(std::make_unique<EdgeFileWriter>(dir / edge_file_name(s), id_bytes));
-  }
+  SplitWriter(const fs::path& dir, int32_t id_bytes, const NodePartitioning& partitioning,
+              std::vector<int64_t> bucket_offsets)
+      : degrees_(static_cast<size_t>(partitioning.num_nodes()), 0),
+        train_(dir / edge_file_name(Split::kTrain), id_bytes, partitioning, std::move(bucket_offsets)),
+        valid_(dir / edge_file_name(Split::kValid), id_bytes),
+        test_(dir / edge_file_name(Split::kTest), id_bytes) {}
 
   void add(Split split, int64_t head, int64_t relation, int64_t tail) {
-    if (!node_map_.empty()) {
-      head = node_map_[static_cast<size_t>(head)];
-      tail = node_map_[static_cast<size_t>(tail)];
-    }
-    if (!relation_map_.empty()) relation = relation_map_[static_cast<size_t>(relation)];
-    writers_[static_cast<size_t>(split)]->append(head, relation, tail);
-    if (split == Split::kTrain) {
-      ++degrees_[static_cast<size_t>(head)];
-      ++degrees_[static_cast<size_t>(tail)];
+    switch (split) {
+      case Split::kTrain:
+        train_.append(head, relation, tail);
+        ++degrees_[static_cast<size_t>(head)];
+        ++degrees_[static_cast<size_t>(tail)];
+        break;
+      case Split::kValid: valid_.append(head, relation, tail); break;
+      case Split::kTest: test_.append(head, relation, tail); break;
     }
   }
 
   // Closes the edge files; returns the training degrees.
   const std::vector<int64_t>& finish(DatasetInfo& info) {
-    for (Split s : kSplits) {
-      writers_[static_cast<size_t>(s)]->close();
-      info.num_edges[static_cast<int>(s)] = writers_[static_cast<size_t>(s)]->count();
-    }
+    train_.close();
+    valid_.close();
+    test_.close();
+    info.num_edges[static_cast<int>(Split::kValid)] = valid_.count();
+    info.num_edges[static_cast<int>(Split::kTest)] = test_.count();
     return degrees_;
   }
 
  private:
-  std::vector<int64_t> node_map_;      // empty: identity
-  std::vector<int64_t> relation_map_;  // empty: identity
   std::vector<int64_t> degrees_;
-  std::vector<std::unique_ptr<EdgeFileWriter>> writers_;  // by Split
+  BucketedEdgeWriter train_;
+  EdgeFileWriter valid_;
+  EdgeFileWriter test_;
 };
 
 // Draws each edge's split so that the sizes are exact: edge i goes to a split
@@ -150,7 +161,10 @@ class RandomSplitter {
            fractions[1], fractions[2], total);
     }
     left_ = total;
+    train_ = quota_[0];
   }
+
+  int64_t train_edges() const { return train_; }
 
   Split next() {
     auto u = static_cast<int64_t>(random_.below(static_cast<uint64_t>(left_--)));
@@ -163,7 +177,51 @@ class RandomSplitter {
   SeededRandom random_;
   int64_t quota_[3] = {0, 0, 0};
   int64_t left_ = 0;
+  int64_t train_ = 0;
 };
+
+// Calls visit(split, head, relation, tail) for every edge of the temporary
+// files, in order: each file's edges in files mode, else the one input's edges
+// with their random split (the same split on every call).
+template <class Visit>
+void for_each_input_edge(const PreprocessOptions& options, const std::vector<TempEdges>& inputs, Visit&& visit) {
+  if (!options.input.empty()) {
+    RandomSplitter splitter(inputs[0].count, *options.split, options.seed);
+    for_each_edge(inputs[0], [&](int64_t h, int64_t r, int64_t t) { visit(splitter.next(), h, r, t); });
+    return;
+  }
+  for (Split s : kSplits) {
+    const TempEdges& edges = inputs[static_cast<size_t>(s)];
+    if (edges.count > 0) for_each_edge(edges, [&](int64_t h, int64_t r, int64_t t) { visit(s, h, r, t); });
+  }
+}
+
+// The bucket offsets of the training edges (p * p + 1 entries): with p > 1 a
+// counting pass over the inputs; with p = 1 just {0, training edges}.
+std::vector<int64_t> bucket_offsets(const PreprocessOptions& options, const std::vector<TempEdges>& inputs,
+                                    const NodePartitioning& partitioning, const IdMap& map) {
+  std::vector<int64_t> offsets(static_cast<size_t>(partitioning.num_buckets()) + 1, 0);
+  if (partitioning.num_partitions() == 1) {
+    offsets[1] = options.input.empty()
+                     ? inputs[static_cast<size_t>(Split::kTrain)].count
+                     : RandomSplitter(inputs[0].count, *options.split, options.seed).train_edges();
+    return offsets;
+  }
+  for_each_input_edge(options, inputs, [&](Split split, int64_t h, int64_t, int64_t t) {
+    if (split == Split::kTrain) ++offsets[static_cast<size_t>(partitioning.bucket_of(map.node(h), map.node(t))) + 1];
+  });
+  for (size_t b = 1; b < offsets.size(); ++b) offsets[b] += offsets[b - 1];
+  return offsets;
+}
+
+// A seeded random permutation of 0..n-1 (Fisher-Yates by SeededRandom(seed)).
+std::vector<int64_t> random_permutation(int64_t n, uint64_t seed) {
+  std::vector<int64_t> permutation(static_cast<size_t>(n));
+  for (size_t i = 0; i < permutation.size(); ++i) permutation[i] = static_cast<int64_t>(i);
+  SeededRandom random(seed);
+  random.shuffle(permutation);
+  return permutation;
+}
 
 bool fits_int32(int64_t count) { return count - 1 <= INT32_MAX; }
 
@@ -223,30 +281,38 @@ PreprocessResult preprocess(const PreprocessOptions& options) {
   if (!info.has_relations) relations.insert("");  // the one implicit relation of a plain graph
   info.num_nodes = nodes.size();
   info.num_relations = relations.size();
-  std::vector<int64_t> node_map;
-  std::vector<int64_t> relation_map;
+  check_partitions(options.partitions, info.num_nodes);
+  info.num_partitions = options.partitions;
+  IdMap map;
   if (result.format.ids == IdKind::kInteger) {
-    node_map = nodes.sort_numerically();
-    if (info.has_relations) relation_map = relations.sort_numerically();
+    map.nodes = nodes.sort_numerically();
+    if (info.has_relations) map.relations = relations.sort_numerically();
+  }
+  if (info.num_partitions > 1) {
+    std::vector<int64_t> permutation = random_permutation(info.num_nodes, options.seed);
+    nodes.renumber(permutation);
+    if (map.nodes.empty()) {
+      map.nodes = std::move(permutation);
+    } else {
+      for (int64_t& id : map.nodes) id = permutation[static_cast<size_t>(id)];
+    }
   }
   const bool narrow = options.id_bytes != 8 && fits_int32(info.num_nodes) && fits_int32(info.num_relations);
   info.id_bytes = narrow ? 4 : 8;
+  const NodePartitioning partitioning(info.num_nodes, info.num_partitions);
 
-  // Pass 2.
-  SplitWriter writer(dir, info.id_bytes, std::move(node_map), std::move(relation_map), info.num_nodes);
-  if (!options.input.empty()) {
-    RandomSplitter splitter(inputs[0].count, *options.split, options.seed);
-    for_each_edge(inputs[0], [&](int64_t h, int64_t r, int64_t t) { writer.add(splitter.next(), h, r, t); });
-  } else {
-    for (Split s : kSplits) {
-      const TempEdges& edges = inputs[static_cast<size_t>(s)];
-      if (edges.count > 0) for_each_edge(edges, [&](int64_t h, int64_t r, int64_t t) { writer.add(s, h, r, t); });
-    }
-  }
+  // Pass 2 (p > 1 only): bucket sizes. Pass 3: the final files.
+  BucketIndex buckets{partitioning.offsets(), bucket_offsets(options, inputs, partitioning, map)};
+  info.num_edges[static_cast<int>(Split::kTrain)] = buckets.bucket_offsets.back();
+  SplitWriter writer(dir, info.id_bytes, partitioning, buckets.bucket_offsets);
+  for_each_input_edge(options, inputs, [&](Split split, int64_t h, int64_t r, int64_t t) {
+    writer.add(split, map.node(h), map.relation(r), map.node(t));
+  });
   const std::vector<int64_t>& degrees = writer.finish(info);
   for (const TempEdges& edges : inputs) {
     if (!edges.file.empty()) fs::remove(edges.file);
   }
+  write_buckets_file(dir / kBucketsFile, buckets);
 
   DatasetHeader header;
   header.info = info;

@@ -6,11 +6,23 @@
 // their input order within a split). Node and relation dictionaries are built
 // over every input, so an id seen only in valid or test still gets a dense id.
 // Dense ids follow first appearance (train, then valid, then test), or numeric
-// order with integer ids (an input already numbered 0..n-1 keeps its numbers).
+// order with integer ids (an input already numbered 0..n-1 keeps its numbers,
+// unless partitioned).
+//
+// Partitions (--partitions p > 1, partitioning.h): the dense ids are then
+// renumbered by a random permutation drawn from the seed (a Fisher-Yates
+// shuffle of 0..n-1 by SeededRandom(seed), applied after the first-appearance or
+// numeric numbering), partition k holds the ids [floor(k*n/p), floor((k+1)*n/p)),
+// and train.edges is grouped by bucket in row-major order, input order kept
+// within a bucket. nodes.txt, degrees.bin and the valid and test edges follow
+// the renumbering. With p = 1 nothing is permuted and train.edges keeps the
+// input order.
 //
 // Streaming: a first pass writes the dense ids of every edge to temporary
-// files while the dictionaries grow, a second pass writes the final edge files
-// (32-bit ids when every id fits, else 64-bit) and the training degrees. Memory
+// files while the dictionaries grow; with p > 1 a counting pass over them
+// sizes the buckets; a last pass writes the final edge files (32-bit ids when
+// every id fits, else 64-bit; train edges straight to their bucket's place
+// through bucket_writer.h's bounded buffers) and the training degrees. Memory
 // grows with the number of distinct ids, not with the number of edges.
 //
 // Atomic: everything is written into OUTPUT.tmp-XXXXXX, renamed to OUTPUT at the
@@ -42,6 +54,7 @@ struct PreprocessOptions {
   std::filesystem::path output;
   EdgeListFormat format;
   int32_t id_bytes = 0;  // 0: 4 when every id fits in int32, else 8; 8: always 8
+  int64_t partitions = 1;  // 1 <= partitions <= min(nodes, kMaxPartitions); see above
 };
 
 // Parses "--split 0.9,0.05,0.05": three non-negative fractions summing to 1,
@@ -56,7 +69,8 @@ struct PreprocessResult {
 };
 
 // Throws Error naming the option, or FILE:LINE, at fault; a file without edges
-// is an error ("no edges").
+// is an error ("no edges"), and so are more partitions than nodes (naming
+// --partitions, after the first pass has counted the nodes).
 PreprocessResult preprocess(const PreprocessOptions& options);
 
 }  // namespace marius

@@ -26,6 +26,9 @@ class SeededRandom {
     return x % n;
   }
 
+  // 64 raw bits (the engine's next output).
+  uint64_t bits() { return engine_(); }
+
   // Fisher-Yates shuffle.
   template <class T>
   void shuffle(std::vector<T>& items) {

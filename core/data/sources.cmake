@@ -4,10 +4,13 @@ set(MARIUS_DATA_SOURCES
   data/line_reader.cpp
   data/edge_list_reader.cpp
   data/id_dictionary.cpp
+  data/partitioning.cpp
   data/dataset_format.cpp
   data/dataset_writer.cpp
+  data/bucket_writer.cpp
   data/staging_dir.cpp
   data/dataset.cpp
   data/preprocess.cpp
   data/generate.cpp
+  data/generate_powerlaw.cpp
 )

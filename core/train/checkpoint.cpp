@@ -131,7 +131,8 @@ void save_checkpoint(const fs::path& file, const Model& m, const CheckpointInfo&
     Writer w(tmp);
     w.bytes(kMagic, sizeof(kMagic));
     w.value<uint32_t>(kVersion);
-    w.value<uint32_t>(6);  // tensors
+    const bool partitioned = info.partition_generation >= 0;
+    w.value<uint32_t>(partitioned ? 8 : 6);  // tensors
     w.value<int64_t>(info.epochs_done);
     w.value<int64_t>(m.num_nodes);
     w.value<int64_t>(m.dim);
@@ -145,6 +146,11 @@ void save_checkpoint(const fs::path& file, const Model& m, const CheckpointInfo&
     write_tensor(w, "relation_state", m.relation_state);
     write_tensor(w, "relation_state2", m.relation_state2);
     write_tensor(w, "relation_steps", m.relation_steps);
+    if (partitioned) {
+      write_tensor(w, "partition_generation", at::tensor({int64_t{info.partition_generation}}, at::kLong));
+      std::vector<int64_t> crcs(info.partition_crcs.begin(), info.partition_crcs.end());
+      write_tensor(w, "partition_crcs", at::tensor(crcs, at::kLong));
+    }
     w.finish();
   } catch (...) {
     std::error_code ec;
@@ -203,9 +209,16 @@ Model load_checkpoint(const fs::path& file, CheckpointInfo* info) {
     else if (name == "relation_state") m.relation_state = t;
     else if (name == "relation_state2") m.relation_state2 = t;
     else if (name == "relation_steps") m.relation_steps = t;
+    else if (name == "partition_generation" && t.numel() == 1) meta.partition_generation = static_cast<int32_t>(t.item<int64_t>());
+    else if (name == "partition_crcs") {
+      for (int64_t i = 0; i < t.numel(); ++i) meta.partition_crcs.push_back(static_cast<uint32_t>(t[i].item<int64_t>()));
+    }
   }
-  if (!m.embeddings.defined() || m.embeddings.sizes() != at::IntArrayRef({m.num_nodes, m.dim}) ||
-      !m.relations.defined() || !m.embedding_state.defined() || !m.relation_state.defined()) {
+  const bool nodes_ok = meta.partition_generation >= 0
+                            ? !m.embeddings.defined()
+                            : m.embeddings.defined() && m.embeddings.sizes() == at::IntArrayRef({m.num_nodes, m.dim}) &&
+                                  m.embedding_state.defined();
+  if (!nodes_ok || !m.relations.defined() || !m.relation_state.defined()) {
     fail(MARIUS_ERR_INVALID_ARGUMENT, "checkpoint {}: tensors are missing or misshapen", file.string());
   }
   m.inverse_relations = m.relations.size(0) == 2 * m.num_relations && m.num_relations > 0;

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "core/train/model.h"
 
@@ -18,6 +19,11 @@ namespace marius {
 struct CheckpointInfo {
   int64_t epochs_done = 0;
   std::string config_toml;
+  // Out-of-core models: the node tables live in partition files (see
+  // core/storage/partition_store.h); the checkpoint names the committed
+  // generation and the CRC-32 of each partition, and holds no embeddings.
+  int32_t partition_generation = -1;  // -1: the embeddings are in the checkpoint
+  std::vector<uint32_t> partition_crcs;
 };
 
 // Throws Error naming the file (NO_SPACE when the disk is full, IO otherwise);

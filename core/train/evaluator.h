@@ -9,6 +9,11 @@
 //             removed from the candidates (the standard protocol).
 //   sampled:  candidates are n uniform plus n degree-weighted nodes, shared by
 //             each block of edges, unfiltered (graphs too large to rank fully).
+//
+// Node embeddings come from NodeRows: out of core, filtered evaluation scores
+// every query against one partition at a time (the target's score from the
+// score plugin's positive mode), and sampled evaluation gathers the rows it
+// needs in one pass, so neither loads the whole table.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +26,7 @@
 
 #include "core/plugin/score_function.h"
 #include "core/train/model.h"
+#include "core/train/node_rows.h"
 
 namespace marius {
 
@@ -39,12 +45,18 @@ class Evaluator {
   Evaluator(at::Tensor known_edges, at::Tensor degrees, int64_t num_relations);
   ~Evaluator();
 
-  RankMetrics filtered(const Model& model, const ScoreFunction& score, const at::Tensor& edges,
+  // `model` supplies the relations; `nodes` the node embeddings.
+  RankMetrics filtered(const Model& model, const NodeRows& nodes, const ScoreFunction& score, const at::Tensor& edges,
                        int64_t batch_size) const;
-  RankMetrics sampled(const Model& model, const ScoreFunction& score, const at::Tensor& edges, int64_t negatives,
-                      int64_t batch_size, uint64_t seed) const;
+  RankMetrics sampled(const Model& model, const NodeRows& nodes, const ScoreFunction& score, const at::Tensor& edges,
+                      int64_t negatives, int64_t batch_size, uint64_t seed) const;
 
  private:
+  RankMetrics filtered_by_block(const Model& model, const NodeRows& nodes, const ScoreFunction& score,
+                                const at::Tensor& edges, int64_t batch_size) const;
+  // Known partners of anchors[i] (other than targets[i]) as (row i, node) pairs.
+  void known_partners(bool tails, const int64_t* anchors, const int64_t* relations, const int64_t* targets, int64_t b,
+                      std::vector<int64_t>& rows, std::vector<int64_t>& cols) const;
   // (node, relation) -> the true partners on the other side.
   std::unordered_map<uint64_t, std::vector<int64_t>> tails_of_;  // key (h, r)
   std::unordered_map<uint64_t, std::vector<int64_t>> heads_of_;  // key (t, r)

@@ -59,19 +59,37 @@ class AtomicFile {
   std::FILE* out_ = nullptr;
 };
 
-void write_tsv(const fs::path& file, const std::vector<std::string>& ids, const at::Tensor& values) {
-  AtomicFile out(file);
+// Rows of `values` as "<id>\t<v1>\t...\n", ids[first + i] for row i.
+void write_tsv_rows(AtomicFile& out, const std::vector<std::string>& ids, int64_t first, const at::Tensor& values) {
   at::Tensor v = values.contiguous();
   const float* p = v.data_ptr<float>();
   const int64_t cols = v.size(1);
   std::string line;
-  for (size_t i = 0; i < ids.size(); ++i) {
-    line = ids[i];
+  for (int64_t i = 0; i < v.size(0); ++i) {
+    line = ids[static_cast<size_t>(first + i)];
     for (int64_t j = 0; j < cols; ++j) fmt::format_to(std::back_inserter(line), "\t{}", p[i * cols + j]);
     line += '\n';
     out.write(line.data(), line.size());
   }
+}
+
+void write_tsv(const fs::path& file, const std::vector<std::string>& ids, const at::Tensor& values) {
+  AtomicFile out(file);
+  write_tsv_rows(out, ids, 0, values);
   out.commit();
+}
+
+void write_npy_header(AtomicFile& out, int64_t rows, int64_t cols) {
+  std::string header = fmt::format("{{'descr': '<f4', 'fortran_order': False, 'shape': ({}, {}), }}", rows, cols);
+  // Magic (6) + version (2) + length (2) + header + '\n', padded to 64 bytes.
+  size_t total = 10 + header.size() + 1;
+  header.append((64 - total % 64) % 64, ' ');
+  header += '\n';
+  const char magic[] = "\x93NUMPY\x01\x00";
+  out.write(magic, 8);
+  uint16_t length = static_cast<uint16_t>(header.size());
+  out.write(&length, 2);
+  out.write(header.data(), header.size());
 }
 
 void write_ids(const fs::path& file, const std::vector<std::string>& ids) {
@@ -86,22 +104,14 @@ void write_ids(const fs::path& file, const std::vector<std::string>& ids) {
 }  // namespace
 
 void write_npy(const fs::path& file, const float* data, int64_t rows, int64_t cols) {
-  std::string header = fmt::format("{{'descr': '<f4', 'fortran_order': False, 'shape': ({}, {}), }}", rows, cols);
-  // Magic (6) + version (2) + length (2) + header + '\n', padded to 64 bytes.
-  size_t total = 10 + header.size() + 1;
-  header.append((64 - total % 64) % 64, ' ');
-  header += '\n';
   AtomicFile out(file);
-  const char magic[] = "\x93NUMPY\x01\x00";
-  out.write(magic, 8);
-  uint16_t length = static_cast<uint16_t>(header.size());
-  out.write(&length, 2);
-  out.write(header.data(), header.size());
+  write_npy_header(out, rows, cols);
   out.write(data, static_cast<size_t>(rows * cols) * sizeof(float));
   out.commit();
 }
 
-std::vector<fs::path> export_model(const Model& model, const Dataset& dataset, const fs::path& dir) {
+std::vector<fs::path> export_model(const Model& model, const NodeRows& node_rows, const Dataset& dataset,
+                                   const fs::path& dir) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) fail(MARIUS_ERR_IO, "export {}: cannot create the directory: {}", dir.string(), ec.message());
@@ -109,9 +119,18 @@ std::vector<fs::path> export_model(const Model& model, const Dataset& dataset, c
   if (static_cast<int64_t>(nodes.size()) != model.num_nodes) {
     fail(MARIUS_ERR_INVALID_ARGUMENT, "export: the dataset has {} node ids, the model {} rows", nodes.size(), model.num_nodes);
   }
-  at::Tensor e = model.embeddings.contiguous(), r = model.relations.contiguous();
-  write_tsv(dir / "nodes.tsv", nodes, e);
-  write_npy(dir / "nodes.npy", e.data_ptr<float>(), e.size(0), e.size(1));
+  {
+    AtomicFile tsv(dir / "nodes.tsv"), npy(dir / "nodes.npy");
+    write_npy_header(npy, node_rows.num_nodes(), node_rows.dim());
+    for (int32_t k = 0; k < node_rows.num_blocks(); ++k) {
+      at::Tensor block = node_rows.block(k).contiguous();
+      write_tsv_rows(tsv, nodes, node_rows.begin(k), block);
+      npy.write(block.data_ptr<float>(), static_cast<size_t>(block.numel()) * sizeof(float));
+    }
+    tsv.commit();
+    npy.commit();
+  }
+  at::Tensor r = model.relations.contiguous();
   write_ids(dir / "node_ids.txt", nodes);
   relations.resize(static_cast<size_t>(model.num_relations));
   if (model.inverse_relations) {  // rows num_relations.. are the inverses
@@ -124,8 +143,8 @@ std::vector<fs::path> export_model(const Model& model, const Dataset& dataset, c
           dir / "relation_ids.txt"};
 }
 
-std::vector<Prediction> predict(const Model& model, const Dataset& dataset, const ScoreFunction& score,
-                                const std::string& anchor, const std::string& relation, int64_t k, bool predict_heads) {
+std::vector<Prediction> predict(const Model& model, const NodeRows& node_rows, const Dataset& dataset,
+                                const ScoreFunction& score, const std::string& anchor, const std::string& relation, int64_t k, bool predict_heads) {
   std::vector<std::string> nodes = dataset.node_names(), relations = dataset.relation_names();
   auto find = [](const std::vector<std::string>& names, const std::string& id, const char* what) -> int64_t {
     for (size_t i = 0; i < names.size(); ++i) {
@@ -139,17 +158,26 @@ std::vector<Prediction> predict(const Model& model, const Dataset& dataset, cons
     r += model.num_relations;
     predict_heads = false;
   }
-  at::Tensor anchors = model.embeddings.index_select(0, at::tensor({a}, at::kLong)).unsqueeze(0);
+  at::Tensor anchors = node_rows.gather(at::tensor({a}, at::kLong)).unsqueeze(0);
   at::Tensor rel = model.relations.index_select(0, at::tensor({r}, at::kLong)).unsqueeze(0);
-  at::Tensor all = model.embeddings.unsqueeze(0);
-  at::Tensor out = at::empty({1, 1, model.num_nodes}, at::kFloat);
   CallContext ctx(score.label());
-  if (predict_heads) {
-    score_forward(score, ctx, MARIUS_SCORE_CORRUPT_LHS, all, rel, anchors, out);
-  } else {
-    score_forward(score, ctx, MARIUS_SCORE_CORRUPT_RHS, anchors, rel, all, out);
+  // The best k of each block, then the best k of those.
+  std::vector<at::Tensor> best_values, best_indices;
+  for (int32_t b = 0; b < node_rows.num_blocks(); ++b) {
+    at::Tensor all = node_rows.block(b).unsqueeze(0);
+    at::Tensor out = at::empty({1, 1, all.size(1)}, at::kFloat);
+    if (predict_heads) {
+      score_forward(score, ctx, MARIUS_SCORE_CORRUPT_LHS, all, rel, anchors, out);
+    } else {
+      score_forward(score, ctx, MARIUS_SCORE_CORRUPT_RHS, anchors, rel, all, out);
+    }
+    auto [v, i] = out.view({-1}).topk(std::min<int64_t>(k, all.size(1)));
+    best_values.push_back(v);
+    best_indices.push_back(i + node_rows.begin(b));
   }
-  auto [values, indices] = out.view({-1}).topk(std::min<int64_t>(k, model.num_nodes));
+  at::Tensor candidates = at::cat(best_values), candidate_ids = at::cat(best_indices);
+  auto [values, order] = candidates.topk(std::min<int64_t>(k, candidates.size(0)));
+  at::Tensor indices = candidate_ids.index_select(0, order);
   std::vector<Prediction> result;
   for (int64_t i = 0; i < values.size(0); ++i) {
     result.push_back({nodes[indices[i].item<int64_t>()], values[i].item<double>()});

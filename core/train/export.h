@@ -9,6 +9,7 @@
 #include "core/data/dataset.h"
 #include "core/plugin/score_function.h"
 #include "core/train/model.h"
+#include "core/train/node_rows.h"
 
 namespace marius {
 
@@ -18,8 +19,9 @@ namespace marius {
 //   nodes.npy          float32 [num_nodes, D] (NumPy format 1.0, C order)
 //   node_ids.txt       original ids, one per line, in the row order of nodes.npy
 //   relations.tsv / relations.npy / relation_ids.txt   likewise, [num_relations, R]
+// Node rows are written block by block (out of core: one partition at a time).
 // Returns the files written.
-std::vector<std::filesystem::path> export_model(const Model& model, const Dataset& dataset,
+std::vector<std::filesystem::path> export_model(const Model& model, const NodeRows& nodes, const Dataset& dataset,
                                                 const std::filesystem::path& dir);
 
 // Writes a float32 matrix as .npy (atomically). Exposed for tests.
@@ -33,7 +35,8 @@ struct Prediction {
 // The k best tails of (head, relation, ?) — or heads of (?, relation, tail) when
 // `predict_heads` — over all nodes, best first. `anchor` and `relation` are
 // original ids; an unknown id is Error(NOT_FOUND) naming it.
-std::vector<Prediction> predict(const Model& model, const Dataset& dataset, const ScoreFunction& score,
+std::vector<Prediction> predict(const Model& model, const NodeRows& nodes, const Dataset& dataset,
+                                const ScoreFunction& score,
                                 const std::string& anchor, const std::string& relation, int64_t k, bool predict_heads);
 
 }  // namespace marius

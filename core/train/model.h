@@ -29,7 +29,14 @@ struct Model {
 
   // A fresh model: embeddings from config.init / init_scale drawn with
   // config.seed, relations from the plugin's init_relations, optimizer state zero.
-  static Model create(const Config& config, int64_t num_nodes, int64_t num_relations, const ScoreFunction& score);
+  // With node_tables = false (out of core) embeddings and embedding_state stay
+  // undefined: the partition files hold them.
+  static Model create(const Config& config, int64_t num_nodes, int64_t num_relations, const ScoreFunction& score,
+                      bool node_tables = true);
+
+  // Initial embeddings of `rows` nodes, drawn like create()'s from a stream
+  // named by (config.seed, stream): out of core, partition k uses stream k.
+  static at::Tensor initial_embeddings(const Config& config, int64_t rows, uint64_t stream);
 };
 
 }  // namespace marius

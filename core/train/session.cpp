@@ -6,6 +6,8 @@
 
 #include "core/error.h"
 #include "core/logging.h"
+#include "core/storage/partition_buffer.h"
+#include "core/storage/partition_store.h"
 #include "core/train/checkpoint.h"
 
 namespace fs = std::filesystem;
@@ -27,6 +29,38 @@ Dataset open_dataset(const Config& config) {
   return Dataset::open(config.dataset);
 }
 
+// The buffer capacity out of core, or 0 when every partition fits in memory.
+int32_t resolve_capacity(const Config& config, const Dataset& dataset) {
+  const std::vector<int64_t>& offsets = dataset.partition_offsets();
+  const int64_t p = static_cast<int64_t>(offsets.size()) - 1;
+  if (config.partitions > 0 && config.partitions != p) {
+    fail(MARIUS_ERR_INVALID_ARGUMENT,
+         "storage.partitions = {}, but the dataset {} has {} partition(s); preprocess it with --partitions {}",
+         config.partitions, config.dataset, p, config.partitions);
+  }
+  if (p <= 1) return 0;
+  int64_t capacity = config.buffer_capacity;
+  if (config.buffer_bytes > 0) {
+    int64_t rows = 0;
+    for (int64_t k = 0; k < p; ++k) rows = std::max(rows, offsets[k + 1] - offsets[k]);
+    const int64_t partition_bytes = rows * 8 * config.dim;
+    const int64_t slots = config.buffer_bytes / std::max<int64_t>(1, partition_bytes);
+    capacity = slots - (config.prefetch ? 1 : 0);
+    if (capacity < 2 && capacity < p) {
+      fail(MARIUS_ERR_INVALID_ARGUMENT,
+           "storage.buffer_bytes = {} holds {} partition(s) of {} bytes{}; out-of-core training needs room for 2",
+           config.buffer_bytes, slots, partition_bytes, config.prefetch ? " (one of them the prefetch slot)" : "");
+    }
+  }
+  if (capacity == 0 || capacity >= p) return 0;
+  if (capacity < 2) {
+    fail(MARIUS_ERR_INVALID_ARGUMENT,
+         "storage.buffer_capacity = 1: a buffer of one partition cannot hold a bucket between two partitions; use 2 "
+         "or more (or 0 to train in memory)");
+  }
+  return static_cast<int32_t>(capacity);
+}
+
 }  // namespace
 
 Session::Session(Config config, const std::vector<std::string>& plugin_paths)
@@ -38,11 +72,34 @@ Session::Session(Config config, const std::vector<std::string>& plugin_paths)
                                            config_.score_options);
   sampler_ = std::make_unique<NegativeSampler>(
       registry_.load(registry_.find(config_.sampler, MARIUS_KIND_NEGATIVE_SAMPLER)), config_.sampler_options);
+  capacity_ = resolve_capacity(config_, dataset_);
+  if (capacity_ > 0) {
+    storage_ = std::make_unique<StorageBackend>(
+        registry_.load(registry_.find(config_.storage_backend, MARIUS_KIND_STORAGE_BACKEND)),
+        config_.storage_backend_options);
+    ordering_ = std::make_unique<OrderingPolicy>(
+        registry_.load(registry_.find(config_.ordering, MARIUS_KIND_ORDERING_POLICY)), config_.ordering_options);
+  }
+}
+
+uint64_t Session::buffer_bytes() const { return buffer_ ? buffer_->slab_bytes() : 0; }
+
+const NodeRows& Session::node_rows() const {
+  if (!node_rows_) fail(MARIUS_ERR_INVALID_ARGUMENT, "the session has no model (call initialize)");
+  return *node_rows_;
 }
 
 Session::~Session() = default;
 
 fs::path Session::checkpoint_path() const { return fs::path(config_.output) / "checkpoint.bin"; }
+
+namespace {
+
+fs::path storage_dir(const Config& config) {
+  return config.storage_dir.empty() ? fs::path(config.output) / "partitions" : fs::path(config.storage_dir);
+}
+
+}  // namespace
 
 void Session::initialize(bool resume) {
   const DatasetInfo& info = dataset_.info();
@@ -69,22 +126,70 @@ void Session::initialize(bool resume) {
     if (config_.relation_optimizer == "adam" && !model_->relation_state2.defined()) {
       fail(MARIUS_ERR_INVALID_ARGUMENT, "--resume: the checkpoint was trained with adagrad relations, the config says adam");
     }
+    const bool saved_out_of_core = meta.partition_generation >= 0;
+    if (saved_out_of_core != out_of_core()) {
+      fail(MARIUS_ERR_INVALID_ARGUMENT,
+           "--resume: the checkpoint {} holds a model trained {}, but this configuration trains {} (storage.buffer_capacity "
+           "= {}, dataset partitions = {})",
+           checkpoint_path().string(), saved_out_of_core ? "out of core" : "in memory",
+           out_of_core() ? "out of core" : "in memory", config_.buffer_capacity, dataset_.partition_offsets().size() - 1);
+    }
+    if (out_of_core()) {
+      store_ = std::make_unique<PartitionStore>(*storage_, storage_dir(config_), dataset_.partition_offsets(),
+                                                config_.dim, /*create=*/false,
+                                                static_cast<int32_t>(config_.generations));
+      store_->restore(meta.partition_generation, meta.partition_crcs);
+    }
     epochs_done_ = meta.epochs_done;
     logger().info("loaded {} (after epoch {})", checkpoint_path().string(), epochs_done_);
   } else {
-    model_ = std::make_unique<Model>(Model::create(config_, info.num_nodes, info.num_relations, *score_));
+    model_ = std::make_unique<Model>(Model::create(config_, info.num_nodes, info.num_relations, *score_,
+                                                   /*node_tables=*/!out_of_core()));
     epochs_done_ = 0;
+    if (out_of_core()) {
+      store_ = std::make_unique<PartitionStore>(*storage_, storage_dir(config_), dataset_.partition_offsets(),
+                                                config_.dim, /*create=*/true,
+                                                static_cast<int32_t>(config_.generations));
+      for (int32_t k = 0; k < store_->num_partitions(); ++k) {
+        at::Tensor embeddings = Model::initial_embeddings(config_, store_->rows(k), static_cast<uint64_t>(k));
+        at::Tensor state = at::zeros_like(embeddings);
+        store_->write(k, embeddings.data_ptr<float>(), state.data_ptr<float>());
+      }
+      store_->commit();
+    }
+  }
+  trainer_.reset();
+  buffer_.reset();
+  if (out_of_core()) {
+    buffer_ = std::make_unique<PartitionBuffer>(*store_, capacity_, config_.prefetch);
+    node_rows_ = std::make_unique<NodeRows>(*store_);
+    logger().info("out of core: {} partitions of up to {:.1f} MB in {}; buffer of {} partition(s){} = {:.1f} MB; "
+                  "ordering {}, backend {}",
+                  store_->num_partitions(), store_->max_rows() * 8.0 * config_.dim / 1e6, store_->file(0).parent_path().string(),
+                  capacity_, config_.prefetch ? " + 1 prefetch slot" : "", buffer_->slab_bytes() / 1e6, config_.ordering,
+                  config_.storage_backend);
+  } else {
+    node_rows_ = std::make_unique<NodeRows>(model_->embeddings);
   }
 }
 
 EpochResult Session::train_epoch(Progress* progress) {
   if (!model_) fail(MARIUS_ERR_INVALID_ARGUMENT, "train_epoch: the session has no model (call initialize)");
   if (!trainer_) {
-    trainer_ = std::make_unique<Trainer>(config_, *model_, dataset_.edges(Split::kTrain), dataset_.degrees(), *score_,
-                                         *sampler_);
+    if (out_of_core()) {
+      trainer_ = std::make_unique<Trainer>(config_, *model_, at::Tensor(), dataset_.degrees(), *score_, *sampler_,
+                                           OutOfCore{&dataset_, ordering_.get(), buffer_.get()});
+    } else {
+      trainer_ = std::make_unique<Trainer>(config_, *model_, dataset_.edges(Split::kTrain), dataset_.degrees(),
+                                           *score_, *sampler_);
+    }
   }
   EpochResult r = trainer_->train_epoch(epochs_done_, progress);
   ++epochs_done_;
+  if (out_of_core()) {
+    store_->commit();
+    save();
+  }
   return r;
 }
 
@@ -102,17 +207,22 @@ RankMetrics Session::evaluate(Split split) {
   }
   const at::Tensor& edges = split_edges_[static_cast<int>(split)];
   if (config_.eval_protocol == "sampled") {
-    return evaluator_->sampled(*model_, *score_, edges, config_.eval_negatives, config_.eval_batch_size,
+    return evaluator_->sampled(*model_, *node_rows_, *score_, edges, config_.eval_negatives, config_.eval_batch_size,
                                static_cast<uint64_t>(config_.seed) + 17);
   }
-  return evaluator_->filtered(*model_, *score_, edges, config_.eval_batch_size);
+  return evaluator_->filtered(*model_, *node_rows_, *score_, edges, config_.eval_batch_size);
 }
 
 void Session::save() {
   std::error_code ec;
   fs::create_directories(config_.output, ec);
   if (ec) fail(MARIUS_ERR_IO, "output.dir {}: cannot create: {}", config_.output, ec.message());
-  save_checkpoint(checkpoint_path(), *model_, CheckpointInfo{epochs_done_, config_.to_toml()});
+  CheckpointInfo info{epochs_done_, config_.to_toml()};
+  if (out_of_core()) {
+    info.partition_generation = store_->generation();
+    info.partition_crcs = store_->crcs();
+  }
+  save_checkpoint(checkpoint_path(), *model_, info);
 }
 
 }  // namespace marius

@@ -12,10 +12,13 @@
 #include "core/config/config.h"
 #include "core/data/dataset.h"
 #include "core/plugin/negative_sampler.h"
+#include "core/plugin/ordering_policy.h"
+#include "core/plugin/storage_backend.h"
 #include "core/plugin/registry.h"
 #include "core/plugin/score_function.h"
 #include "core/train/evaluator.h"
 #include "core/train/model.h"
+#include "core/train/node_rows.h"
 #include "core/train/trainer.h"
 
 namespace marius {
@@ -31,7 +34,20 @@ class Session {
   // A fresh model (resume = false), or the last checkpoint in output.dir. With
   // resume, the checkpoint's configuration must match this one in every key that
   // shapes the model (dataset, score, dim).
+  //
+  // Out of core (a partitioned dataset and storage.buffer_capacity below its
+  // partition count), the node tables live in partition files under
+  // storage.dir: a fresh model writes its initial partitions there; resume
+  // verifies each partition against the checkpoint's CRCs.
   void initialize(bool resume);
+
+  // True when training keeps only storage.buffer_capacity partitions in memory.
+  bool out_of_core() const { return capacity_ > 0; }
+  int32_t buffer_capacity() const { return capacity_; }
+  // Bytes of the partition buffer's slab (0 in memory).
+  uint64_t buffer_bytes() const;
+  // The node embeddings, in memory or in the partition files.
+  const NodeRows& node_rows() const;
 
   const Config& config() const { return config_; }
   const Dataset& dataset() const { return dataset_; }
@@ -40,7 +56,9 @@ class Session {
   int64_t epochs_done() const { return epochs_done_; }
   std::filesystem::path checkpoint_path() const;
 
-  // Trains the next epoch; `progress` may be null.
+  // Trains the next epoch; `progress` may be null. Out of core it also commits
+  // the partition files and writes the checkpoint (the next epoch overwrites
+  // the previous generation, so the checkpoint must name the new one first).
   EpochResult train_epoch(Progress* progress);
   const StepTimes& last_step_times() const;
 
@@ -57,6 +75,12 @@ class Session {
   std::unique_ptr<ScoreFunction> score_;
   std::unique_ptr<NegativeSampler> sampler_;
   std::unique_ptr<Model> model_;
+  int32_t capacity_ = 0;  // out of core: partitions in the buffer; 0 in memory
+  std::unique_ptr<StorageBackend> storage_;
+  std::unique_ptr<OrderingPolicy> ordering_;
+  std::unique_ptr<PartitionStore> store_;
+  std::unique_ptr<PartitionBuffer> buffer_;
+  std::unique_ptr<NodeRows> node_rows_;
   std::unique_ptr<Trainer> trainer_;
   std::unique_ptr<Evaluator> evaluator_;
   at::Tensor split_edges_[3];  // read once, by Split

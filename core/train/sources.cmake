@@ -11,6 +11,9 @@ set(MARIUS_TRAIN_SOURCES
   train/checkpoint.cpp
   train/session.cpp
   train/export.cpp
+  train/node_rows.cpp
+  storage/partition_store.cpp
+  storage/partition_buffer.cpp
 )
 set_source_files_properties(train/sparse_optimizer.cpp PROPERTIES COMPILE_OPTIONS "-fno-math-errno")
 set_source_files_properties(train/softmax_kernel.cpp PROPERTIES COMPILE_OPTIONS "-ffast-math")

@@ -12,6 +12,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
 
+#include "core/data/dataset.h"
 #include "core/error.h"
 #include "core/model/score_calls.h"
 #include "core/tensor/dl_view.h"
@@ -85,16 +86,18 @@ struct Trainer::Worker {
 };
 
 Trainer::Trainer(const Config& config, Model& model, at::Tensor train_edges, at::Tensor degrees,
-                 const ScoreFunction& score, const NegativeSampler& sampler)
+                 const ScoreFunction& score, const NegativeSampler& sampler, OutOfCore out_of_core)
     : config_(config),
       model_(model),
       edges_(std::move(train_edges)),
       degrees_(std::move(degrees)),
       score_(score),
       sampler_(sampler),
-      loss_(loss_kind(config.loss)) {
-  node_ranges_ = at::tensor({int64_t{0}, model.num_nodes}, at::kLong).view({1, 2});
-  if (config.filtered) filter_ = std::make_unique<EdgeSet>(edges_);
+      loss_(loss_kind(config.loss)),
+      out_of_core_(out_of_core) {
+  if (config.filtered) {
+    filter_ = std::make_unique<EdgeSet>(out_of_core_.buffer ? out_of_core_.dataset->edges(Split::kTrain) : edges_);
+  }
   if (config.threads > 1 && !score.reentrant()) {
     fail(MARIUS_ERR_INVALID_ARGUMENT, "{} is not reentrant, so training.threads must be 1", score.label());
   }
@@ -103,21 +106,105 @@ Trainer::Trainer(const Config& config, Model& model, at::Tensor train_edges, at:
 Trainer::~Trainer() = default;
 
 EpochResult Trainer::train_epoch(int64_t epoch, Progress* progress) {
-  const int64_t num_edges = edges_.size(0);
-  const int64_t batch_size = config_.batch_size;
-  const int64_t num_batches = (num_edges + batch_size - 1) / batch_size;
-  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(mix(static_cast<uint64_t>(config_.seed) ^ mix(epoch)));
-  at::Tensor order = at::randperm(num_edges, gen, at::kLong);
   times_ = StepTimes{};
   SingleThreadedKernels single_threaded;
+  if (out_of_core_.buffer != nullptr) return train_out_of_core(epoch, progress);
 
+  auto start = Clock::now();
+  const int64_t num_edges = edges_.size(0);
+  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(mix(static_cast<uint64_t>(config_.seed) ^ mix(epoch)));
+  at::Tensor order = at::randperm(num_edges, gen, at::kLong);
+  NodeTable table{model_.embeddings, model_.embedding_state,
+                  at::tensor({int64_t{0}, model_.num_nodes}, at::kLong).view({1, 2}), degrees_, at::Tensor()};
+  EpochResult r;
+  r.loss = run_batches(epoch, edges_, order, 0, table, progress);
+  r.edges = num_edges;
+  r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  r.edges_per_sec = r.seconds > 0 ? num_edges / r.seconds : 0;
+  return r;
+}
+
+EpochResult Trainer::train_out_of_core(int64_t epoch, Progress* progress) {
+  auto start = Clock::now();
+  const Dataset& dataset = *out_of_core_.dataset;
+  PartitionBuffer& buffer = *out_of_core_.buffer;
+  const std::vector<int64_t>& offsets = dataset.partition_offsets();
+  const std::vector<int64_t>& buckets = dataset.bucket_offsets();
+  const int32_t p = static_cast<int32_t>(offsets.size()) - 1;
+  const int64_t rows = buffer.slot_rows();
+
+  // The plan: randomised orderings draw from a stream of (seed, epoch).
+  CallContext ctx(out_of_core_.ordering->label());
+  RandomStream plan_stream(mix(static_cast<uint64_t>(config_.seed) ^ mix(epoch + 0x51a7)));
+  ctx.set_rng(plan_stream.get());
+  Plan plan = out_of_core_.ordering->plan(ctx, p, buffer.capacity());
+
+  EpochResult r;
+  r.out_of_core = true;
+  r.states = static_cast<int64_t>(plan.states.size());
+  int64_t first_batch = 0;
+  buffer.start_epoch(plan);
+  try {
+    for (size_t s = 0; s < plan.states.size(); ++s) {
+      const BufferState& state = plan.states[s];
+      std::vector<int32_t> slot = buffer.acquire(s);
+      // The rows of the state's partitions: negatives come only from them.
+      NodeTable table;
+      table.embeddings = buffer.embeddings();
+      table.state = buffer.state();
+      table.node_ranges = at::empty({static_cast<int64_t>(state.partitions.size()), 2}, at::kLong);
+      table.degrees = at::zeros({buffer.slots() * rows}, at::kLong);
+      table.global_ids = at::full({buffer.slots() * rows}, -1, at::kLong);
+      for (size_t i = 0; i < state.partitions.size(); ++i) {
+        const int32_t k = state.partitions[i];
+        const int64_t base = slot[k] * rows, n = offsets[k + 1] - offsets[k];
+        table.node_ranges[static_cast<int64_t>(i)][0] = base;
+        table.node_ranges[static_cast<int64_t>(i)][1] = base + n;
+        table.degrees.narrow(0, base, n).copy_(degrees_.narrow(0, offsets[k], n));
+        table.global_ids.narrow(0, base, n).copy_(at::arange(offsets[k], offsets[k + 1], at::kLong));
+      }
+      // The state's buckets, in buffer rows.
+      std::vector<at::Tensor> parts;
+      for (auto [i, j] : state.buckets) {
+        const int64_t b = static_cast<int64_t>(i) * p + j;
+        if (buckets[b + 1] == buckets[b]) continue;
+        at::Tensor e = dataset.edges(Split::kTrain, buckets[b], buckets[b + 1]);
+        e.select(1, 0).add_(slot[i] * rows - offsets[i]);
+        e.select(1, 2).add_(slot[j] * rows - offsets[j]);
+        parts.push_back(e);
+      }
+      if (!parts.empty()) {
+        at::Tensor edges = parts.size() == 1 ? parts[0] : at::cat(parts);
+        at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(
+            mix(mix(static_cast<uint64_t>(config_.seed) ^ mix(epoch)) ^ static_cast<uint64_t>(s)));
+        at::Tensor order = at::randperm(edges.size(0), gen, at::kLong);
+        r.loss += run_batches(epoch, edges, order, first_batch, table, progress);
+        first_batch += (edges.size(0) + config_.batch_size - 1) / config_.batch_size;
+        r.edges += edges.size(0);
+      }
+      buffer.release(s);
+    }
+    r.io = buffer.finish_epoch();
+  } catch (...) {
+    buffer.abort();
+    throw;
+  }
+  r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  r.edges_per_sec = r.seconds > 0 ? r.edges / r.seconds : 0;
+  return r;
+}
+
+double Trainer::run_batches(int64_t epoch, const at::Tensor& edges, const at::Tensor& order, int64_t first_batch,
+                            NodeTable& table, Progress* progress) {
+  const int64_t num_edges = order.size(0);
+  const int64_t batch_size = config_.batch_size;
+  const int64_t num_batches = (num_edges + batch_size - 1) / batch_size;
   std::atomic<int64_t> next{0};
   std::atomic<bool> stop{false};
   std::exception_ptr first_error;
   std::mutex error_mutex;
   double total_loss = 0;
   std::mutex loss_mutex;
-  auto start = Clock::now();
 
   auto work = [&](uint32_t index) {
     Worker worker(score_.label(), sampler_.label(), index);
@@ -126,9 +213,10 @@ EpochResult Trainer::train_epoch(int64_t epoch, Progress* progress) {
       double local_loss = 0;
       for (int64_t b; !stop.load(std::memory_order_relaxed) && (b = next.fetch_add(1)) < num_batches;) {
         int64_t begin = b * batch_size, end = std::min(num_edges, begin + batch_size);
-        at::Tensor batch = edges_.index_select(0, order.slice(0, begin, end));
-        uint64_t seed = mix(mix(static_cast<uint64_t>(config_.seed) ^ mix(epoch + 1)) ^ static_cast<uint64_t>(b));
-        double loss = train_batch(batch, seed, worker);
+        at::Tensor batch = edges.index_select(0, order.slice(0, begin, end));
+        uint64_t seed =
+            mix(mix(static_cast<uint64_t>(config_.seed) ^ mix(epoch + 1)) ^ static_cast<uint64_t>(first_batch + b));
+        double loss = train_batch(batch, seed, worker, table);
         local_loss += loss;
         if (progress != nullptr) progress->advance(end - begin, loss);
       }
@@ -157,23 +245,16 @@ EpochResult Trainer::train_epoch(int64_t epoch, Progress* progress) {
     for (auto& t : pool) t.join();
   }
   if (first_error) std::rethrow_exception(first_error);
-
-  EpochResult r;
-  r.edges = num_edges;
-  r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  r.edges_per_sec = r.seconds > 0 ? num_edges / r.seconds : 0;
-  r.loss = total_loss;
-  return r;
+  return total_loss;
 }
 
-double Trainer::train_batch(const at::Tensor& batch, uint64_t seed, Worker& w) {
+double Trainer::train_batch(const at::Tensor& batch, uint64_t seed, Worker& w, NodeTable& table) {
   auto clock = Clock::now();
   const int64_t real = batch.size(0);
   const int64_t per_chunk_edges = (config_.batch_size + config_.chunks - 1) / config_.chunks;  // S
   const int64_t C = (real + per_chunk_edges - 1) / per_chunk_edges;
   const int64_t S = per_chunk_edges;
   const int64_t P = C * S;  // padded batch
-  const int64_t N = config_.per_chunk;
   const int64_t D = model_.dim;
   const int64_t W = model_.relation_width;
 
@@ -190,14 +271,15 @@ double Trainer::train_batch(const at::Tensor& batch, uint64_t seed, Worker& w) {
   // Negatives for both sides, from the sampler plugin.
   RandomStream stream(seed);
   w.sampler_ctx.set_rng(stream.get());
-  auto sample = [&](const at::Tensor& batch_nodes) {
-    at::Tensor out = at::empty({C, N}, at::kLong);
-    DLView ranges(node_ranges_), degrees(degrees_), nodes(batch_nodes), out_view(out);
+  auto sample = [&](const at::Tensor& batch_nodes, const at::Tensor& anchors) {
+    const int64_t n = config_.per_chunk;
+    at::Tensor sampled = at::empty({C, n}, at::kLong);
+    DLView ranges(table.node_ranges), degrees(table.degrees), nodes(batch_nodes), out_view(sampled);
     marius_sample_args args{};
     args.struct_size = sizeof(args);
     args.num_chunks = C;
-    args.negatives_per_chunk = N;
-    args.num_nodes = model_.num_nodes;
+    args.negatives_per_chunk = n;
+    args.num_nodes = table.embeddings.size(0);
     args.node_ranges = ranges.get();
     args.degrees = degrees.get();
     args.batch_nodes = nodes.get();
@@ -208,13 +290,14 @@ double Trainer::train_batch(const at::Tensor& batch, uint64_t seed, Worker& w) {
       std::lock_guard<std::mutex> lock(sampler_mutex_);
       sampler_.sample(w.sampler_ctx, args);
     }
-    return out;
+    return config_.anchor_negatives ? at::cat({sampled, anchors.view({C, S})}, 1) : sampled;
   };
-  at::Tensor neg_rhs_ids = sample(dst);
-  at::Tensor neg_lhs_ids = sample(src);
+  at::Tensor neg_rhs_ids = sample(dst, src);
+  at::Tensor neg_lhs_ids = sample(src, dst);
+  const int64_t N = neg_rhs_ids.size(1);
   w.times.sample += since(clock);
 
-  const at::Tensor& E = model_.embeddings;
+  const at::Tensor& E = table.embeddings;
   at::Tensor src_e = E.index_select(0, src), dst_e = E.index_select(0, dst);
   at::Tensor neg_rhs_e = E.index_select(0, neg_rhs_ids.view(-1)).view({C, N, D});
   at::Tensor neg_lhs_e = E.index_select(0, neg_lhs_ids.view(-1)).view({C, N, D});
@@ -248,12 +331,14 @@ double Trainer::train_batch(const at::Tensor& batch, uint64_t seed, Worker& w) {
     const int64_t *s = src.data_ptr<int64_t>(), *r = rel.data_ptr<int64_t>(), *d = dst.data_ptr<int64_t>();
     const int64_t *nr = neg_rhs_ids.data_ptr<int64_t>(), *nl = neg_lhs_ids.data_ptr<int64_t>();
     float *pr = neg_r.data_ptr<float>(), *pl = neg_l.data_ptr<float>();
+    const int64_t* global = table.global_ids.defined() ? table.global_ids.data_ptr<int64_t>() : nullptr;
+    auto id = [global](int64_t row) { return global ? global[row] : row; };
     for (int64_t c = 0; c < C; ++c)
       for (int64_t i = 0; i < S; ++i)
         for (int64_t n = 0; n < N; ++n) {
           int64_t e = c * S + i, k = e * N + n;
-          if (filter_->contains(s[e], r[e], nr[c * N + n])) pr[k] = -1e30f;
-          if (filter_->contains(nl[c * N + n], r[e], d[e])) pl[k] = -1e30f;
+          if (filter_->contains(id(s[e]), r[e], id(nr[c * N + n]))) pr[k] = -1e30f;
+          if (filter_->contains(id(nl[c * N + n]), r[e], id(d[e]))) pl[k] = -1e30f;
         }
   }
 
@@ -317,7 +402,7 @@ double Trainer::train_batch(const at::Tensor& batch, uint64_t seed, Worker& w) {
   }
 
   // Sparse updates: node rows lock-free (Hogwild), relations under a lock.
-  sparse_adagrad(model_.embeddings, model_.embedding_state,
+  sparse_adagrad(table.embeddings, table.state,
                  {{src, g_src}, {dst, g_dst}, {neg_rhs_ids.view(-1), g_nr.view({-1, D})},
                   {neg_lhs_ids.view(-1), g_nl.view({-1, D})}},
                  config_.learning_rate, config_.adagrad_eps);

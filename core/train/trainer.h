@@ -11,6 +11,12 @@
 // Randomness is a pure function of (seed, epoch, batch), so an epoch started
 // from a checkpoint draws what the uninterrupted run drew; with one thread the
 // run is bit-for-bit reproducible.
+//
+// Out of core (an OutOfCore source given): the ordering plugin plans the epoch
+// as buffer states; for each state the trainer acquires its partitions from the
+// partition buffer, trains the edges of the state's buckets (shuffled together)
+// on buffer-local rows, with negatives drawn only from the state's partitions,
+// and releases the state so the buffer can write back and swap.
 #pragma once
 
 #include <cstdint>
@@ -21,18 +27,42 @@
 
 #include "core/config/config.h"
 #include "core/plugin/negative_sampler.h"
+#include "core/plugin/ordering_policy.h"
 #include "core/plugin/score_function.h"
+#include "core/storage/partition_buffer.h"
 #include "core/train/loss.h"
 #include "core/train/model.h"
 #include "core/train/progress.h"
 
 namespace marius {
 
+class Dataset;
+
 struct EpochResult {
   double loss = 0;          // summed over edges (mean reduction: mean over batches)
   int64_t edges = 0;
   double seconds = 0;
   double edges_per_sec = 0;
+  bool out_of_core = false;
+  BufferStats io;           // out of core only
+  int64_t states = 0;       // out of core: buffer states of the plan
+};
+
+// What out-of-core training reads: the bucketed training edges, the plan and
+// the buffer of node rows. The model's embeddings are undefined then.
+struct OutOfCore {
+  const Dataset* dataset = nullptr;
+  const OrderingPolicy* ordering = nullptr;
+  PartitionBuffer* buffer = nullptr;
+};
+
+// The node rows a batch reads and updates: the model's tables, or the
+// partition buffer's slab.
+struct NodeTable {
+  at::Tensor embeddings, state;  // float32 [rows, D]
+  at::Tensor node_ranges;        // int64 [k, 2]: rows negatives are drawn from
+  at::Tensor degrees;            // int64 [rows]
+  at::Tensor global_ids;         // int64 [rows] node id of each row; undefined: the row is the id
 };
 
 // Time spent in each part of a batch, summed over workers (seconds).
@@ -42,9 +72,10 @@ struct StepTimes {
 
 class Trainer {
  public:
-  // `train_edges` int64 [E,3]; `degrees` int64 [num_nodes].
+  // `train_edges` int64 [E,3] (undefined out of core: read by bucket);
+  // `degrees` int64 [num_nodes].
   Trainer(const Config& config, Model& model, at::Tensor train_edges, at::Tensor degrees, const ScoreFunction& score,
-          const NegativeSampler& sampler);
+          const NegativeSampler& sampler, OutOfCore out_of_core = {});
   ~Trainer();
 
   // Trains epoch `epoch` (0-based). Throws the first error of any worker after
@@ -55,13 +86,18 @@ class Trainer {
 
  private:
   struct Worker;
-  double train_batch(const at::Tensor& batch, uint64_t seed, Worker& worker);
+  // Trains edges[order] (ids are rows of `table`) in batches numbered from
+  // `first_batch`; returns the summed loss.
+  double run_batches(int64_t epoch, const at::Tensor& edges, const at::Tensor& order, int64_t first_batch,
+                     NodeTable& table, Progress* progress);
+  double train_batch(const at::Tensor& batch, uint64_t seed, Worker& worker, NodeTable& table);
+  EpochResult train_out_of_core(int64_t epoch, Progress* progress);
 
   const Config& config_;
   Model& model_;
   at::Tensor edges_;
   at::Tensor degrees_;
-  at::Tensor node_ranges_;  // int64 [1,2]: every node is resident in memory
+  OutOfCore out_of_core_;
   const ScoreFunction& score_;
   const NegativeSampler& sampler_;
   const LossKind loss_;

@@ -1,0 +1,208 @@
+#include "core/storage/partition_buffer.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include <ATen/ATen.h>
+
+#include "core/error.h"
+#include "core/storage/partition_store.h"
+
+namespace marius {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+bool holds(const BufferState& state, int32_t partition) {
+  return std::find(state.partitions.begin(), state.partitions.end(), partition) != state.partitions.end();
+}
+
+}  // namespace
+
+PartitionBuffer::PartitionBuffer(PartitionStore& store, int32_t capacity, bool prefetch)
+    : store_(store),
+      capacity_(capacity),
+      slots_(std::min(store.num_partitions(), capacity + (prefetch ? 1 : 0))),
+      slot_rows_(store.max_rows()) {
+  if (capacity < 1 || capacity > store.num_partitions()) {
+    fail(MARIUS_ERR_INVALID_ARGUMENT, "partition buffer: capacity {} must lie in [1, {}]", capacity,
+         store.num_partitions());
+  }
+  embeddings_ = at::zeros({slots_ * slot_rows_, store.dim()}, at::kFloat);
+  state_ = at::zeros_like(embeddings_);
+}
+
+PartitionBuffer::~PartitionBuffer() { stop_threads(); }
+
+uint64_t PartitionBuffer::slab_bytes() const {
+  return static_cast<uint64_t>(slots_) * static_cast<uint64_t>(slot_rows_) * 8 * static_cast<uint64_t>(store_.dim());
+}
+
+void PartitionBuffer::stop_threads() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stop_ = true;
+  }
+  changed_.notify_all();
+  if (reader_.joinable()) reader_.join();
+  if (writer_.joinable()) writer_.join();
+}
+
+void PartitionBuffer::start_epoch(const Plan& plan) {
+  if (reader_.joinable() || writer_.joinable()) {
+    fail(MARIUS_ERR_INTERNAL, "partition buffer: start_epoch while an epoch is running");
+  }
+  if (plan.buffer_capacity > capacity_ || plan.num_partitions != store_.num_partitions()) {
+    fail(MARIUS_ERR_INTERNAL, "partition buffer: a plan for p={} c={} does not fit a buffer of {} over {} partitions",
+         plan.num_partitions, plan.buffer_capacity, capacity_, store_.num_partitions());
+  }
+  plan_ = &plan;
+  ready_ = released_ = 0;
+  where_.assign(static_cast<size_t>(store_.num_partitions()), Where::kDisk);
+  slot_of_.assign(static_cast<size_t>(store_.num_partitions()), -1);
+  free_slots_.clear();
+  for (int32_t s = slots_ - 1; s >= 0; --s) free_slots_.push_back(s);
+  write_queue_.clear();
+  reader_done_ = stop_ = false;
+  error_ = nullptr;
+  stats_ = BufferStats{};
+  reader_ = std::thread([this] { reader_loop(); });
+  writer_ = std::thread([this] { writer_loop(); });
+}
+
+void PartitionBuffer::fail_locked(std::exception_ptr error) {
+  if (!error_) error_ = error;
+  stop_ = true;
+  changed_.notify_all();
+}
+
+void PartitionBuffer::rethrow_locked() {
+  if (error_) std::rethrow_exception(error_);
+  if (stop_) fail(MARIUS_ERR_INTERNAL, "partition buffer: stopped");
+}
+
+void PartitionBuffer::reader_loop() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  try {
+    const std::vector<BufferState>& states = plan_->states;
+    for (size_t s = 0; s < states.size(); ++s) {
+      // Only release(s - 1) may still evict before state s, and it keeps s's partitions.
+      changed_.wait(lock, [&] { return stop_ || released_ + 1 >= s; });
+      if (stop_) return;
+      for (int32_t q : states[s].partitions) {
+        changed_.wait(lock, [&] { return stop_ || where_[q] == Where::kDisk || where_[q] == Where::kResident; });
+        if (stop_) return;
+        if (where_[q] == Where::kResident) continue;
+        changed_.wait(lock, [&] { return stop_ || !free_slots_.empty(); });
+        if (stop_) return;
+        const int32_t slot = free_slots_.back();
+        free_slots_.pop_back();
+        where_[q] = Where::kLoading;
+        slot_of_[q] = slot;
+        lock.unlock();
+        auto start = Clock::now();
+        const int64_t row = static_cast<int64_t>(slot) * slot_rows_;
+        store_.read(q, embeddings_[row].data_ptr<float>(), state_[row].data_ptr<float>());
+        const double took = seconds_since(start);
+        lock.lock();
+        where_[q] = Where::kResident;
+        stats_.read_seconds += took;
+        stats_.partitions_read += 1;
+        stats_.bytes_read += store_.partition_bytes(q);
+        if (s > 0) stats_.swaps += 1;
+      }
+      ready_ = s + 1;
+      changed_.notify_all();
+    }
+    reader_done_ = true;
+    changed_.notify_all();
+  } catch (...) {
+    if (!lock.owns_lock()) lock.lock();
+    fail_locked(std::current_exception());
+  }
+}
+
+void PartitionBuffer::writer_loop() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  try {
+    const size_t num_states = plan_->states.size();
+    for (;;) {
+      changed_.wait(lock, [&] { return stop_ || !write_queue_.empty() || released_ == num_states; });
+      if (stop_) return;
+      if (write_queue_.empty()) return;  // every state released and written back
+      const int32_t q = write_queue_.front();
+      write_queue_.pop_front();
+      const int32_t slot = slot_of_[q];
+      lock.unlock();
+      auto start = Clock::now();
+      const int64_t row = static_cast<int64_t>(slot) * slot_rows_;
+      store_.write(q, embeddings_[row].data_ptr<float>(), state_[row].data_ptr<float>());
+      const double took = seconds_since(start);
+      lock.lock();
+      where_[q] = Where::kDisk;
+      slot_of_[q] = -1;
+      free_slots_.push_back(slot);
+      stats_.write_seconds += took;
+      stats_.partitions_written += 1;
+      stats_.bytes_written += store_.partition_bytes(q);
+      changed_.notify_all();
+    }
+  } catch (...) {
+    if (!lock.owns_lock()) lock.lock();
+    fail_locked(std::current_exception());
+  }
+}
+
+std::vector<int32_t> PartitionBuffer::acquire(size_t s) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  if (plan_ == nullptr || s >= plan_->states.size() || released_ != s) {
+    fail(MARIUS_ERR_INTERNAL, "partition buffer: acquire({}) out of order", s);
+  }
+  auto start = Clock::now();
+  changed_.wait(lock, [&] { return stop_ || ready_ > s; });
+  stats_.wait_seconds += seconds_since(start);
+  rethrow_locked();
+  std::vector<int32_t> slots(where_.size(), -1);
+  for (int32_t q : plan_->states[s].partitions) slots[q] = slot_of_[q];
+  return slots;
+}
+
+void PartitionBuffer::release(size_t s) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  if (plan_ == nullptr || released_ != s || ready_ <= s) {
+    fail(MARIUS_ERR_INTERNAL, "partition buffer: release({}) out of order", s);
+  }
+  rethrow_locked();
+  const bool last = s + 1 == plan_->states.size();
+  for (int32_t q = 0; q < static_cast<int32_t>(where_.size()); ++q) {
+    if (where_[q] != Where::kResident) continue;
+    if (!last && holds(plan_->states[s + 1], q)) continue;
+    where_[q] = Where::kWriting;
+    write_queue_.push_back(q);
+  }
+  released_ = s + 1;
+  changed_.notify_all();
+}
+
+BufferStats PartitionBuffer::finish_epoch() {
+  auto start = Clock::now();
+  {
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (plan_ == nullptr || (released_ != plan_->states.size() && !error_)) {
+      fail(MARIUS_ERR_INTERNAL, "partition buffer: finish_epoch before every state was released");
+    }
+  }
+  if (reader_.joinable()) reader_.join();
+  if (writer_.joinable()) writer_.join();
+  std::lock_guard<std::mutex> lock(mutex_);
+  stats_.wait_seconds += seconds_since(start);
+  plan_ = nullptr;
+  if (error_) std::rethrow_exception(error_);
+  return stats_;
+}
+
+}  // namespace marius

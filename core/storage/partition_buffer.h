@@ -1,0 +1,114 @@
+// core/storage/partition_buffer.h - the host-memory tier above the partition
+// files: c partitions resident (plus one prefetch slot), admitted and evicted
+// along an ordering plan, with IO on background threads.
+//
+// Memory: one slab of `slots` equal slots (slots = capacity, + 1 with
+// prefetch), each max_rows x D embeddings and max_rows x D Adagrad state.
+// A resident partition k in slot s occupies slab rows [s * max_rows,
+// s * max_rows + rows(k)); training addresses node n of k as local row
+// s * max_rows + (n - offsets[k]).
+//
+// Epoch protocol (one trainer thread calls these, in this order):
+//   start_epoch(plan)         the reader thread starts loading state 0
+//   acquire(0), release(0), acquire(1), release(1), ... for every state
+//   finish_epoch()            waits for every write-back, returns the IO figures
+// acquire(s) blocks until every partition of state s is resident and returns
+// their slots; between acquire(s) and release(s) those partitions are pinned
+// (never evicted). While state s trains, the reader loads the partitions state
+// s + 1 admits into free slots (the prefetch slot, or slots freed by
+// write-backs), and the writer writes back evicted partitions: after
+// release(s), each resident partition that state s + 1 does not hold is written
+// back (every resident partition counts as dirty: negatives update rows of any
+// of them) and its slot freed. After the last state every partition is written
+// back, so the partition files hold the whole epoch and nothing stays resident.
+//
+// Errors: an IO error on either thread stops both and is rethrown by the next
+// acquire/release/finish_epoch (the destructor joins the threads in any case).
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include <ATen/core/Tensor.h>
+
+#include "core/plugin/ordering_policy.h"
+
+namespace marius {
+
+class PartitionStore;
+
+// IO figures of one epoch.
+struct BufferStats {
+  int64_t partitions_read = 0;     // admissions, including the first state's
+  int64_t partitions_written = 0;  // write-backs
+  int64_t swaps = 0;               // partitions read after the first state
+  uint64_t bytes_read = 0;
+  uint64_t bytes_written = 0;
+  double read_seconds = 0;   // busy time of the reader thread
+  double write_seconds = 0;  // busy time of the writer thread
+  double wait_seconds = 0;   // time training waited on IO (acquire and the final drain)
+};
+
+class PartitionBuffer {
+ public:
+  // `capacity` >= 1 partitions; `prefetch` adds one slot so that the next
+  // state's partition loads while the current state trains.
+  PartitionBuffer(PartitionStore& store, int32_t capacity, bool prefetch);
+  ~PartitionBuffer();
+  PartitionBuffer(const PartitionBuffer&) = delete;
+  PartitionBuffer& operator=(const PartitionBuffer&) = delete;
+
+  int32_t capacity() const { return capacity_; }
+  int32_t slots() const { return slots_; }
+  int64_t slot_rows() const { return slot_rows_; }
+  uint64_t slab_bytes() const;
+  at::Tensor& embeddings() { return embeddings_; }  // float32 [slots * slot_rows, D]
+  at::Tensor& state() { return state_; }
+
+  // REQUIRES: the plan's capacity <= capacity(); no epoch running.
+  void start_epoch(const Plan& plan);
+  // The slot of every partition (-1 for those not resident); those of state s
+  // are resident until release(s).
+  std::vector<int32_t> acquire(size_t state);
+  void release(size_t state);
+  BufferStats finish_epoch();
+  // Stops the IO threads without writing anything more back (after an error
+  // elsewhere); the partition files keep their last committed generation.
+  void abort() { stop_threads(); }
+
+ private:
+  enum class Where { kDisk, kLoading, kResident, kWriting };
+  void reader_loop();
+  void writer_loop();
+  void fail_locked(std::exception_ptr error);
+  void rethrow_locked();
+  void stop_threads();
+
+  PartitionStore& store_;
+  int32_t capacity_;
+  int32_t slots_;
+  int64_t slot_rows_;
+  at::Tensor embeddings_, state_;
+
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  const Plan* plan_ = nullptr;
+  size_t ready_ = 0;     // states whose partitions are all resident
+  size_t released_ = 0;  // states released by training
+  std::vector<Where> where_;
+  std::vector<int32_t> slot_of_;
+  std::vector<int32_t> free_slots_;
+  std::deque<int32_t> write_queue_;
+  bool reader_done_ = false;
+  bool stop_ = false;
+  std::exception_ptr error_;
+  BufferStats stats_;
+  std::thread reader_, writer_;
+};
+
+}  // namespace marius

@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Out-of-core training through marius-run on a generated graph preprocessed into
+# 4 partitions with 2 in the buffer: it learns, eval/export/predict work without
+# loading the table, resume reproduces the uninterrupted run bit for bit, every
+# ordering and storage backend gives the same model, SIGKILL during a
+# write-back leaves a checkpoint whose partitions pass their checksums, and
+# ENOSPC or a failed write ends the run with a clear error and the last
+# checkpoint intact.
+# Usage: out_of_core_cli_test.sh MARIUS_RUN
+run=$1
+source "$(dirname "$0")/shell_test_lib.sh"
+
+cat > "$tmp/c.toml" <<TOML
+[dataset]
+path = "$tmp/data"
+[model]
+score = "distmult"
+dim = 16
+[negatives]
+chunks = 4
+per_chunk = 50
+[training]
+epochs = 3
+batch_size = 500
+threads = 1
+[evaluation]
+every_epoch = false
+[storage]
+partitions = 4
+buffer_capacity = 2
+[output]
+dir = "$tmp/a"
+TOML
+
+check "generate" "$run" generate --output "$tmp/raw" --nodes 400 --relations 4 --edges 8000 --clusters 20 --seed 3
+check "preprocess into 4 partitions" "$run" preprocess --train "$tmp/raw/train.tsv" --valid "$tmp/raw/valid.tsv" --test "$tmp/raw/test.tsv" --partitions 4 --output "$tmp/data"
+check "train out of core" "$run" train "$tmp/c.toml"
+check "partition files and IO metrics" /usr/bin/python3 -c "
+import json, os
+lines = [json.loads(l) for l in open('$tmp/a/metrics.jsonl')]
+io = lines[0]['io']
+# BETA with p=4, c=2 makes 5 swaps (the lower bound); 2 + 5 partitions read and written
+assert io['swaps'] == 5, io
+assert io['partitions_read'] == 2 + 5 and io['partitions_written'] == 7, io
+size = os.path.getsize('$tmp/a/partitions/nodes.0.bin')
+assert size == 400 * 16 * 8, size  # embeddings and Adagrad state of every node
+assert io['bytes_read'] == 7 * size // 4, (io, size)
+assert lines[-1]['test']['mrr'] > 0.06, lines[-1]  # chance is about 0.016 (H_400 / 400)
+"
+check "eval out of core" bash -c "'$run' eval '$tmp/c.toml' > '$tmp/eval.json' && grep -q '\"mrr\"' '$tmp/eval.json'"
+check "eval sampled out of core" "$run" eval "$tmp/c.toml" --set evaluation.protocol=sampled --set evaluation.negatives=50
+check "export out of core" "$run" export "$tmp/c.toml" --output "$tmp/export"
+check "export: npy, tsv and ids agree" /usr/bin/python3 -c "
+import numpy as np
+e = np.load('$tmp/export/nodes.npy')
+ids = open('$tmp/export/node_ids.txt').read().split('\n')[:-1]
+rows = [l.rstrip('\n').split('\t') for l in open('$tmp/export/nodes.tsv')]
+assert e.shape == (400, 16), e.shape
+assert [r[0] for r in rows] == ids == open('$tmp/data/nodes.txt').read().split('\n')[:-1]
+assert np.allclose(np.array([[float(x) for x in r[1:]] for r in rows], dtype=np.float32), e, atol=1e-6)
+assert np.abs(e).max() > 0.01  # trained, not the initial values
+"
+check "predict out of core" bash -c "'$run' predict '$tmp/c.toml' --head n0 --relation r0 -k 3 | tee '$tmp/p.txt' && [ \$(wc -l < '$tmp/p.txt') -eq 4 ]"
+
+# Resume: 2 epochs, then --resume to 3, equals 3 epochs straight (one thread).
+check "train 2 epochs" "$run" train "$tmp/c.toml" --set training.epochs=2 --set output.dir="$tmp/b"
+check "resume to 3 epochs" "$run" train "$tmp/c.toml" --resume --set output.dir="$tmp/b"
+check "export resumed" "$run" export "$tmp/c.toml" --set output.dir="$tmp/b" --output "$tmp/export-b"
+check "resume reproduces the uninterrupted run exactly" cmp "$tmp/export/nodes.npy" "$tmp/export-b/nodes.npy"
+check "resume reproduces relations exactly" cmp "$tmp/export/relations.npy" "$tmp/export-b/relations.npy"
+
+# The storage backend does not change the model.
+for backend in mmap memory io_uring fault; do
+  if [[ $backend == io_uring ]] && ! "$run" plugins check io_uring > /dev/null 2>&1; then
+    echo "note: io_uring unavailable here, skipped"
+    continue
+  fi
+  check "train with the $backend backend" "$run" train "$tmp/c.toml" --set storage.backend=$backend --set output.dir="$tmp/be-$backend" --set evaluation.protocol=none
+  if [[ $backend != memory ]]; then  # memory files die with the process
+    check "export with the $backend backend" "$run" export "$tmp/c.toml" --set storage.backend=$backend --set output.dir="$tmp/be-$backend" --output "$tmp/export-$backend"
+    check "$backend gives the posix model" cmp "$tmp/export/nodes.npy" "$tmp/export-$backend/nodes.npy"
+  fi
+done
+check "train with one file generation" "$run" train "$tmp/c.toml" --set storage.generations=1 --set output.dir="$tmp/g1" --set evaluation.protocol=none
+check "export with one file generation" "$run" export "$tmp/c.toml" --set storage.generations=1 --set output.dir="$tmp/g1" --output "$tmp/export-g1"
+check "one generation gives the same model" cmp "$tmp/export/nodes.npy" "$tmp/export-g1/nodes.npy"
+check "one generation: one partition file" bash -c "[ -f '$tmp/g1/partitions/nodes.0.bin' ] && [ ! -f '$tmp/g1/partitions/nodes.1.bin' ]"
+for ordering in hilbert sequential random; do
+  check "train with the $ordering ordering" "$run" train "$tmp/c.toml" --set storage.ordering=$ordering --set output.dir="$tmp/o-$ordering" --set training.epochs=1 --set evaluation.protocol=none
+done
+
+# SIGKILL during a write-back (slow writes: 300 ms each), then --resume.
+"$run" train "$tmp/c.toml" --set training.epochs=50 --set output.dir="$tmp/k" --set evaluation.protocol=none \
+  --set storage.backend=fault --set storage.backend_options.write_delay_ms=300 > /dev/null 2>&1 &
+pid=$!
+for _ in $(seq 200); do grep -q '"epoch":1' "$tmp/k/metrics.jsonl" 2> /dev/null && break; sleep 0.1; done
+sleep 1.1  # inside epoch 2's write-backs
+kill -9 $pid 2> /dev/null
+wait $pid 2> /dev/null
+check "a write-back was in flight at SIGKILL" bash -c "! grep -q '\"epoch\":50' '$tmp/k/metrics.jsonl'"
+check "after SIGKILL the checkpoint's partitions pass their checksums" "$run" eval "$tmp/c.toml" --set output.dir="$tmp/k" --set evaluation.protocol=sampled
+check "training resumes after SIGKILL" "$run" train "$tmp/c.toml" --resume --set output.dir="$tmp/k" --set training.epochs=4 --set evaluation.protocol=none
+printf '\377' | dd of="$tmp/k/partitions/nodes.0.bin" bs=1 seek=100 conv=notrunc 2> /dev/null
+printf '\377' | dd of="$tmp/k/partitions/nodes.1.bin" bs=1 seek=100 conv=notrunc 2> /dev/null
+expect "a corrupted partition file is refused" 1 "fails its checksum" -- "$run" eval "$tmp/c.toml" --set output.dir="$tmp/k"
+
+# ENOSPC and failed writes: a clear error, and the last checkpoint intact.
+check "train 1 epoch" "$run" train "$tmp/c.toml" --set training.epochs=1 --set output.dir="$tmp/f" --set evaluation.protocol=none
+cp "$tmp/f/checkpoint.bin" "$tmp/f.ckpt"
+# 400 nodes x 16 x 8 bytes = 51200 bytes of partitions per epoch: fail inside epoch 2.
+expect "ENOSPC ends the run with a clear error" 1 "No space left on device" -- "$run" train "$tmp/c.toml" --resume --set training.epochs=3 --set output.dir="$tmp/f" --set storage.backend=fault --set storage.backend_options.enospc_after_bytes=30000
+check "the last checkpoint is unchanged" cmp "$tmp/f/checkpoint.bin" "$tmp/f.ckpt"
+check "and loads, its partitions intact" "$run" eval "$tmp/c.toml" --set output.dir="$tmp/f"
+expect "a failed write ends the run with a clear error" 1 "injected write failure" -- "$run" train "$tmp/c.toml" --resume --set training.epochs=3 --set output.dir="$tmp/f" --set storage.backend=fault --set storage.backend_options.fail_write_after_bytes=10000
+check "training resumes after the faults" "$run" train "$tmp/c.toml" --resume --set training.epochs=2 --set output.dir="$tmp/f" --set evaluation.protocol=none
+
+# Configuration errors name the key.
+expect "a dataset with other partitions" 1 "storage.partitions = 8, but the dataset" -- "$run" train "$tmp/c.toml" --set storage.partitions=8
+expect "capacity 1" 1 "storage.buffer_capacity = 1" -- "$run" train "$tmp/c.toml" --set storage.buffer_capacity=1
+expect "resume across modes" 1 "trained out of core" -- "$run" eval "$tmp/c.toml" --set storage.buffer_capacity=0
+
+finish out_of_core_cli
