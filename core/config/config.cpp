@@ -80,6 +80,12 @@ const std::vector<KeySpec>& schema() {
       scalar("negatives", "per_chunk", K::kInt, &Config::per_chunk, "Negatives per chunk, for each corrupted side.", 1),
       scalar("negatives", "filtered", K::kBool, &Config::filtered,
              "Give negatives that form a true training edge no weight (slower)."),
+      scalar("negatives", "shared_sides", K::kBool, &Config::shared_negatives,
+             "Draw one set of per_chunk negatives per chunk and use it for both corrupted sides (tails and heads) "
+             "instead of one set per side (false). Every edge still meets per_chunk negatives on each side (the same "
+             "arithmetic); sampling, gathering and updating touch half the rows, and with inverse relations both "
+             "sides are scored in one call of twice the rows, which the BLAS runs faster (configuration R: 370k -> "
+             "410k edges/s, same MRR)."),
       scalar("negatives", "anchor_negatives", K::kBool, &Config::anchor_negatives,
              "Also use the chunk's uncorrupted nodes as negatives (the heads when tails are corrupted, and the "
              "reverse), so every edge's own head is a negative for its tail. Symmetric scores (DistMult, ComplEx) "

@@ -34,6 +34,7 @@ struct Config {
   int64_t per_chunk = 500;
   bool filtered = false;            // drop true training edges from the negatives
   bool anchor_negatives = false;    // the chunk's uncorrupted nodes are negatives too
+  bool shared_negatives = true;     // one set of negatives per chunk for both corrupted sides
 
   // [training]
   int64_t epochs = 10;

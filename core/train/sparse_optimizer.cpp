@@ -56,7 +56,19 @@ __attribute__((target_clones("avx2", "default"))) void fused_adagrad(at::Tensor&
   }
   float* p = param.data_ptr<float>();
   float* st = state.data_ptr<float>();
+  // Rows are scattered over the table: fetch a few rows ahead so the update
+  // does not stall on each row's cache misses.
+  constexpr size_t kAhead = 4;
+  const int64_t row_bytes = d * static_cast<int64_t>(sizeof(float));
   for (size_t u = 0; u < rows.size(); ++u) {
+    if (u + kAhead < rows.size()) {
+      const char* pa = reinterpret_cast<const char*>(p + rows[u + kAhead] * d);
+      const char* sa = reinterpret_cast<const char*>(st + rows[u + kAhead] * d);
+      for (int64_t off = 0; off < row_bytes; off += 64) {
+        __builtin_prefetch(pa + off, 1);
+        __builtin_prefetch(sa + off, 1);
+      }
+    }
     const int64_t r = rows[u];
     const float* __restrict acc = &sums[u * d];
     float* __restrict pr = p + r * d;

@@ -290,20 +290,32 @@ double Trainer::train_batch(const at::Tensor& batch, uint64_t seed, Worker& w, N
       std::lock_guard<std::mutex> lock(sampler_mutex_);
       sampler_.sample(w.sampler_ctx, args);
     }
-    return config_.anchor_negatives ? at::cat({sampled, anchors.view({C, S})}, 1) : sampled;
+    return config_.anchor_negatives ? at::cat({sampled, anchors}, 1) : sampled;
   };
-  at::Tensor neg_rhs_ids = sample(dst, src);
-  at::Tensor neg_lhs_ids = sample(src, dst);
+  // One set of negatives per corrupted side, or one set shared by both sides
+  // (negatives.shared_sides): its degree-weighted draws and anchors then come
+  // from both sides of the chunk.
+  const bool shared = config_.shared_negatives;
+  at::Tensor src2 = src.view({C, S}), dst2 = dst.view({C, S});
+  at::Tensor neg_rhs_ids, neg_lhs_ids;
+  if (shared) {
+    neg_rhs_ids = neg_lhs_ids = sample(at::cat({dst2, src2}, 1).view(-1), at::cat({src2, dst2}, 1));
+  } else {
+    neg_rhs_ids = sample(dst, src2);
+    neg_lhs_ids = sample(src, dst2);
+  }
   const int64_t N = neg_rhs_ids.size(1);
   w.times.sample += since(clock);
+
+  const bool inverse = model_.inverse_relations;
+  if (shared && inverse) return train_fused(C, S, weight, src, rel, dst, neg_rhs_ids, table, w, clock);
 
   const at::Tensor& E = table.embeddings;
   at::Tensor src_e = E.index_select(0, src), dst_e = E.index_select(0, dst);
   at::Tensor neg_rhs_e = E.index_select(0, neg_rhs_ids.view(-1)).view({C, N, D});
-  at::Tensor neg_lhs_e = E.index_select(0, neg_lhs_ids.view(-1)).view({C, N, D});
+  at::Tensor neg_lhs_e = shared ? neg_rhs_e : E.index_select(0, neg_lhs_ids.view(-1)).view({C, N, D});
   // With inverse relations, head corruption scores the reversed edge
   // (tail, relation + R, ?) instead of (?, relation, tail).
-  const bool inverse = model_.inverse_relations;
   at::Tensor rel_e = model_.relations.index_select(0, rel);
   at::Tensor rel_inv = inverse ? rel + model_.num_relations : at::Tensor();
   at::Tensor rel_inv_e = inverse ? model_.relations.index_select(0, rel_inv) : at::Tensor();
@@ -316,39 +328,26 @@ double Trainer::train_batch(const at::Tensor& batch, uint64_t seed, Worker& w, N
     return score_forward(score_, w.score_ctx, mode, l, r, h, at::empty(shape, at::kFloat));
   };
   at::Tensor pos = call(MARIUS_SCORE_POSITIVE, src_e, rel_e, dst_e, {P});
-  at::Tensor neg_r = call(MARIUS_SCORE_CORRUPT_RHS, src3, rel3, neg_rhs_e, {C, S, N});
-  at::Tensor pos_inv, neg_l, relinv3;
+  at::Tensor pos_inv, neg_r, neg_l, relinv3;
   if (inverse) {
     relinv3 = rel_inv_e.view({C, S, W});
     pos_inv = call(MARIUS_SCORE_POSITIVE, dst_e, rel_inv_e, src_e, {P});
-    neg_l = call(MARIUS_SCORE_CORRUPT_RHS, dst3, relinv3, neg_lhs_e, {C, S, N});
-  } else {
-    neg_l = call(MARIUS_SCORE_CORRUPT_LHS, neg_lhs_e, rel3, dst3, {C, S, N});
   }
+  neg_r = call(MARIUS_SCORE_CORRUPT_RHS, src3, rel3, neg_rhs_e, {C, S, N});
+  neg_l = inverse ? call(MARIUS_SCORE_CORRUPT_RHS, dst3, relinv3, neg_lhs_e, {C, S, N})
+                  : call(MARIUS_SCORE_CORRUPT_LHS, neg_lhs_e, rel3, dst3, {C, S, N});
   w.times.forward += since(clock);
 
-  if (filter_) {  // a negative that forms a true edge gets no weight
-    const int64_t *s = src.data_ptr<int64_t>(), *r = rel.data_ptr<int64_t>(), *d = dst.data_ptr<int64_t>();
-    const int64_t *nr = neg_rhs_ids.data_ptr<int64_t>(), *nl = neg_lhs_ids.data_ptr<int64_t>();
-    float *pr = neg_r.data_ptr<float>(), *pl = neg_l.data_ptr<float>();
-    const int64_t* global = table.global_ids.defined() ? table.global_ids.data_ptr<int64_t>() : nullptr;
-    auto id = [global](int64_t row) { return global ? global[row] : row; };
-    for (int64_t c = 0; c < C; ++c)
-      for (int64_t i = 0; i < S; ++i)
-        for (int64_t n = 0; n < N; ++n) {
-          int64_t e = c * S + i, k = e * N + n;
-          if (filter_->contains(id(s[e]), r[e], id(nr[c * N + n]))) pr[k] = -1e30f;
-          if (filter_->contains(id(nl[c * N + n]), r[e], id(d[e]))) pl[k] = -1e30f;
-        }
-  }
+  if (filter_) filter_negatives(src, rel, dst, neg_rhs_ids, neg_lhs_ids, neg_r, neg_l, table);
 
   // Loss and its gradients with respect to the scores.
   at::Tensor weight2 = weight.view({C, S});
-  at::Tensor grad_pos = at::zeros({C, S}, at::kFloat), grad_nr, grad_nl;
+  at::Tensor grad_pos = at::zeros({C, S}, at::kFloat);
   at::Tensor grad_pos_inv = inverse ? at::zeros({C, S}, at::kFloat) : grad_pos;
+  at::Tensor grad_nr, grad_nl;
   double loss = contrastive_loss(loss_, pos.view({C, S}), neg_r, weight2, config_.margin, grad_pos, grad_nr);
-  loss += contrastive_loss(loss_, (inverse ? pos_inv : pos).view({C, S}), neg_l, weight2, config_.margin, grad_pos_inv,
-                           grad_nl);
+  loss += contrastive_loss(loss_, (inverse ? pos_inv : pos).view({C, S}), neg_l, weight2, config_.margin,
+                           grad_pos_inv, grad_nl);
   w.times.loss += since(clock);
 
   // Backward through the plugin: gradients of each input, overwritten.
@@ -383,41 +382,117 @@ double Trainer::train_batch(const at::Tensor& batch, uint64_t seed, Worker& w, N
 
   // Regularisation of the rows the positives use.
   if (config_.regularization != "none" && config_.regularization_weight > 0) {
-    const double lambda = config_.regularization_weight;
-    at::Tensor wcol = weight.unsqueeze(1);
-    auto add_penalty = [&](const at::Tensor& x, at::Tensor& g) {
-      if (config_.regularization == "l2") {
-        loss += lambda * (x * x * wcol).sum().item<double>();
-        g.add_(x * wcol * (2 * lambda));
-      } else {  // n3
-        at::Tensor a = x.abs();
-        loss += lambda * (a * a * a * wcol).sum().item<double>();
-        g.add_(x * a * wcol * (3 * lambda));
-      }
-    };
-    add_penalty(src_e, g_src);
-    add_penalty(dst_e, g_dst);
-    if (W > 0) add_penalty(rel_e, g_rel);
-    if (W > 0 && inverse) add_penalty(rel_inv_e, g_rel_inv);
+    loss += add_penalty(src_e, weight, g_src);
+    loss += add_penalty(dst_e, weight, g_dst);
+    if (W > 0) loss += add_penalty(rel_e, weight, g_rel);
+    if (W > 0 && inverse) loss += add_penalty(rel_inv_e, weight, g_rel_inv);
   }
 
   // Sparse updates: node rows lock-free (Hogwild), relations under a lock.
   sparse_adagrad(table.embeddings, table.state,
-                 {{src, g_src}, {dst, g_dst}, {neg_rhs_ids.view(-1), g_nr.view({-1, D})},
+                 {{src, g_src},
+                  {dst, g_dst},
+                  {neg_rhs_ids.view(-1), g_nr.view({-1, D})},
                   {neg_lhs_ids.view(-1), g_nl.view({-1, D})}},
                  config_.learning_rate, config_.adagrad_eps);
-  if (W > 0) {
-    at::Tensor rel_rows = inverse ? at::cat({rel, rel_inv}) : rel;
-    at::Tensor rel_grads = inverse ? at::cat({g_rel, g_rel_inv}) : g_rel;
-    std::lock_guard<std::mutex> lock(relation_mutex_);
-    if (config_.relation_optimizer == "adam") {
-      sparse_adam(model_.relations, model_.relation_state, model_.relation_state2, model_.relation_steps, rel_rows,
-                  rel_grads, config_.relation_lr(), config_.adam_beta1, config_.adam_beta2, config_.adam_eps);
-    } else {
-      sparse_adagrad(model_.relations, model_.relation_state, {{rel_rows, rel_grads}}, config_.relation_lr(),
-                     config_.adagrad_eps);
-    }
+  update_relations(inverse ? at::cat({rel, rel_inv}) : rel, inverse ? at::cat({g_rel, g_rel_inv}) : g_rel);
+  w.times.update += since(clock);
+  return loss;
+}
+
+double Trainer::add_penalty(const at::Tensor& x, const at::Tensor& weight, at::Tensor& g) const {
+  const double lambda = config_.regularization_weight;
+  at::Tensor wcol = weight.unsqueeze(1);
+  if (config_.regularization == "l2") {
+    g.add_(x * wcol * (2 * lambda));
+    return lambda * (x * x * wcol).sum().item<double>();
   }
+  at::Tensor a = x.abs();  // n3
+  g.add_(x * a * wcol * (3 * lambda));
+  return lambda * (a * a * a * wcol).sum().item<double>();
+}
+
+void Trainer::update_relations(const at::Tensor& rows, const at::Tensor& grads) {
+  if (model_.relation_width == 0) return;
+  std::lock_guard<std::mutex> lock(relation_mutex_);
+  if (config_.relation_optimizer == "adam") {
+    sparse_adam(model_.relations, model_.relation_state, model_.relation_state2, model_.relation_steps, rows, grads,
+                config_.relation_lr(), config_.adam_beta1, config_.adam_beta2, config_.adam_eps);
+  } else {
+    sparse_adagrad(model_.relations, model_.relation_state, {{rows, grads}}, config_.relation_lr(),
+                   config_.adagrad_eps);
+  }
+}
+
+void Trainer::filter_negatives(const at::Tensor& src, const at::Tensor& rel, const at::Tensor& dst,
+                               const at::Tensor& neg_rhs_ids, const at::Tensor& neg_lhs_ids, at::Tensor& neg_r,
+                               at::Tensor& neg_l, const NodeTable& table) const {
+  const int64_t C = neg_r.size(0), S = neg_r.size(1), N = neg_r.size(2);
+  const int64_t *s = src.data_ptr<int64_t>(), *r = rel.data_ptr<int64_t>(), *d = dst.data_ptr<int64_t>();
+  const int64_t *nr = neg_rhs_ids.data_ptr<int64_t>(), *nl = neg_lhs_ids.data_ptr<int64_t>();
+  auto pr = neg_r.accessor<float, 3>(), pl = neg_l.accessor<float, 3>();
+  const int64_t* global = table.global_ids.defined() ? table.global_ids.data_ptr<int64_t>() : nullptr;
+  auto id = [global](int64_t row) { return global ? global[row] : row; };
+  for (int64_t c = 0; c < C; ++c)
+    for (int64_t i = 0; i < S; ++i)
+      for (int64_t n = 0; n < N; ++n) {
+        int64_t e = c * S + i;
+        if (filter_->contains(id(s[e]), r[e], id(nr[c * N + n]))) pr[c][i][n] = -1e30f;
+        if (filter_->contains(id(nl[c * N + n]), r[e], id(d[e]))) pl[c][i][n] = -1e30f;
+      }
+}
+
+// Inverse relations with negatives shared by both sides: both corruptions are
+// tail corruptions, (head, r, ?) and (tail, r + R, ?), of one set of
+// negatives, so each chunk is scored as 2S queries in one call. Row layout
+// per chunk: the S heads' queries, then the S tails'.
+double Trainer::train_fused(int64_t C, int64_t S, const at::Tensor& weight, const at::Tensor& src,
+                            const at::Tensor& rel, const at::Tensor& dst, const at::Tensor& neg_ids, NodeTable& table,
+                            Worker& w, std::chrono::steady_clock::time_point& clock) {
+  const int64_t P = C * S, N = neg_ids.size(1), D = model_.dim, W = model_.relation_width;
+  at::Tensor src2 = src.view({C, S}), dst2 = dst.view({C, S}), rel2 = rel.view({C, S});
+  at::Tensor query_ids = at::cat({src2, dst2}, 1).view(-1);   // [2P]
+  at::Tensor target_ids = at::cat({dst2, src2}, 1).view(-1);  // [2P]
+  at::Tensor query_rels = at::cat({rel2, rel2 + model_.num_relations}, 1).view(-1);
+  const at::Tensor& E = table.embeddings;
+  at::Tensor q = E.index_select(0, query_ids), t = E.index_select(0, target_ids);
+  at::Tensor qr = model_.relations.index_select(0, query_rels);
+  at::Tensor neg = E.index_select(0, neg_ids.view(-1)).view({C, N, D});
+  w.times.gather += since(clock);
+
+  at::Tensor q3 = q.view({C, 2 * S, D}), qr3 = qr.view({C, 2 * S, W});
+  at::Tensor pos = score_forward(score_, w.score_ctx, MARIUS_SCORE_POSITIVE, q, qr, t, at::empty({2 * P}, at::kFloat));
+  at::Tensor scores = score_forward(score_, w.score_ctx, MARIUS_SCORE_CORRUPT_RHS, q3, qr3, neg,
+                                    at::empty({C, 2 * S, N}, at::kFloat));
+  w.times.forward += since(clock);
+
+  if (filter_) {
+    at::Tensor tails = scores.narrow(1, 0, S), heads = scores.narrow(1, S, S);
+    filter_negatives(src, rel, dst, neg_ids, neg_ids, tails, heads, table);
+  }
+  at::Tensor weight2 = weight.view({C, S});
+  at::Tensor weights = at::cat({weight2, weight2}, 1);  // [C, 2S]
+  at::Tensor grad_pos = at::zeros({C, 2 * S}, at::kFloat), grad_scores;
+  double loss = contrastive_loss(loss_, pos.view({C, 2 * S}), scores, weights, config_.margin, grad_pos, grad_scores);
+  w.times.loss += since(clock);
+
+  at::Tensor g_q = at::empty_like(q3), g_qr = at::empty_like(qr3), g_neg = at::empty_like(neg);
+  score_backward(score_, w.score_ctx, MARIUS_SCORE_CORRUPT_RHS, q3, qr3, neg, grad_scores, g_q, g_qr, g_neg);
+  at::Tensor g_q_pos = at::empty_like(q), g_qr_pos = at::empty_like(qr), g_t = at::empty_like(t);
+  score_backward(score_, w.score_ctx, MARIUS_SCORE_POSITIVE, q, qr, t, grad_pos.view({2 * P}), g_q_pos, g_qr_pos, g_t);
+  at::Tensor g_query = g_q.view({2 * P, D}).add_(g_q_pos), g_rel = g_qr.view({2 * P, W}).add_(g_qr_pos);
+  w.times.backward += since(clock);
+
+  if (config_.regularization != "none" && config_.regularization_weight > 0) {
+    // Every head and tail appears once among the queries, every relation and inverse once.
+    at::Tensor flat = weights.view(-1);
+    loss += add_penalty(q, flat, g_query);
+    if (W > 0) loss += add_penalty(qr, flat, g_rel);
+  }
+  sparse_adagrad(table.embeddings, table.state,
+                 {{query_ids, g_query}, {target_ids, g_t}, {neg_ids.view(-1), g_neg.view({-1, D})}},
+                 config_.learning_rate, config_.adagrad_eps);
+  update_relations(query_rels, g_rel);
   w.times.update += since(clock);
   return loss;
 }

@@ -19,6 +19,7 @@
 // and releases the state so the buffer can write back and swap.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -91,6 +92,17 @@ class Trainer {
   double run_batches(int64_t epoch, const at::Tensor& edges, const at::Tensor& order, int64_t first_batch,
                      NodeTable& table, Progress* progress);
   double train_batch(const at::Tensor& batch, uint64_t seed, Worker& worker, NodeTable& table);
+  // The step with inverse relations and shared negatives (see trainer.cpp).
+  double train_fused(int64_t C, int64_t S, const at::Tensor& weight, const at::Tensor& src, const at::Tensor& rel,
+                     const at::Tensor& dst, const at::Tensor& neg_ids, NodeTable& table, Worker& worker,
+                     std::chrono::steady_clock::time_point& clock);
+  // Adds the regularisation gradient of rows x (weighted per row) to g; returns the penalty.
+  double add_penalty(const at::Tensor& x, const at::Tensor& weight, at::Tensor& g) const;
+  void update_relations(const at::Tensor& rows, const at::Tensor& grads);
+  // Gives negatives that form a true training edge a score of -1e30 (no weight).
+  void filter_negatives(const at::Tensor& src, const at::Tensor& rel, const at::Tensor& dst,
+                        const at::Tensor& neg_rhs_ids, const at::Tensor& neg_lhs_ids, at::Tensor& neg_r,
+                        at::Tensor& neg_l, const NodeTable& table) const;
   EpochResult train_out_of_core(int64_t epoch, Progress* progress);
 
   const Config& config_;
