@@ -145,6 +145,11 @@ const std::vector<KeySpec>& schema() {
       scalar("storage", "prefetch", K::kBool, &Config::prefetch,
              "Keep one more partition slot so the partition the next buffer state admits loads while the current "
              "state trains (and evicted ones are written back in the background). Off: swaps stall training."),
+      scalar("storage", "balance_negatives", K::kBool, &Config::balance_negatives,
+             "Negatives come from the partitions resident in the current buffer state. On: each partition's share "
+             "of the draws is scaled by how long it is resident (on sub-ranges rotated from state to state), so "
+             "over an epoch every node is drawn about equally often, as in memory. Off: uniform over the resident "
+             "rows, which favours the partitions an ordering keeps resident longest (BETA's fixed group)."),
       scalar("storage", "backend", K::kString, &Config::storage_backend,
              "Storage-backend plugin for the partition files: `posix`, `mmap`, `io_uring`, `memory`, `fault`, or a "
              "manifest path."),

@@ -71,6 +71,7 @@ struct Config {
   int64_t buffer_capacity = 0;     // partitions in memory; 0 or >= p: everything in memory
   int64_t buffer_bytes = 0;        // > 0: capacity from a byte budget instead
   bool prefetch = true;            // one more slot, to load the next partition while training
+  bool balance_negatives = true;   // equalise how often each partition's nodes are drawn as negatives
   std::string storage_backend = "posix";
   OptionInputs storage_backend_options;
   std::string ordering = "beta";

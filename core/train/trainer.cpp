@@ -139,6 +139,23 @@ EpochResult Trainer::train_out_of_core(int64_t epoch, Progress* progress) {
   ctx.set_rng(plan_stream.get());
   Plan plan = out_of_core_.ordering->plan(ctx, p, buffer.capacity());
 
+  // Negatives come only from the partitions resident in a state, so a
+  // partition resident for many edges (BETA's fixed group) would be drawn more
+  // often than the rest. With storage.balance_negatives, partition k is drawn
+  // in proportion to rows(k) / V_k, V_k the training edges of the states that
+  // hold it: each state samples from a sub-range of its partitions' rows (the
+  // least-resident partition whole, the others shortened), rotated from state
+  // to state, so over the epoch every node is drawn about equally often.
+  std::vector<int64_t> state_edges(plan.states.size(), 0);
+  std::vector<double> volume(static_cast<size_t>(p), 0);
+  for (size_t s = 0; s < plan.states.size(); ++s) {
+    for (auto [i, j] : plan.states[s].buckets) {
+      const int64_t b = static_cast<int64_t>(i) * p + j;
+      state_edges[s] += buckets[b + 1] - buckets[b];
+    }
+    for (int32_t k : plan.states[s].partitions) volume[k] += static_cast<double>(state_edges[s]);
+  }
+
   EpochResult r;
   r.out_of_core = true;
   r.states = static_cast<int64_t>(plan.states.size());
@@ -152,17 +169,28 @@ EpochResult Trainer::train_out_of_core(int64_t epoch, Progress* progress) {
       NodeTable table;
       table.embeddings = buffer.embeddings();
       table.state = buffer.state();
-      table.node_ranges = at::empty({static_cast<int64_t>(state.partitions.size()), 2}, at::kLong);
       table.degrees = at::zeros({buffer.slots() * rows}, at::kLong);
       table.global_ids = at::full({buffer.slots() * rows}, -1, at::kLong);
-      for (size_t i = 0; i < state.partitions.size(); ++i) {
-        const int32_t k = state.partitions[i];
+      double least = 0;  // the smallest volume among the state's partitions
+      for (int32_t k : state.partitions) {
+        if (volume[k] > 0 && (least == 0 || volume[k] < least)) least = volume[k];
+      }
+      std::vector<int64_t> ranges;
+      for (int32_t k : state.partitions) {
         const int64_t base = slot[k] * rows, n = offsets[k + 1] - offsets[k];
-        table.node_ranges[static_cast<int64_t>(i)][0] = base;
-        table.node_ranges[static_cast<int64_t>(i)][1] = base + n;
         table.degrees.narrow(0, base, n).copy_(degrees_.narrow(0, offsets[k], n));
         table.global_ids.narrow(0, base, n).copy_(at::arange(offsets[k], offsets[k + 1], at::kLong));
+        int64_t length = n;
+        if (config_.balance_negatives && least > 0 && volume[k] > least) {
+          length = std::max<int64_t>(1, std::llround(static_cast<double>(n) * least / volume[k]));
+        }
+        const int64_t start = length == n ? 0 : static_cast<int64_t>(
+            mix(mix(static_cast<uint64_t>(config_.seed) ^ mix(epoch)) ^ (s * 1315423911ULL + k)) % static_cast<uint64_t>(n));
+        const int64_t first = std::min(length, n - start);  // [start, start + length) wrapped around the partition
+        ranges.insert(ranges.end(), {base + start, base + start + first});
+        if (first < length) ranges.insert(ranges.end(), {base, base + (length - first)});
       }
+      table.node_ranges = at::tensor(ranges, at::kLong).view({-1, 2});
       // The state's buckets, in buffer rows.
       std::vector<at::Tensor> parts;
       for (auto [i, j] : state.buckets) {
