@@ -36,6 +36,14 @@ check "test MRR far above chance" /usr/bin/python3 -c "
 import json
 s = [json.loads(l) for l in open('$tmp/a/metrics.jsonl')][-1]
 assert s['test']['mrr'] > 0.1, s"
+# The other negative layouts learn too: one set per side, and no inverse relations (head corruption scored directly).
+for setting in negatives.shared_sides=false model.inverse_relations=false negatives.anchor_negatives=true; do
+  check "train with $setting" "$run" train "$tmp/c.toml" --set "$setting" --set output.dir="$tmp/v" --set evaluation.every_epoch=false
+  check "$setting: test MRR far above chance" /usr/bin/python3 -c "
+import json
+s = [json.loads(l) for l in open('$tmp/v/metrics.jsonl')][-1]
+assert s['test']['mrr'] > 0.1, s"
+done
 check "eval of the saved model" bash -c "'$run' eval '$tmp/c.toml' > '$tmp/eval.json' && grep -q '\"mrr\"' '$tmp/eval.json'"
 
 check "export" "$run" export "$tmp/c.toml" --output "$tmp/export"

@@ -151,7 +151,9 @@ RankMetrics Evaluator::sampled(const Model& model, const NodeRows& nodes, const 
   auto start = std::chrono::steady_clock::now();
   CallContext ctx(score.label());
   at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(seed);
-  at::Tensor weights = degrees_.to(at::kDouble).clamp_min(1e-12);
+  // Degree-weighted draws by inverse CDF (at::multinomial stops at 2^24 nodes).
+  at::Tensor cdf = degrees_.to(at::kDouble).clamp_min(1e-12).cumsum(0);
+  const double total = cdf[-1].item<double>();
   at::Tensor all = edges.contiguous();
   // Draw every block's candidates first, then read all rows needed at once
   // (one pass over the partitions out of core).
@@ -159,7 +161,9 @@ RankMetrics Evaluator::sampled(const Model& model, const NodeRows& nodes, const 
   for (int64_t begin = 0; begin < all.size(0); begin += batch_size) {
     for (int direction = 0; direction < 2; ++direction) {
       at::Tensor uniform = at::randint(nodes.num_nodes(), {negatives}, gen, at::kLong);
-      at::Tensor by_degree = at::multinomial(weights, negatives, /*replacement=*/true, gen);
+      at::Tensor u = at::rand({negatives}, gen, at::kDouble).mul_(total);
+      at::Tensor by_degree =
+          at::searchsorted(cdf, u, /*out_int32=*/false, /*right=*/true).clamp_max_(nodes.num_nodes() - 1);
       candidates.push_back(at::cat({uniform, by_degree}));
     }
   }

@@ -200,12 +200,19 @@ const StepTimes& Session::last_step_times() const {
 
 RankMetrics Session::evaluate(Split split) {
   if (!model_) fail(MARIUS_ERR_INVALID_ARGUMENT, "evaluate: the session has no model");
+  const bool filtered = config_.eval_protocol != "sampled";
+  auto edges_of = [&](Split s) -> const at::Tensor& {
+    at::Tensor& e = split_edges_[static_cast<int>(s)];
+    if (!e.defined()) e = dataset_.edges(s);
+    return e;
+  };
   if (!evaluator_) {
-    for (Split s : {Split::kTrain, Split::kValid, Split::kTest}) split_edges_[static_cast<int>(s)] = dataset_.edges(s);
-    evaluator_ = std::make_unique<Evaluator>(at::cat({split_edges_[0], split_edges_[1], split_edges_[2]}),
-                                             dataset_.degrees(), dataset_.info().num_relations);
+    // Filtering needs every true edge; the sampled protocol (large graphs) none.
+    at::Tensor known = filtered ? at::cat({edges_of(Split::kTrain), edges_of(Split::kValid), edges_of(Split::kTest)})
+                                : at::empty({0, 3}, at::kLong);
+    evaluator_ = std::make_unique<Evaluator>(known, dataset_.degrees(), dataset_.info().num_relations);
   }
-  const at::Tensor& edges = split_edges_[static_cast<int>(split)];
+  const at::Tensor& edges = edges_of(split);
   if (config_.eval_protocol == "sampled") {
     return evaluator_->sampled(*model_, *node_rows_, *score_, edges, config_.eval_negatives, config_.eval_batch_size,
                                static_cast<uint64_t>(config_.seed) + 17);
