@@ -23,7 +23,7 @@ constexpr int64_t kFusedMaxRows = int64_t{1} << 26;
 
 // One pass over the batch's gradients and one over the unique rows, with no
 // temporaries: slot[row] maps a row to its accumulator while the call runs.
-__attribute__((target_clones("avx2", "default"))) void fused_adagrad(at::Tensor& param, at::Tensor& state, const std::vector<RowGradients>& parts, float lr,
+__attribute__((target_clones("avx512f", "avx2", "default"))) void fused_adagrad(at::Tensor& param, at::Tensor& state, const std::vector<RowGradients>& parts, float lr,
                    float eps) {
   thread_local std::vector<int32_t> slot;
   thread_local std::vector<int64_t> rows;

@@ -483,7 +483,10 @@ double Trainer::train_fused(int64_t C, int64_t S, const at::Tensor& weight, cons
   at::Tensor target_ids = at::cat({dst2, src2}, 1).view(-1);  // [2P]
   at::Tensor query_rels = at::cat({rel2, rel2 + model_.num_relations}, 1).view(-1);
   const at::Tensor& E = table.embeddings;
-  at::Tensor q = E.index_select(0, query_ids), t = E.index_select(0, target_ids);
+  at::Tensor q = E.index_select(0, query_ids);
+  // The targets are the queries with each chunk's two halves swapped: copy them
+  // from q (in cache) rather than gather them from the table again.
+  at::Tensor t = q.view({C, 2, S, D}).flip({1}).reshape({2 * P, D});
   at::Tensor qr = model_.relations.index_select(0, query_rels);
   at::Tensor neg = E.index_select(0, neg_ids.view(-1)).view({C, N, D});
   w.times.gather += since(clock);
