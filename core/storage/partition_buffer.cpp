@@ -32,8 +32,10 @@ PartitionBuffer::PartitionBuffer(PartitionStore& store, int32_t capacity, bool p
     fail(MARIUS_ERR_INVALID_ARGUMENT, "partition buffer: capacity {} must lie in [1, {}]", capacity,
          store.num_partitions());
   }
-  embeddings_ = at::zeros({slots_ * slot_rows_, store.dim()}, at::kFloat);
-  state_ = at::zeros_like(embeddings_);
+  // Uninitialised: a slot's rows are read from the store before use, and the
+  // rows past a smaller partition's end are never addressed.
+  embeddings_ = at::empty({slots_ * slot_rows_, store.dim()}, at::kFloat);
+  state_ = at::empty_like(embeddings_);
 }
 
 PartitionBuffer::~PartitionBuffer() { stop_threads(); }

@@ -82,7 +82,11 @@ Session::Session(Config config, const std::vector<std::string>& plugin_paths)
   }
 }
 
-uint64_t Session::buffer_bytes() const { return buffer_ ? buffer_->slab_bytes() : 0; }
+uint64_t Session::buffer_bytes() const {
+  if (!out_of_core()) return 0;
+  int64_t slots = std::min<int64_t>(store_->num_partitions(), capacity_ + (config_.prefetch ? 1 : 0));
+  return static_cast<uint64_t>(slots) * static_cast<uint64_t>(store_->max_rows()) * 8 * static_cast<uint64_t>(config_.dim);
+}
 
 const NodeRows& Session::node_rows() const {
   if (!node_rows_) fail(MARIUS_ERR_INVALID_ARGUMENT, "the session has no model (call initialize)");
@@ -161,13 +165,8 @@ void Session::initialize(bool resume) {
   trainer_.reset();
   buffer_.reset();
   if (out_of_core()) {
-    buffer_ = std::make_unique<PartitionBuffer>(*store_, capacity_, config_.prefetch);
     node_rows_ = std::make_unique<NodeRows>(*store_);
-    logger().info("out of core: {} partitions of up to {:.1f} MB in {}; buffer of {} partition(s){} = {:.1f} MB; "
-                  "ordering {}, backend {}",
-                  store_->num_partitions(), store_->max_rows() * 8.0 * config_.dim / 1e6, store_->file(0).parent_path().string(),
-                  capacity_, config_.prefetch ? " + 1 prefetch slot" : "", buffer_->slab_bytes() / 1e6, config_.ordering,
-                  config_.storage_backend);
+
   } else {
     node_rows_ = std::make_unique<NodeRows>(model_->embeddings);
   }
@@ -175,6 +174,15 @@ void Session::initialize(bool resume) {
 
 EpochResult Session::train_epoch(Progress* progress) {
   if (!model_) fail(MARIUS_ERR_INVALID_ARGUMENT, "train_epoch: the session has no model (call initialize)");
+  if (out_of_core() && !buffer_) {  // the slab exists while training (evaluation frees it)
+    buffer_ = std::make_unique<PartitionBuffer>(*store_, capacity_, config_.prefetch);
+    logger().info("out of core: {} partitions of up to {:.1f} MB in {}; buffer of {} partition(s){} = {:.1f} MB; "
+                  "ordering {}, backend {}",
+                  store_->num_partitions(), store_->max_rows() * 8.0 * config_.dim / 1e6,
+                  store_->file(0).parent_path().string(), capacity_, config_.prefetch ? " + 1 prefetch slot" : "",
+                  buffer_->slab_bytes() / 1e6, config_.ordering, config_.storage_backend);
+    trainer_.reset();
+  }
   if (!trainer_) {
     if (out_of_core()) {
       trainer_ = std::make_unique<Trainer>(config_, *model_, at::Tensor(), dataset_.degrees(), *score_, *sampler_,
@@ -200,6 +208,10 @@ const StepTimes& Session::last_step_times() const {
 
 RankMetrics Session::evaluate(Split split) {
   if (!model_) fail(MARIUS_ERR_INVALID_ARGUMENT, "evaluate: the session has no model");
+  if (out_of_core()) {  // evaluation reads the partition files: give the buffer's memory back first
+    trainer_.reset();
+    buffer_.reset();
+  }
   const bool filtered = config_.eval_protocol != "sampled";
   auto edges_of = [&](Split s) -> const at::Tensor& {
     at::Tensor& e = split_edges_[static_cast<int>(s)];

@@ -44,7 +44,8 @@ class Session {
   // True when training keeps only storage.buffer_capacity partitions in memory.
   bool out_of_core() const { return capacity_ > 0; }
   int32_t buffer_capacity() const { return capacity_; }
-  // Bytes of the partition buffer's slab (0 in memory).
+  // Bytes of the partition buffer's slab (0 in memory). The slab is allocated
+  // for training and freed by evaluate().
   uint64_t buffer_bytes() const;
   // The node embeddings, in memory or in the partition files.
   const NodeRows& node_rows() const;
