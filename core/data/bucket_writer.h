@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "core/data/partitioning.h"
+#include "core/data/dataset_format.h"
 
 namespace marius {
 
@@ -46,13 +47,7 @@ class BucketedEdgeWriter {
       if (bucket.next == offsets_[b + 1]) overrun(b);
     }
     char* out = buffers_.data() + bucket.buffer + bucket.used * record_bytes_;
-    if (id_bytes_ == 4) {
-      const int32_t ids[3] = {static_cast<int32_t>(head), static_cast<int32_t>(relation), static_cast<int32_t>(tail)};
-      std::memcpy(out, ids, sizeof ids);
-    } else {
-      const int64_t ids[3] = {head, relation, tail};
-      std::memcpy(out, ids, sizeof ids);
-    }
+    encode_edge(out, id_bytes_, head, relation, tail);
     ++bucket.used;
   }
 

@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <vector>
 
@@ -61,6 +62,18 @@ ArrayHeader decode_array_header(const std::filesystem::path& file, ArrayKind kin
                                 const std::array<char, kArrayHeaderBytes>& bytes);
 // Bytes per record: 3 * value_bytes for edges, value_bytes for degrees.
 uint64_t record_bytes(const ArrayHeader& header);
+
+// Writes one edge record (head, relation, tail as 4- or 8-byte ids) at `out`,
+// which must have room for 3 * id_bytes bytes.
+inline void encode_edge(char* out, int32_t id_bytes, int64_t head, int64_t relation, int64_t tail) {
+  if (id_bytes == 4) {
+    const int32_t ids[3] = {static_cast<int32_t>(head), static_cast<int32_t>(relation), static_cast<int32_t>(tail)};
+    std::memcpy(out, ids, sizeof ids);
+  } else {
+    const int64_t ids[3] = {head, relation, tail};
+    std::memcpy(out, ids, sizeof ids);
+  }
+}
 
 // train.buckets: a 16-byte header (magic, version, p), the p + 1 partition node
 // offsets and the p * p + 1 bucket edge offsets into train.edges, all i64.

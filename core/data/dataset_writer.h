@@ -25,13 +25,7 @@ class EdgeFileWriter {
   void append(int64_t head, int64_t relation, int64_t tail) {
     if (used_ + 3 * static_cast<size_t>(id_bytes_) > buffer_.size()) flush();
     char* out = buffer_.data() + used_;
-    if (id_bytes_ == 4) {
-      const int32_t ids[3] = {static_cast<int32_t>(head), static_cast<int32_t>(relation), static_cast<int32_t>(tail)};
-      std::memcpy(out, ids, sizeof ids);
-    } else {
-      const int64_t ids[3] = {head, relation, tail};
-      std::memcpy(out, ids, sizeof ids);
-    }
+    encode_edge(out, id_bytes_, head, relation, tail);
     used_ += 3 * static_cast<size_t>(id_bytes_);
     ++count_;
   }

@@ -26,7 +26,7 @@ bool holds(const BufferState& state, int32_t partition) {
 PartitionBuffer::PartitionBuffer(PartitionStore& store, int32_t capacity, bool prefetch)
     : store_(store),
       capacity_(capacity),
-      slots_(std::min(store.num_partitions(), capacity + (prefetch ? 1 : 0))),
+      slots_(slots_for(store, capacity, prefetch)),
       slot_rows_(store.max_rows()) {
   if (capacity < 1 || capacity > store.num_partitions()) {
     fail(MARIUS_ERR_INVALID_ARGUMENT, "partition buffer: capacity {} must lie in [1, {}]", capacity,
@@ -40,9 +40,16 @@ PartitionBuffer::PartitionBuffer(PartitionStore& store, int32_t capacity, bool p
 
 PartitionBuffer::~PartitionBuffer() { stop_threads(); }
 
-uint64_t PartitionBuffer::slab_bytes() const {
-  return static_cast<uint64_t>(slots_) * static_cast<uint64_t>(slot_rows_) * 8 * static_cast<uint64_t>(store_.dim());
+int32_t PartitionBuffer::slots_for(const PartitionStore& store, int32_t capacity, bool prefetch) {
+  return std::min(store.num_partitions(), capacity + (prefetch ? 1 : 0));
 }
+
+uint64_t PartitionBuffer::slab_bytes_for(const PartitionStore& store, int32_t capacity, bool prefetch) {
+  return static_cast<uint64_t>(slots_for(store, capacity, prefetch)) * static_cast<uint64_t>(store.max_rows()) * 8 *
+         static_cast<uint64_t>(store.dim());
+}
+
+uint64_t PartitionBuffer::slab_bytes() const { return slab_bytes_for(store_, capacity_, slots_ > capacity_); }
 
 void PartitionBuffer::stop_threads() {
   {

@@ -63,6 +63,10 @@ class PartitionBuffer {
   PartitionBuffer(const PartitionBuffer&) = delete;
   PartitionBuffer& operator=(const PartitionBuffer&) = delete;
 
+  // Slots and slab bytes of a buffer of `capacity` partitions over `store`.
+  static int32_t slots_for(const PartitionStore& store, int32_t capacity, bool prefetch);
+  static uint64_t slab_bytes_for(const PartitionStore& store, int32_t capacity, bool prefetch);
+
   int32_t capacity() const { return capacity_; }
   int32_t slots() const { return slots_; }
   int64_t slot_rows() const { return slot_rows_; }

@@ -57,37 +57,30 @@ int64_t PartitionStore::max_rows() const {
   return m;
 }
 
-void PartitionStore::read(int32_t k, float* embeddings, float* state) {
+int32_t PartitionStore::source_of(int32_t k) {
   int32_t from;
   {
     std::lock_guard<std::mutex> lock(state_mutex_);
     from = written_[k] ? working() : generation_;
   }
   if (from < 0) fail(MARIUS_ERR_INTERNAL, "partition store {}: partition {} was never written", dir_.string(), k);
-  const uint64_t half = partition_bytes(k) / 2;
-  const uint64_t offset = static_cast<uint64_t>(offsets_[k]) * 8 * dim_;
-  std::unique_lock<std::mutex> io(io_mutex_, std::defer_lock);
-  if (serialize_) io.lock();
-  files_[from]->read(offset, embeddings, half);
-  files_[from]->read(offset + half, state, half);
+  return from;
 }
 
-void PartitionStore::read_embeddings(int32_t k, float* embeddings) {
-  int32_t from;
-  {
-    std::lock_guard<std::mutex> lock(state_mutex_);
-    from = written_[k] ? working() : generation_;
-  }
-  if (from < 0) fail(MARIUS_ERR_INTERNAL, "partition store {}: partition {} was never written", dir_.string(), k);
-  const uint64_t offset = static_cast<uint64_t>(offsets_[k]) * 8 * dim_;
+uint64_t PartitionStore::offset_of(int32_t k) const { return static_cast<uint64_t>(offsets_[k]) * 8 * dim_; }
+
+void PartitionStore::read(int32_t k, float* embeddings, float* state) {
+  const int32_t from = source_of(k);
+  const uint64_t half = partition_bytes(k) / 2;
   std::unique_lock<std::mutex> io(io_mutex_, std::defer_lock);
   if (serialize_) io.lock();
-  files_[from]->read(offset, embeddings, partition_bytes(k) / 2);
+  files_[from]->read(offset_of(k), embeddings, half);
+  if (state != nullptr) files_[from]->read(offset_of(k) + half, state, half);
 }
 
 void PartitionStore::write(int32_t k, const float* embeddings, const float* state) {
   const uint64_t half = partition_bytes(k) / 2;
-  const uint64_t offset = static_cast<uint64_t>(offsets_[k]) * 8 * dim_;
+  const uint64_t offset = offset_of(k);
   const uint32_t crc = crc_of(embeddings, state, half);
   const int32_t to = working();
   {
@@ -125,7 +118,7 @@ void PartitionStore::restore(int32_t generation, const std::vector<uint32_t>& cr
     const uint64_t half = partition_bytes(k) / 2;
     embeddings.resize(half / sizeof(float));
     state.resize(half / sizeof(float));
-    const uint64_t offset = static_cast<uint64_t>(offsets_[k]) * 8 * dim_;
+    const uint64_t offset = offset_of(k);
     files_[generation]->read(offset, embeddings.data(), half);
     files_[generation]->read(offset + half, state.data(), half);
     uint32_t crc = crc_of(embeddings.data(), state.data(), half);

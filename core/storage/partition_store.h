@@ -53,10 +53,9 @@ class PartitionStore {
   uint64_t partition_bytes(int32_t k) const { return static_cast<uint64_t>(rows(k)) * 8 * dim_; }
 
   // Reads the latest version of partition k into `embeddings` and `state`
-  // (each rows(k) x D float32, row-major).
+  // (each rows(k) x D float32, row-major); state == nullptr reads only the
+  // embeddings.
   void read(int32_t k, float* embeddings, float* state);
-  // Reads only the embeddings of partition k (rows(k) x D).
-  void read_embeddings(int32_t k, float* embeddings);
   // Writes partition k into the working generation and records its CRC.
   void write(int32_t k, const float* embeddings, const float* state);
 
@@ -75,6 +74,9 @@ class PartitionStore {
   void restore(int32_t generation, const std::vector<uint32_t>& crcs);
 
  private:
+  // The file holding partition k's latest version.
+  int32_t source_of(int32_t k);
+  uint64_t offset_of(int32_t k) const;
   int32_t working() const { return generations_ == 1 || generation_ < 0 ? 0 : 1 - generation_; }
 
   std::filesystem::path dir_;

@@ -14,7 +14,7 @@ NodeRows::NodeRows(PartitionStore& store) : store_(&store), offsets_(store.offse
 at::Tensor NodeRows::block(int32_t k) const {
   if (store_ == nullptr) return table_;
   at::Tensor embeddings = at::empty({store_->rows(k), dim_}, at::kFloat);
-  store_->read_embeddings(k, embeddings.data_ptr<float>());
+  store_->read(k, embeddings.data_ptr<float>(), /*state=*/nullptr);
   return embeddings;
 }
 

@@ -83,9 +83,7 @@ Session::Session(Config config, const std::vector<std::string>& plugin_paths)
 }
 
 uint64_t Session::buffer_bytes() const {
-  if (!out_of_core()) return 0;
-  int64_t slots = std::min<int64_t>(store_->num_partitions(), capacity_ + (config_.prefetch ? 1 : 0));
-  return static_cast<uint64_t>(slots) * static_cast<uint64_t>(store_->max_rows()) * 8 * static_cast<uint64_t>(config_.dim);
+  return out_of_core() ? PartitionBuffer::slab_bytes_for(*store_, capacity_, config_.prefetch) : 0;
 }
 
 const NodeRows& Session::node_rows() const {

@@ -7,6 +7,7 @@ set(MARIUS_TRAIN_SOURCES
   train/sparse_optimizer.cpp
   train/progress.cpp
   train/trainer.cpp
+  train/trainer_out_of_core.cpp
   train/evaluator.cpp
   train/checkpoint.cpp
   train/session.cpp
