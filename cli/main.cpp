@@ -40,7 +40,7 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const marius::Error& e) {
     fmt::print(stderr, "marius-run: error: {}\n", e.what());
-    return 1;
+    return e.code() == MARIUS_ERR_CANCELLED ? 130 : 1;  // 130: stopped by SIGINT, as shells report it
   } catch (const std::exception& e) {
     fmt::print(stderr, "marius-run: internal error: {}\n", e.what());
     return 1;

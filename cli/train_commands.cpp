@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "core/logging.h"
 #include "core/train/export.h"
+#include "core/train/interrupt.h"
 #include "core/train/session.h"
 
 namespace fs = std::filesystem;
@@ -64,10 +65,21 @@ int train(const GlobalOptions& global, const std::string& config_file, bool resu
   double edges_per_sec_sum = 0;
   int64_t measured_epochs = 0;
   double seconds_sum = 0;
+  // Ctrl-C or SIGTERM: the batches in flight finish, then Error(CANCELLED) (exit status 130).
+  InterruptHandler interrupt;
   while (session.epochs_done() < config.epochs) {
     const int64_t epoch = session.epochs_done() + 1;
     Progress progress(fmt::format("epoch {}/{}", epoch, config.epochs), info.num_edges[0]);
-    EpochResult r = session.train_epoch(&progress);
+    EpochResult r;
+    try {
+      if (interrupt_requested()) fail(MARIUS_ERR_CANCELLED, "training interrupted before the epoch started");
+      r = session.train_epoch(&progress);
+    } catch (const Error& e) {
+      if (e.code() != MARIUS_ERR_CANCELLED) throw;
+      progress.finish();
+      fail(MARIUS_ERR_CANCELLED, "epoch {}: {}; {} keeps the checkpoint of epoch {} (continue with --resume)", epoch,
+           e.what(), config.output, epoch - 1);
+    }
     progress.finish();
     const StepTimes& t = session.last_step_times();
     std::string json = fmt::format(
@@ -76,8 +88,10 @@ int train(const GlobalOptions& global, const std::string& config_file, bool resu
         "\"update\":{:.3f}}}",
         epoch, r.loss / std::max<int64_t>(1, r.edges), r.edges, r.edges_per_sec, r.seconds, t.sample, t.gather,
         t.forward, t.loss, t.backward, t.update);
-    std::string line = fmt::format("epoch {}/{}: loss {:.4f}, {:.0f} edges/s, {:.2f} s", epoch, config.epochs,
-                                   r.loss / std::max<int64_t>(1, r.edges), r.edges_per_sec, r.seconds);
+    json += ",\"pipeline\":" + r.pipeline.json();
+    std::string line = fmt::format("epoch {}/{}: loss {:.4f}, {:.0f} edges/s, {:.2f} s\n  {}", epoch, config.epochs,
+                                   r.loss / std::max<int64_t>(1, r.edges), r.edges_per_sec, r.seconds,
+                                   r.pipeline.summary());
     if (evaluate && config.eval_every_epoch && info.num_edges[1] > 0) {
       RankMetrics valid = session.evaluate(Split::kValid);
       json += ",\"valid\":" + valid.json();

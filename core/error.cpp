@@ -14,6 +14,7 @@ const char* status_name(marius_status code) noexcept {
     case MARIUS_ERR_UNSUPPORTED: return "UNSUPPORTED";
     case MARIUS_ERR_VERSION_MISMATCH: return "VERSION_MISMATCH";
     case MARIUS_ERR_INTERNAL: return "INTERNAL";
+    case MARIUS_ERR_CANCELLED: return "CANCELLED";
     default: return "UNKNOWN";
   }
 }

@@ -15,7 +15,8 @@ packages=(
   libboost-dev libboost-filesystem-dev          # Boost.DLL (header-only) + Boost.Filesystem
   libdlpack-dev zlib1g-dev liburing-dev
   libgtest-dev libgmock-dev
-  python3 python3-numpy python3-pytest
+  python3 python3-numpy python3-pytest          # the Python package and its tests
+  python3-pip python3-setuptools python3-wheel  # pip install ./python, offline (tests/install_test.sh)
 )
 
 sudo=""

@@ -3,11 +3,18 @@
 #  1. compiles <marius/abi.h> as strict C99 from the installed headers;
 #  2. checks the installed marius-run finds its built-in plugins with no environment;
 #  3. builds sdk/template out of tree against find_package(marius) only;
-#  4. loads and checks that plugin through the installed marius-run --plugin.
+#  4. loads and checks that plugin through the installed marius-run --plugin;
+#  5. compiles and runs a C99 program against <marius/embedding.h> and -lmarius;
+#  6. runs the installed Python package (Debian's /usr/bin/python3, no environment
+#     variables: it finds <prefix>/lib/libmarius.so itself) on a session whose config
+#     names that plugin's manifest as model.score;
+#  7. pip-installs python/ offline (--no-build-isolation, Debian's setuptools) and
+#     imports it against the installed library.
 # Usage: install_test.sh BUILD_DIR TEMPLATE_DIR
 set -euo pipefail
 build=$1
 template=$2
+source_dir=$(cd "$template/../.." && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 prefix=$tmp/prefix
@@ -31,4 +38,81 @@ echo "ok: the template builds against the installed SDK"
 
 "$prefix/bin/marius-run" --plugin "$tmp/plugin-build/my_score.toml" plugins check my_score
 "$prefix/bin/marius-run" --plugin "$tmp/plugin-build" --set norm=1 plugins check my_score
-echo "install: 4 passed, 0 failed"
+
+cat > "$tmp/embed.c" <<'EOF2'
+#include <stdio.h>
+#include <string.h>
+#include <marius/embedding.h>
+int main(void) {
+  marius_session* s = NULL;
+  marius_session_args args;
+  memset(&args, 0, sizeof args);
+  args.struct_size = sizeof args;
+  args.config_path = "/nonexistent/config.toml";
+  if (marius_session_open(&args, &s) != MARIUS_ERR_NOT_FOUND || strstr(marius_last_error(), "/nonexistent") == NULL) {
+    return 1;
+  }
+  printf("embedding API %u.%u: %s\n", marius_embedding_version() >> 16, marius_embedding_version() & 0xffff,
+         marius_last_error());
+  return 0;
+}
+EOF2
+cc -std=c99 -Wall -Werror -pedantic "$tmp/embed.c" -I "$prefix/include" -L "$prefix/lib" -lmarius \
+  -Wl,-rpath,"$prefix/lib" -o "$tmp/embed"
+env -i PATH=/usr/bin:/bin "$tmp/embed"
+echo "ok: a C99 program builds and runs against the installed embedding API"
+
+test -f "$prefix/lib/marius/python/marius/__init__.py"
+env -i PATH=/usr/bin:/bin HOME="$tmp" PYTHONPATH="$prefix/lib/marius/python" PYTHONDONTWRITEBYTECODE=1 \
+  /usr/bin/python3 - "$prefix" "$tmp" "$tmp/plugin-build/my_score.toml" <<'EOF2'
+import random, sys
+import marius
+prefix, work, manifest = sys.argv[1:]
+assert marius.library_path() == f"{prefix}/lib/libmarius.so", marius.library_path()
+rng = random.Random(5)
+with open(f"{work}/train.tsv", "w") as f:
+    for _ in range(3000):
+        h, r = rng.randrange(100), rng.randrange(2)
+        f.write(f"n{h}\tr{r}\tn{(h % 10 + r + 1) % 10 + 10 * rng.randrange(10)}\n")
+marius.set_log_level("warn")
+marius.preprocess(f"{work}/data", train=f"{work}/train.tsv")
+config = f"""
+[dataset]
+path = "{work}/data"
+[model]
+score = "{manifest}"
+score_options = {{ norm = 1 }}
+dim = 8
+[negatives]
+chunks = 2
+per_chunk = 20
+[training]
+batch_size = 300
+loss = "ranking"
+[evaluation]
+protocol = "none"
+[output]
+dir = "{work}/out"
+"""
+with marius.Session(config) as s:
+    assert s.info()["score"] == manifest
+    r = s.train(2)
+    assert r["epochs_done"] == 2 and r["loss"] > 0, r
+    emb = s.embeddings()
+    assert emb.shape == (100, 8) and emb.ctypes.data == s.info()["node_table_address"]
+    print("python: my_score via", manifest, "->", s.predict("n0", "r1", k=3))
+try:
+    marius.Session(config.replace(manifest, manifest + ".missing"))
+    raise SystemExit("a missing manifest must fail")
+except marius.MariusError as e:
+    assert "my_score.toml.missing" in str(e), e
+EOF2
+echo "ok: the installed Python package trains with the out-of-tree plugin named in its config"
+
+cp -r "$source_dir/python" "$tmp/python-src"
+/usr/bin/python3 -m pip install -q --no-build-isolation --no-index --no-deps --target "$tmp/site" "$tmp/python-src" \
+  > "$tmp/pip.log" 2>&1 || { cat "$tmp/pip.log"; exit 1; }
+env -i PATH=/usr/bin:/bin PYTHONPATH="$tmp/site" MARIUS_LIBRARY="$prefix/lib/libmarius.so" PYTHONDONTWRITEBYTECODE=1 \
+  /usr/bin/python3 -c "import marius; assert marius.version()[0] == 1; assert marius.__file__.startswith('$tmp/site')"
+echo "ok: pip install ./python (offline) gives a working package"
+echo "install: 7 passed, 0 failed"

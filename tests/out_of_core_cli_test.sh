@@ -23,6 +23,9 @@ per_chunk = 50
 epochs = 3
 batch_size = 500
 threads = 1
+# Sync: the checks below compare runs bit for bit.
+[pipeline]
+mode = "sync"
 [evaluation]
 every_epoch = false
 [storage]

@@ -2,6 +2,8 @@ set(MARIUS_TRAIN_TEST_SOURCES
   train_math_test.cpp
   config_test.cpp
   partition_buffer_test.cpp
+  pipeline_test.cpp
+  pipeline_train_test.cpp
 )
 add_test(NAME train_cli COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/train_cli_test.sh $<TARGET_FILE:marius-run>)
 set_tests_properties(train_cli PROPERTIES TIMEOUT 300)

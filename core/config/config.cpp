@@ -107,8 +107,32 @@ const std::vector<KeySpec>& schema() {
       scalar("training", "regularization_weight", K::kFloat, &Config::regularization_weight,
              "Weight of the penalty.", 0),
       scalar("training", "threads", K::kInt, &Config::threads,
-             "Worker threads (Hogwild over batches, one BLAS thread each). 1 is bit-for-bit reproducible.", 1),
+             "CPU threads for training. Pipelined: the default number of compute workers (each runs one BLAS "
+             "thread). Sync: the threads of the kernels (ATen and BLAS) of the one batch in flight.", 1),
       scalar("training", "seed", K::kInt, &Config::seed, "Seed of every random choice: init, shuffling, negatives.", 0),
+      scalar("pipeline", "mode", K::kChoice, &Config::pipeline_mode,
+             "`pipelined`: batches flow through load, compute and update stages, each with its own worker threads "
+             "and bounded queues between them, up to `staleness` batches in flight. `sync`: one batch at a time, "
+             "every stage on the main thread; bit-for-bit reproducible with `training.threads = 1`. See "
+             "docs/pipeline.md.",
+             -1e300, {"pipelined", "sync"}),
+      scalar("pipeline", "staleness", K::kInt, &Config::staleness,
+             "k: at most k batches in flight, from admission (before load) to the end of their update, so a batch "
+             "reads node embeddings that miss at most k - 1 earlier batches' updates.",
+             1),
+      scalar("pipeline", "load_workers", K::kInt, &Config::load_workers,
+             "Threads of the load stage (pick edges, sample negatives, gather node rows). 0: each compute worker "
+             "loads its own batches (no hand-off between threads; see docs/pipeline.md for when that is faster).",
+             0),
+      scalar("pipeline", "compute_workers", K::kInt, &Config::compute_workers,
+             "Threads of the compute stage (forward, loss, backward, relation updates); 0 means `training.threads`.",
+             0),
+      scalar("pipeline", "update_workers", K::kInt, &Config::update_workers,
+             "Threads of the update stage (sparse Adagrad on the node rows a batch touched). 0: each compute "
+             "worker applies its own batches' updates (then several threads write node rows, Hogwild).",
+             0),
+      scalar("pipeline", "queue_size", K::kInt, &Config::queue_size,
+             "Capacity, in batches, of each queue between two stages.", 1),
       scalar("optimizer", "learning_rate", K::kFloat, &Config::learning_rate,
              "Learning rate of sparse Adagrad on node embeddings (only rows a batch touched are updated).", 0),
       scalar("optimizer", "relation_optimizer", K::kChoice, &Config::relation_optimizer,

@@ -47,6 +47,14 @@ struct Config {
   int64_t threads = 2;
   int64_t seed = 0;
 
+  // [pipeline] (see docs/pipeline.md)
+  std::string pipeline_mode = "pipelined";  // pipelined | sync
+  int64_t staleness = 4;                    // batches in flight (pipelined)
+  int64_t load_workers = 1;
+  int64_t compute_workers = 0;              // 0: training.threads
+  int64_t update_workers = 1;
+  int64_t queue_size = 2;                   // capacity of each queue between stages
+
   // [optimizer]
   double learning_rate = 0.1;             // sparse Adagrad on node embeddings
   std::string relation_optimizer = "adagrad";  // adagrad | adam

@@ -143,17 +143,15 @@ std::vector<fs::path> export_model(const Model& model, const NodeRows& node_rows
           dir / "relation_ids.txt"};
 }
 
-std::vector<Prediction> predict(const Model& model, const NodeRows& node_rows, const Dataset& dataset,
-                                const ScoreFunction& score, const std::string& anchor, const std::string& relation, int64_t k, bool predict_heads) {
-  std::vector<std::string> nodes = dataset.node_names(), relations = dataset.relation_names();
-  auto find = [](const std::vector<std::string>& names, const std::string& id, const char* what) -> int64_t {
-    for (size_t i = 0; i < names.size(); ++i) {
-      if (names[i] == id) return static_cast<int64_t>(i);
-    }
-    fail(MARIUS_ERR_NOT_FOUND, "predict: unknown {} id '{}'", what, id);
-  };
-  int64_t a = find(nodes, anchor, "node");
-  int64_t r = dataset.info().has_relations ? find(relations, relation, "relation") : 0;
+std::vector<RankedNode> predict_ids(const Model& model, const NodeRows& node_rows, const ScoreFunction& score,
+                                    int64_t a, int64_t r, int64_t k, bool predict_heads) {
+  if (a < 0 || a >= model.num_nodes) {
+    fail(MARIUS_ERR_OUT_OF_RANGE, "predict: node {} is outside [0, {})", a, model.num_nodes);
+  }
+  if (r < 0 || r >= model.num_relations) {
+    fail(MARIUS_ERR_OUT_OF_RANGE, "predict: relation {} is outside [0, {})", r, model.num_relations);
+  }
+  if (k < 1) fail(MARIUS_ERR_INVALID_ARGUMENT, "predict: k must be at least 1, got {}", k);
   if (predict_heads && model.inverse_relations) {  // heads of (?, r, t) = tails of (t, r^-1, ?)
     r += model.num_relations;
     predict_heads = false;
@@ -177,10 +175,29 @@ std::vector<Prediction> predict(const Model& model, const NodeRows& node_rows, c
   }
   at::Tensor candidates = at::cat(best_values), candidate_ids = at::cat(best_indices);
   auto [values, order] = candidates.topk(std::min<int64_t>(k, candidates.size(0)));
-  at::Tensor indices = candidate_ids.index_select(0, order);
+  at::Tensor indices = candidate_ids.index_select(0, order).contiguous();
+  at::Tensor scores = values.to(at::kDouble).contiguous();
+  std::vector<RankedNode> result;
+  for (int64_t i = 0; i < indices.size(0); ++i) {
+    result.push_back({indices.data_ptr<int64_t>()[i], scores.data_ptr<double>()[i]});
+  }
+  return result;
+}
+
+std::vector<Prediction> predict(const Model& model, const NodeRows& node_rows, const Dataset& dataset,
+                                const ScoreFunction& score, const std::string& anchor, const std::string& relation, int64_t k, bool predict_heads) {
+  std::vector<std::string> nodes = dataset.node_names(), relations = dataset.relation_names();
+  auto find = [](const std::vector<std::string>& names, const std::string& id, const char* what) -> int64_t {
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (names[i] == id) return static_cast<int64_t>(i);
+    }
+    fail(MARIUS_ERR_NOT_FOUND, "predict: unknown {} id '{}'", what, id);
+  };
+  int64_t a = find(nodes, anchor, "node");
+  int64_t r = dataset.info().has_relations ? find(relations, relation, "relation") : 0;
   std::vector<Prediction> result;
-  for (int64_t i = 0; i < values.size(0); ++i) {
-    result.push_back({nodes[indices[i].item<int64_t>()], values[i].item<double>()});
+  for (const RankedNode& n : predict_ids(model, node_rows, score, a, r, k, predict_heads)) {
+    result.push_back({nodes[static_cast<size_t>(n.node)], n.score});
   }
   return result;
 }

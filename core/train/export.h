@@ -27,6 +27,18 @@ std::vector<std::filesystem::path> export_model(const Model& model, const NodeRo
 // Writes a float32 matrix as .npy (atomically). Exposed for tests.
 void write_npy(const std::filesystem::path& file, const float* data, int64_t rows, int64_t cols);
 
+struct RankedNode {
+  int64_t node;  // dense id
+  double score;
+};
+
+// The k best tails of (anchor, relation, ?) — or heads of (?, relation, anchor)
+// when `predict_heads` — over all nodes, best first, by dense ids: 0 <= anchor <
+// num_nodes, 0 <= relation < num_relations (0 for plain graphs); anything else
+// is Error(OUT_OF_RANGE). predict() below is this keyed by original ids.
+std::vector<RankedNode> predict_ids(const Model& model, const NodeRows& nodes, const ScoreFunction& score,
+                                    int64_t anchor, int64_t relation, int64_t k, bool predict_heads);
+
 struct Prediction {
   std::string id;  // original id of the predicted node
   double score;

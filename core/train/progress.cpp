@@ -7,7 +7,7 @@
 namespace marius {
 
 Progress::Progress(std::string label, int64_t total, std::FILE* out)
-    : label_(std::move(label)), total_(total), out_(out), tty_(isatty(fileno(out)) != 0) {
+    : label_(std::move(label)), total_(total), out_(out), tty_(out != nullptr && isatty(fileno(out)) != 0) {
   start_ = last_draw_ = std::chrono::steady_clock::now();
 }
 
@@ -15,10 +15,12 @@ void Progress::advance(int64_t units, double loss) {
   std::lock_guard<std::mutex> lock(mutex_);
   done_ += units;
   loss_ += loss;
+  if (observer_) observer_(done_, total_, loss_);
   draw(false);
 }
 
 void Progress::draw(bool force) {
+  if (out_ == nullptr) return;
   auto now = std::chrono::steady_clock::now();
   double since_draw = std::chrono::duration<double>(now - last_draw_).count();
   if (!force && since_draw < (tty_ ? 0.2 : 10.0)) return;
@@ -42,7 +44,7 @@ void Progress::draw(bool force) {
 
 void Progress::finish() {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (tty_) {
+  if (tty_ && out_ != nullptr) {
     fmt::print(out_, "\r\x1b[K");
     std::fflush(out_);
   }

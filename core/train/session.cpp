@@ -189,6 +189,7 @@ EpochResult Session::train_epoch(Progress* progress) {
       trainer_ = std::make_unique<Trainer>(config_, *model_, dataset_.edges(Split::kTrain), dataset_.degrees(),
                                            *score_, *sampler_);
     }
+    trainer_->replace_node_optimizer(node_optimizer_);
   }
   EpochResult r = trainer_->train_epoch(epochs_done_, progress);
   ++epochs_done_;
@@ -197,6 +198,11 @@ EpochResult Session::train_epoch(Progress* progress) {
     save();
   }
   return r;
+}
+
+void Session::replace_node_optimizer(Trainer::NodeOptimizer apply) {
+  node_optimizer_ = std::move(apply);
+  if (trainer_) trainer_->replace_node_optimizer(node_optimizer_);
 }
 
 const StepTimes& Session::last_step_times() const {

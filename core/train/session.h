@@ -62,6 +62,9 @@ class Session {
   // the previous generation, so the checkpoint must name the new one first).
   EpochResult train_epoch(Progress* progress);
   const StepTimes& last_step_times() const;
+  // Tests: replaces sparse Adagrad on node rows in every later epoch (see
+  // Trainer::replace_node_optimizer).
+  void replace_node_optimizer(Trainer::NodeOptimizer apply);
 
   // Evaluates a split with the configured protocol.
   RankMetrics evaluate(Split split);
@@ -83,6 +86,7 @@ class Session {
   std::unique_ptr<PartitionBuffer> buffer_;
   std::unique_ptr<NodeRows> node_rows_;
   std::unique_ptr<Trainer> trainer_;
+  Trainer::NodeOptimizer node_optimizer_;
   std::unique_ptr<Evaluator> evaluator_;
   at::Tensor split_edges_[3];  // read once, by Split
   int64_t epochs_done_ = 0;

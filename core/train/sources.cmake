@@ -6,6 +6,8 @@ set(MARIUS_TRAIN_SOURCES
   train/softmax_kernel.cpp
   train/sparse_optimizer.cpp
   train/progress.cpp
+  train/pipeline.cpp
+  train/interrupt.cpp
   train/trainer.cpp
   train/trainer_out_of_core.cpp
   train/evaluator.cpp

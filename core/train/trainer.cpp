@@ -2,10 +2,7 @@
 
 #include <dlfcn.h>
 
-#include <atomic>
 #include <chrono>
-#include <exception>
-#include <thread>
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
@@ -34,15 +31,15 @@ double since(Clock::time_point& t) {
 
 }  // namespace
 
-SingleThreadedKernels::SingleThreadedKernels() : aten_threads_(at::get_num_threads()) {
+KernelThreads::KernelThreads(int aten_threads, int blas_threads) : aten_threads_(at::get_num_threads()) {
   using GetThreads = int (*)();
   if (auto get = reinterpret_cast<GetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"))) blas_threads_ = get();
-  set(1, 1);
+  set(aten_threads, blas_threads);
 }
 
-SingleThreadedKernels::~SingleThreadedKernels() { set(aten_threads_, blas_threads_); }
+KernelThreads::~KernelThreads() { set(aten_threads_, blas_threads_); }
 
-void SingleThreadedKernels::set(int aten, int blas) {
+void KernelThreads::set(int aten, int blas) {
   at::set_num_threads(aten);
   using SetThreads = void (*)(int);
   if (blas > 0) {
@@ -50,12 +47,33 @@ void SingleThreadedKernels::set(int aten, int blas) {
   }
 }
 
-struct Trainer::Worker {
+// A worker of one stage: its plugin call contexts and its share of the times.
+struct Trainer::StageWorker {
   CallContext score_ctx;
   CallContext sampler_ctx;
   StepTimes times;
-  Worker(const std::string& score_label, const std::string& sampler_label, uint32_t index)
+  StageWorker(const std::string& score_label, const std::string& sampler_label, uint32_t index)
       : score_ctx(score_label, nullptr, index), sampler_ctx(sampler_label, nullptr, index) {}
+};
+
+// One batch on its way through the stages. The load stage fills everything up
+// to the gathered node rows; compute fills `gradients` and `loss`.
+struct Trainer::Batch : Pipeline::Batch {
+  NodeTable* table = nullptr;
+  Progress* progress = nullptr;
+  int64_t number = 0;  // within the epoch
+  int64_t real = 0;    // edges (the rest of P is padding of weight 0)
+  int64_t C = 0, S = 0, P = 0;
+  at::Tensor weight;                    // float32 [P]
+  at::Tensor src, rel, dst;             // int64 [P]
+  at::Tensor neg_rhs_ids, neg_lhs_ids;  // int64 [C, N], the same tensor with shared negatives
+  bool fused = false;                   // inverse relations and shared negatives: compute_fused
+  // Gathered node rows. Fused: q (queries [2P,D]), t (targets), neg [C,N,D];
+  // otherwise src_e, dst_e [P,D], neg_rhs_e, neg_lhs_e [C,N,D].
+  at::Tensor q, t, neg, src_e, dst_e, neg_rhs_e, neg_lhs_e;
+  at::Tensor query_ids, target_ids;     // fused: int64 [2P]
+  std::vector<RowGradients> gradients;  // of node rows, for the update stage
+  double loss = 0;
 };
 
 Trainer::Trainer(const Config& config, Model& model, at::Tensor train_edges, at::Tensor degrees,
@@ -64,112 +82,144 @@ Trainer::Trainer(const Config& config, Model& model, at::Tensor train_edges, at:
       model_(model),
       edges_(std::move(train_edges)),
       degrees_(std::move(degrees)),
+      out_of_core_(out_of_core),
       score_(score),
       sampler_(sampler),
-      loss_(loss_kind(config.loss)),
-      out_of_core_(out_of_core) {
+      loss_(loss_kind(config.loss)) {
   if (config.filtered) {
     filter_ = std::make_unique<EdgeSet>(out_of_core_.buffer ? out_of_core_.dataset->edges(Split::kTrain) : edges_);
   }
-  if (config.threads > 1 && !score.reentrant()) {
-    fail(MARIUS_ERR_INVALID_ARGUMENT, "{} is not reentrant, so training.threads must be 1", score.label());
+  PipelineOptions options = pipeline_options();
+  const int64_t concurrent = options.mode == PipelineMode::kSync ? 1 : options.compute_workers;
+  if (concurrent > 1 && !score.reentrant()) {
+    fail(MARIUS_ERR_INVALID_ARGUMENT,
+         "{} is not reentrant, so it needs one compute worker: set pipeline.compute_workers = 1 (or "
+         "training.threads = 1, or pipeline.mode = \"sync\")",
+         score.label());
   }
+  auto make = [&](std::vector<std::unique_ptr<StageWorker>>& workers, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) {
+      workers.push_back(std::make_unique<StageWorker>(score_.label(), sampler_.label(), static_cast<uint32_t>(i)));
+    }
+  };
+  const bool sync = options.mode == PipelineMode::kSync;
+  // A stage with 0 workers of its own runs on the compute workers (their indices).
+  make(loaders_, sync ? 1 : options.load_workers > 0 ? options.load_workers : options.compute_workers);
+  make(computers_, sync ? 1 : options.compute_workers);
+  make(updaters_, sync ? 1 : options.update_workers > 0 ? options.update_workers : options.compute_workers);
 }
 
 Trainer::~Trainer() = default;
 
+PipelineOptions Trainer::pipeline_options() const {
+  PipelineOptions o;
+  o.mode = config_.pipeline_mode == "sync" ? PipelineMode::kSync : PipelineMode::kPipelined;
+  o.staleness = config_.staleness;
+  o.load_workers = config_.load_workers;
+  o.compute_workers = config_.compute_workers > 0 ? config_.compute_workers : config_.threads;
+  o.update_workers = config_.update_workers;
+  o.queue_size = config_.queue_size;
+  return o;
+}
+
 EpochResult Trainer::train_epoch(int64_t epoch, Progress* progress) {
   times_ = StepTimes{};
-  SingleThreadedKernels single_threaded;
-  if (out_of_core_.buffer != nullptr) return train_out_of_core(epoch, progress);
+  gradient_rows_ = 0;
+  for (auto* workers : {&loaders_, &computers_, &updaters_}) {
+    for (auto& w : *workers) w->times = StepTimes{};
+  }
+  const PipelineOptions options = pipeline_options();
+  // Sync: the batch's ATen kernels use training.threads; the BLAS stays at one
+  // thread (OpenMP's and OpenBLAS's pools both busy on the same cores ran
+  // configuration R 2.7x slower, see docs/pipeline.md).
+  KernelThreads kernels(options.mode == PipelineMode::kSync ? static_cast<int>(config_.threads) : 1, 1);
+  Pipeline::Stages stages;
+  stages.load = [this](int64_t index, uint32_t w) -> std::unique_ptr<Pipeline::Batch> {
+    return load_batch(index, *loaders_[w]);
+  };
+  stages.compute = [this](Pipeline::Batch& b, uint32_t w) { compute_batch(static_cast<Batch&>(b), *computers_[w]); };
+  stages.update = [this](Pipeline::Batch& b, uint32_t w) { update_batch(static_cast<Batch&>(b), *updaters_[w]); };
+  // OpenMP's thread count is per thread: each stage worker runs single-threaded kernels.
+  stages.thread_start = [] { at::set_num_threads(1); };
+  Pipeline pipeline(options, std::move(stages));
+  pipeline_ = &pipeline;
+  struct Reset {
+    Trainer* t;
+    ~Reset() {
+      t->pipeline_ = nullptr;
+      for (auto* workers : {&t->loaders_, &t->computers_, &t->updaters_}) {
+        for (auto& w : *workers) {
+          StepTimes& a = t->times_;
+          const StepTimes& b = w->times;
+          a.sample += b.sample, a.gather += b.gather, a.forward += b.forward;
+          a.loss += b.loss, a.backward += b.backward, a.update += b.update;
+        }
+      }
+    }
+  } reset{this};
 
-  auto start = Clock::now();
-  const int64_t num_edges = edges_.size(0);
-  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(mix(static_cast<uint64_t>(config_.seed) ^ mix(epoch)));
-  at::Tensor order = at::randperm(num_edges, gen, at::kLong);
-  NodeTable table{model_.embeddings, model_.embedding_state,
-                  at::tensor({int64_t{0}, model_.num_nodes}, at::kLong).view({1, 2}), degrees_, at::Tensor()};
   EpochResult r;
-  r.loss = run_batches(epoch, edges_, order, 0, table, progress);
-  r.edges = num_edges;
-  r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  r.edges_per_sec = r.seconds > 0 ? num_edges / r.seconds : 0;
+  if (out_of_core_.buffer != nullptr) {
+    r = train_out_of_core(epoch, progress);
+  } else {
+    auto start = Clock::now();
+    const int64_t num_edges = edges_.size(0);
+    at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(mix(static_cast<uint64_t>(config_.seed) ^ mix(epoch)));
+    at::Tensor order = at::randperm(num_edges, gen, at::kLong);
+    NodeTable table{model_.embeddings, model_.embedding_state,
+                    at::tensor({int64_t{0}, model_.num_nodes}, at::kLong).view({1, 2}), degrees_, at::Tensor()};
+    r.loss = run_batches(epoch, edges_, order, 0, table, progress);
+    r.edges = num_edges;
+    r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    r.edges_per_sec = r.seconds > 0 ? num_edges / r.seconds : 0;
+  }
+  r.pipeline = pipeline.stats();
+  r.gradient_rows = gradient_rows_;
   return r;
 }
 
 double Trainer::run_batches(int64_t epoch, const at::Tensor& edges, const at::Tensor& order, int64_t first_batch,
                             NodeTable& table, Progress* progress) {
-  const int64_t num_edges = order.size(0);
-  const int64_t batch_size = config_.batch_size;
-  const int64_t num_batches = (num_edges + batch_size - 1) / batch_size;
-  std::atomic<int64_t> next{0};
-  std::atomic<bool> stop{false};
-  std::exception_ptr first_error;
-  std::mutex error_mutex;
-  double total_loss = 0;
-  std::mutex loss_mutex;
-
-  auto work = [&](uint32_t index) {
-    Worker worker(score_.label(), sampler_.label(), index);
-    try {
-      at::set_num_threads(1);
-      double local_loss = 0;
-      for (int64_t b; !stop.load(std::memory_order_relaxed) && (b = next.fetch_add(1)) < num_batches;) {
-        int64_t begin = b * batch_size, end = std::min(num_edges, begin + batch_size);
-        at::Tensor batch = edges.index_select(0, order.slice(0, begin, end));
-        uint64_t seed =
-            mix(mix(static_cast<uint64_t>(config_.seed) ^ mix(epoch + 1)) ^ static_cast<uint64_t>(first_batch + b));
-        double loss = train_batch(batch, seed, worker, table);
-        local_loss += loss;
-        if (progress != nullptr) progress->advance(end - begin, loss);
-      }
-      std::lock_guard<std::mutex> lock(loss_mutex);
-      total_loss += local_loss;
-    } catch (...) {
-      std::lock_guard<std::mutex> lock(error_mutex);
-      if (!first_error) first_error = std::current_exception();
-      stop = true;
-    }
-    std::lock_guard<std::mutex> lock(times_mutex_);
-    times_.sample += worker.times.sample;
-    times_.gather += worker.times.gather;
-    times_.forward += worker.times.forward;
-    times_.loss += worker.times.loss;
-    times_.backward += worker.times.backward;
-    times_.update += worker.times.update;
-  };
-
-  const int64_t threads = std::min<int64_t>(config_.threads, std::max<int64_t>(1, num_batches));
-  if (threads == 1) {
-    work(0);
-  } else {
-    std::vector<std::thread> pool;
-    for (int64_t i = 0; i < threads; ++i) pool.emplace_back(work, static_cast<uint32_t>(i));
-    for (auto& t : pool) t.join();
-  }
-  if (first_error) std::rethrow_exception(first_error);
-  return total_loss;
+  const int64_t num_batches = (order.size(0) + config_.batch_size - 1) / config_.batch_size;
+  // The pipeline is idle here: no stage reads segment_ until run() admits a batch.
+  segment_ = Segment{epoch, &edges, &order, first_batch, &table, progress, 0.0};
+  pipeline_->run(num_batches);
+  return segment_.loss;
 }
 
-double Trainer::train_batch(const at::Tensor& batch, uint64_t seed, Worker& w, NodeTable& table) {
+// The load stage: the batch's edges (padded to whole chunks), its negatives
+// and the node rows it reads.
+std::unique_ptr<Trainer::Batch> Trainer::load_batch(int64_t index, StageWorker& w) {
   auto clock = Clock::now();
-  const int64_t real = batch.size(0);
-  const int64_t per_chunk_edges = (config_.batch_size + config_.chunks - 1) / config_.chunks;  // S
-  const int64_t C = (real + per_chunk_edges - 1) / per_chunk_edges;
-  const int64_t S = per_chunk_edges;
+  const Segment& g = segment_;
+  const int64_t num_edges = g.order->size(0);
+  const int64_t begin = index * config_.batch_size, end = std::min(num_edges, begin + config_.batch_size);
+  at::Tensor batch_edges = g.edges->index_select(0, g.order->slice(0, begin, end));
+  const uint64_t seed =
+      mix(mix(static_cast<uint64_t>(config_.seed) ^ mix(g.epoch + 1)) ^ static_cast<uint64_t>(g.first_batch + index));
+
+  auto b = std::make_unique<Batch>();
+  b->table = g.table;
+  b->progress = g.progress;
+  b->number = g.first_batch + index;
+  const NodeTable& table = *g.table;
+  const int64_t real = batch_edges.size(0);
+  const int64_t S = (config_.batch_size + config_.chunks - 1) / config_.chunks;  // edges per chunk
+  const int64_t C = (real + S - 1) / S;
   const int64_t P = C * S;  // padded batch
   const int64_t D = model_.dim;
-  const int64_t W = model_.relation_width;
+  b->real = real, b->C = C, b->S = S, b->P = P;
 
-  at::Tensor edges = batch;
-  at::Tensor weight = at::ones({P}, at::kFloat);
+  at::Tensor edges = batch_edges;
+  b->weight = at::ones({P}, at::kFloat);
   if (P > real) {  // pad with copies of the first edges, weighted 0
-    edges = batch.index_select(0, at::arange(P, at::kLong).remainder_(real));
-    weight.slice(0, real, P).zero_();
+    edges = batch_edges.index_select(0, at::arange(P, at::kLong).remainder_(real));
+    b->weight.slice(0, real, P).zero_();
   }
-  if (config_.reduction == "mean") weight.div_(static_cast<double>(real));
-  at::Tensor src = edges.select(1, 0).contiguous(), rel = edges.select(1, 1).contiguous(),
-             dst = edges.select(1, 2).contiguous();
+  if (config_.reduction == "mean") b->weight.div_(static_cast<double>(real));
+  b->src = edges.select(1, 0).contiguous();
+  b->rel = edges.select(1, 1).contiguous();
+  b->dst = edges.select(1, 2).contiguous();
 
   // Negatives for both sides, from the sampler plugin.
   RandomStream stream(seed);
@@ -199,108 +249,151 @@ double Trainer::train_batch(const at::Tensor& batch, uint64_t seed, Worker& w, N
   // (negatives.shared_sides): its degree-weighted draws and anchors then come
   // from both sides of the chunk.
   const bool shared = config_.shared_negatives;
-  at::Tensor src2 = src.view({C, S}), dst2 = dst.view({C, S});
-  at::Tensor neg_rhs_ids, neg_lhs_ids;
+  at::Tensor src2 = b->src.view({C, S}), dst2 = b->dst.view({C, S});
   if (shared) {
-    neg_rhs_ids = neg_lhs_ids = sample(at::cat({dst2, src2}, 1).view(-1), at::cat({src2, dst2}, 1));
+    b->neg_rhs_ids = b->neg_lhs_ids = sample(at::cat({dst2, src2}, 1).view(-1), at::cat({src2, dst2}, 1));
   } else {
-    neg_rhs_ids = sample(dst, src2);
-    neg_lhs_ids = sample(src, dst2);
+    b->neg_rhs_ids = sample(b->dst, src2);
+    b->neg_lhs_ids = sample(b->src, dst2);
   }
-  const int64_t N = neg_rhs_ids.size(1);
+  const int64_t N = b->neg_rhs_ids.size(1);
   w.times.sample += since(clock);
 
-  const bool inverse = model_.inverse_relations;
-  if (shared && inverse) return train_fused(C, S, weight, src, rel, dst, neg_rhs_ids, table, w, clock);
-
   const at::Tensor& E = table.embeddings;
-  at::Tensor src_e = E.index_select(0, src), dst_e = E.index_select(0, dst);
-  at::Tensor neg_rhs_e = E.index_select(0, neg_rhs_ids.view(-1)).view({C, N, D});
-  at::Tensor neg_lhs_e = shared ? neg_rhs_e : E.index_select(0, neg_lhs_ids.view(-1)).view({C, N, D});
-  // With inverse relations, head corruption scores the reversed edge
-  // (tail, relation + R, ?) instead of (?, relation, tail).
-  at::Tensor rel_e = model_.relations.index_select(0, rel);
-  at::Tensor rel_inv = inverse ? rel + model_.num_relations : at::Tensor();
-  at::Tensor rel_inv_e = inverse ? model_.relations.index_select(0, rel_inv) : at::Tensor();
-  w.times.gather += since(clock);
-
-  // Forward through the plugin.
-  at::Tensor src3 = src_e.view({C, S, D}), dst3 = dst_e.view({C, S, D}), rel3 = rel_e.view({C, S, W});
-  auto call = [&](uint32_t mode, const at::Tensor& l, const at::Tensor& r, const at::Tensor& h,
-                  std::vector<int64_t> shape) {
-    return score_forward(score_, w.score_ctx, mode, l, r, h, at::empty(shape, at::kFloat));
-  };
-  at::Tensor pos = call(MARIUS_SCORE_POSITIVE, src_e, rel_e, dst_e, {P});
-  at::Tensor pos_inv, neg_r, neg_l, relinv3;
-  if (inverse) {
-    relinv3 = rel_inv_e.view({C, S, W});
-    pos_inv = call(MARIUS_SCORE_POSITIVE, dst_e, rel_inv_e, src_e, {P});
-  }
-  neg_r = call(MARIUS_SCORE_CORRUPT_RHS, src3, rel3, neg_rhs_e, {C, S, N});
-  neg_l = inverse ? call(MARIUS_SCORE_CORRUPT_RHS, dst3, relinv3, neg_lhs_e, {C, S, N})
-                  : call(MARIUS_SCORE_CORRUPT_LHS, neg_lhs_e, rel3, dst3, {C, S, N});
-  w.times.forward += since(clock);
-
-  if (filter_) filter_negatives(src, rel, dst, neg_rhs_ids, neg_lhs_ids, neg_r, neg_l, table);
-
-  // Loss and its gradients with respect to the scores.
-  at::Tensor weight2 = weight.view({C, S});
-  at::Tensor grad_pos = at::zeros({C, S}, at::kFloat);
-  at::Tensor grad_pos_inv = inverse ? at::zeros({C, S}, at::kFloat) : grad_pos;
-  at::Tensor grad_nr, grad_nl;
-  double loss = contrastive_loss(loss_, pos.view({C, S}), neg_r, weight2, config_.margin, grad_pos, grad_nr);
-  loss += contrastive_loss(loss_, (inverse ? pos_inv : pos).view({C, S}), neg_l, weight2, config_.margin,
-                           grad_pos_inv, grad_nl);
-  w.times.loss += since(clock);
-
-  // Backward through the plugin: gradients of each input, overwritten.
-  auto back = [&](uint32_t mode, const at::Tensor& l, const at::Tensor& r, const at::Tensor& h,
-                  const at::Tensor& g_out, at::Tensor& gl, at::Tensor& gr, at::Tensor& gh) {
-    gl = at::empty_like(l);
-    gr = at::empty_like(r);
-    gh = at::empty_like(h);
-    score_backward(score_, w.score_ctx, mode, l, r, h, g_out, gl, gr, gh);
-  };
-  at::Tensor g_src, g_rel, g_dst, g_src_r, g_rel_r, g_nr, g_nl, g_rel_l, g_dst_l;
-  at::Tensor g_rel_inv;  // gradients of the inverse-relation rows
-  if (inverse) {
-    back(MARIUS_SCORE_POSITIVE, src_e, rel_e, dst_e, grad_pos.view({P}), g_src, g_rel, g_dst);
-    at::Tensor g_dst_p, g_src_p, g_relinv_p;
-    back(MARIUS_SCORE_POSITIVE, dst_e, rel_inv_e, src_e, grad_pos_inv.view({P}), g_dst_p, g_relinv_p, g_src_p);
-    back(MARIUS_SCORE_CORRUPT_RHS, src3, rel3, neg_rhs_e, grad_nr, g_src_r, g_rel_r, g_nr);
-    back(MARIUS_SCORE_CORRUPT_RHS, dst3, relinv3, neg_lhs_e, grad_nl, g_dst_l, g_rel_l, g_nl);
-    g_src.add_(g_src_p).add_(g_src_r.view({P, D}));
-    g_dst.add_(g_dst_p).add_(g_dst_l.view({P, D}));
-    g_rel.add_(g_rel_r.view({P, W}));
-    g_rel_inv = g_relinv_p.add_(g_rel_l.view({P, W}));
+  b->fused = shared && model_.inverse_relations;
+  if (b->fused) {
+    // Both corruptions are tail corruptions of one set of negatives: the heads'
+    // queries (head, r, ?) then the tails' (tail, r + R, ?), per chunk.
+    b->query_ids = at::cat({src2, dst2}, 1).view(-1);   // [2P]
+    b->target_ids = at::cat({dst2, src2}, 1).view(-1);  // [2P]
+    b->q = E.index_select(0, b->query_ids);
+    // The targets are the queries with each chunk's two halves swapped: copy
+    // them from q (in cache) rather than gather them from the table again.
+    b->t = b->q.view({C, 2, S, D}).flip({1}).reshape({2 * P, D});
+    b->neg = E.index_select(0, b->neg_rhs_ids.view(-1)).view({C, N, D});
   } else {
-    back(MARIUS_SCORE_POSITIVE, src_e, rel_e, dst_e, grad_pos.view({P}), g_src, g_rel, g_dst);
-    back(MARIUS_SCORE_CORRUPT_RHS, src3, rel3, neg_rhs_e, grad_nr, g_src_r, g_rel_r, g_nr);
-    back(MARIUS_SCORE_CORRUPT_LHS, neg_lhs_e, rel3, dst3, grad_nl, g_nl, g_rel_l, g_dst_l);
-    g_src.add_(g_src_r.view({P, D}));
-    g_dst.add_(g_dst_l.view({P, D}));
-    g_rel.add_(g_rel_r.view({P, W})).add_(g_rel_l.view({P, W}));
+    b->src_e = E.index_select(0, b->src);
+    b->dst_e = E.index_select(0, b->dst);
+    b->neg_rhs_e = E.index_select(0, b->neg_rhs_ids.view(-1)).view({C, N, D});
+    b->neg_lhs_e = shared ? b->neg_rhs_e : E.index_select(0, b->neg_lhs_ids.view(-1)).view({C, N, D});
   }
-  w.times.backward += since(clock);
+  w.times.gather += since(clock);
+  return b;
+}
 
-  // Regularisation of the rows the positives use.
-  if (config_.regularization != "none" && config_.regularization_weight > 0) {
-    loss += add_penalty(src_e, weight, g_src);
-    loss += add_penalty(dst_e, weight, g_dst);
-    if (W > 0) loss += add_penalty(rel_e, weight, g_rel);
-    if (W > 0 && inverse) loss += add_penalty(rel_inv_e, weight, g_rel_inv);
+void Trainer::compute_batch(Batch& b, StageWorker& w) {
+  if (b.fused) {
+    compute_fused(b, w);
+  } else {
+    auto clock = Clock::now();
+    const int64_t C = b.C, S = b.S, P = b.P, D = model_.dim, W = model_.relation_width;
+    const int64_t N = b.neg_rhs_ids.size(1);
+    const bool inverse = model_.inverse_relations;
+    const at::Tensor &src = b.src, &rel = b.rel, &dst = b.dst, &weight = b.weight;
+    const at::Tensor &src_e = b.src_e, &dst_e = b.dst_e, &neg_rhs_e = b.neg_rhs_e, &neg_lhs_e = b.neg_lhs_e;
+    // With inverse relations, head corruption scores the reversed edge
+    // (tail, relation + R, ?) instead of (?, relation, tail).
+    at::Tensor rel_e = model_.relations.index_select(0, rel);
+    at::Tensor rel_inv = inverse ? rel + model_.num_relations : at::Tensor();
+    at::Tensor rel_inv_e = inverse ? model_.relations.index_select(0, rel_inv) : at::Tensor();
+    w.times.gather += since(clock);
+
+    // Forward through the plugin.
+    at::Tensor src3 = src_e.view({C, S, D}), dst3 = dst_e.view({C, S, D}), rel3 = rel_e.view({C, S, W});
+    auto call = [&](uint32_t mode, const at::Tensor& l, const at::Tensor& r, const at::Tensor& h,
+                    std::vector<int64_t> shape) {
+      return score_forward(score_, w.score_ctx, mode, l, r, h, at::empty(shape, at::kFloat));
+    };
+    at::Tensor pos = call(MARIUS_SCORE_POSITIVE, src_e, rel_e, dst_e, {P});
+    at::Tensor pos_inv, neg_r, neg_l, relinv3;
+    if (inverse) {
+      relinv3 = rel_inv_e.view({C, S, W});
+      pos_inv = call(MARIUS_SCORE_POSITIVE, dst_e, rel_inv_e, src_e, {P});
+    }
+    neg_r = call(MARIUS_SCORE_CORRUPT_RHS, src3, rel3, neg_rhs_e, {C, S, N});
+    neg_l = inverse ? call(MARIUS_SCORE_CORRUPT_RHS, dst3, relinv3, neg_lhs_e, {C, S, N})
+                    : call(MARIUS_SCORE_CORRUPT_LHS, neg_lhs_e, rel3, dst3, {C, S, N});
+    w.times.forward += since(clock);
+
+    if (filter_) filter_negatives(src, rel, dst, b.neg_rhs_ids, b.neg_lhs_ids, neg_r, neg_l, *b.table);
+
+    // Loss and its gradients with respect to the scores.
+    at::Tensor weight2 = weight.view({C, S});
+    at::Tensor grad_pos = at::zeros({C, S}, at::kFloat);
+    at::Tensor grad_pos_inv = inverse ? at::zeros({C, S}, at::kFloat) : grad_pos;
+    at::Tensor grad_nr, grad_nl;
+    double loss = contrastive_loss(loss_, pos.view({C, S}), neg_r, weight2, config_.margin, grad_pos, grad_nr);
+    loss += contrastive_loss(loss_, (inverse ? pos_inv : pos).view({C, S}), neg_l, weight2, config_.margin,
+                             grad_pos_inv, grad_nl);
+    w.times.loss += since(clock);
+
+    // Backward through the plugin: gradients of each input, overwritten.
+    auto back = [&](uint32_t mode, const at::Tensor& l, const at::Tensor& r, const at::Tensor& h,
+                    const at::Tensor& g_out, at::Tensor& gl, at::Tensor& gr, at::Tensor& gh) {
+      gl = at::empty_like(l);
+      gr = at::empty_like(r);
+      gh = at::empty_like(h);
+      score_backward(score_, w.score_ctx, mode, l, r, h, g_out, gl, gr, gh);
+    };
+    at::Tensor g_src, g_rel, g_dst, g_src_r, g_rel_r, g_nr, g_nl, g_rel_l, g_dst_l;
+    at::Tensor g_rel_inv;  // gradients of the inverse-relation rows
+    if (inverse) {
+      back(MARIUS_SCORE_POSITIVE, src_e, rel_e, dst_e, grad_pos.view({P}), g_src, g_rel, g_dst);
+      at::Tensor g_dst_p, g_src_p, g_relinv_p;
+      back(MARIUS_SCORE_POSITIVE, dst_e, rel_inv_e, src_e, grad_pos_inv.view({P}), g_dst_p, g_relinv_p, g_src_p);
+      back(MARIUS_SCORE_CORRUPT_RHS, src3, rel3, neg_rhs_e, grad_nr, g_src_r, g_rel_r, g_nr);
+      back(MARIUS_SCORE_CORRUPT_RHS, dst3, relinv3, neg_lhs_e, grad_nl, g_dst_l, g_rel_l, g_nl);
+      g_src.add_(g_src_p).add_(g_src_r.view({P, D}));
+      g_dst.add_(g_dst_p).add_(g_dst_l.view({P, D}));
+      g_rel.add_(g_rel_r.view({P, W}));
+      g_rel_inv = g_relinv_p.add_(g_rel_l.view({P, W}));
+    } else {
+      back(MARIUS_SCORE_POSITIVE, src_e, rel_e, dst_e, grad_pos.view({P}), g_src, g_rel, g_dst);
+      back(MARIUS_SCORE_CORRUPT_RHS, src3, rel3, neg_rhs_e, grad_nr, g_src_r, g_rel_r, g_nr);
+      back(MARIUS_SCORE_CORRUPT_LHS, neg_lhs_e, rel3, dst3, grad_nl, g_nl, g_rel_l, g_dst_l);
+      g_src.add_(g_src_r.view({P, D}));
+      g_dst.add_(g_dst_l.view({P, D}));
+      g_rel.add_(g_rel_r.view({P, W})).add_(g_rel_l.view({P, W}));
+    }
+    w.times.backward += since(clock);
+
+    // Regularisation of the rows the positives use.
+    if (config_.regularization != "none" && config_.regularization_weight > 0) {
+      loss += add_penalty(src_e, weight, g_src);
+      loss += add_penalty(dst_e, weight, g_dst);
+      if (W > 0) loss += add_penalty(rel_e, weight, g_rel);
+      if (W > 0 && inverse) loss += add_penalty(rel_inv_e, weight, g_rel_inv);
+    }
+    // Relations now, under their lock; node rows in the update stage.
+    update_relations(inverse ? at::cat({rel, rel_inv}) : rel, inverse ? at::cat({g_rel, g_rel_inv}) : g_rel);
+    w.times.update += since(clock);
+    b.gradients = {{src, g_src},
+                   {dst, g_dst},
+                   {b.neg_rhs_ids.view(-1), g_nr.view({-1, D})},
+                   {b.neg_lhs_ids.view(-1), g_nl.view({-1, D})}};
+    b.loss = loss;
   }
+  // The gathered rows are not needed any more: free them before the batch waits in the queue.
+  b.q = b.t = b.neg = b.src_e = b.dst_e = b.neg_rhs_e = b.neg_lhs_e = at::Tensor();
+  int64_t rows = 0;
+  for (const RowGradients& g : b.gradients) rows += g.ids.size(0);
+  std::lock_guard<std::mutex> lock(segment_mutex_);
+  gradient_rows_ += rows;
+}
 
-  // Sparse updates: node rows lock-free (Hogwild), relations under a lock.
-  sparse_adagrad(table.embeddings, table.state,
-                 {{src, g_src},
-                  {dst, g_dst},
-                  {neg_rhs_ids.view(-1), g_nr.view({-1, D})},
-                  {neg_lhs_ids.view(-1), g_nl.view({-1, D})}},
-                 config_.learning_rate, config_.adagrad_eps);
-  update_relations(inverse ? at::cat({rel, rel_inv}) : rel, inverse ? at::cat({g_rel, g_rel_inv}) : g_rel);
+// The update stage: sparse Adagrad on the node rows (lock-free, Hogwild).
+void Trainer::update_batch(Batch& b, StageWorker& w) {
+  auto clock = Clock::now();
+  if (node_optimizer_) {
+    node_optimizer_(b.number, b.gradients);
+  } else {
+    sparse_adagrad(b.table->embeddings, b.table->state, b.gradients, config_.learning_rate, config_.adagrad_eps);
+  }
+  b.gradients.clear();
   w.times.update += since(clock);
-  return loss;
+  if (b.progress != nullptr) b.progress->advance(b.real, b.loss);
+  std::lock_guard<std::mutex> lock(segment_mutex_);
+  segment_.loss += b.loss;
 }
 
 double Trainer::add_penalty(const at::Tensor& x, const at::Tensor& weight, at::Tensor& g) const {
@@ -349,21 +442,14 @@ void Trainer::filter_negatives(const at::Tensor& src, const at::Tensor& rel, con
 // tail corruptions, (head, r, ?) and (tail, r + R, ?), of one set of
 // negatives, so each chunk is scored as 2S queries in one call. Row layout
 // per chunk: the S heads' queries, then the S tails'.
-double Trainer::train_fused(int64_t C, int64_t S, const at::Tensor& weight, const at::Tensor& src,
-                            const at::Tensor& rel, const at::Tensor& dst, const at::Tensor& neg_ids, NodeTable& table,
-                            Worker& w, std::chrono::steady_clock::time_point& clock) {
-  const int64_t P = C * S, N = neg_ids.size(1), D = model_.dim, W = model_.relation_width;
-  at::Tensor src2 = src.view({C, S}), dst2 = dst.view({C, S}), rel2 = rel.view({C, S});
-  at::Tensor query_ids = at::cat({src2, dst2}, 1).view(-1);   // [2P]
-  at::Tensor target_ids = at::cat({dst2, src2}, 1).view(-1);  // [2P]
+void Trainer::compute_fused(Batch& b, StageWorker& w) {
+  auto clock = Clock::now();
+  const int64_t C = b.C, S = b.S, P = b.P, D = model_.dim, W = model_.relation_width;
+  const int64_t N = b.neg_rhs_ids.size(1);
+  const at::Tensor &q = b.q, &t = b.t, &neg = b.neg;
+  at::Tensor rel2 = b.rel.view({C, S});
   at::Tensor query_rels = at::cat({rel2, rel2 + model_.num_relations}, 1).view(-1);
-  const at::Tensor& E = table.embeddings;
-  at::Tensor q = E.index_select(0, query_ids);
-  // The targets are the queries with each chunk's two halves swapped: copy them
-  // from q (in cache) rather than gather them from the table again.
-  at::Tensor t = q.view({C, 2, S, D}).flip({1}).reshape({2 * P, D});
   at::Tensor qr = model_.relations.index_select(0, query_rels);
-  at::Tensor neg = E.index_select(0, neg_ids.view(-1)).view({C, N, D});
   w.times.gather += since(clock);
 
   at::Tensor q3 = q.view({C, 2 * S, D}), qr3 = qr.view({C, 2 * S, W});
@@ -374,9 +460,9 @@ double Trainer::train_fused(int64_t C, int64_t S, const at::Tensor& weight, cons
 
   if (filter_) {
     at::Tensor tails = scores.narrow(1, 0, S), heads = scores.narrow(1, S, S);
-    filter_negatives(src, rel, dst, neg_ids, neg_ids, tails, heads, table);
+    filter_negatives(b.src, b.rel, b.dst, b.neg_rhs_ids, b.neg_rhs_ids, tails, heads, *b.table);
   }
-  at::Tensor weight2 = weight.view({C, S});
+  at::Tensor weight2 = b.weight.view({C, S});
   at::Tensor weights = at::cat({weight2, weight2}, 1);  // [C, 2S]
   at::Tensor grad_pos = at::zeros({C, 2 * S}, at::kFloat), grad_scores;
   double loss = contrastive_loss(loss_, pos.view({C, 2 * S}), scores, weights, config_.margin, grad_pos, grad_scores);
@@ -395,12 +481,10 @@ double Trainer::train_fused(int64_t C, int64_t S, const at::Tensor& weight, cons
     loss += add_penalty(q, flat, g_query);
     if (W > 0) loss += add_penalty(qr, flat, g_rel);
   }
-  sparse_adagrad(table.embeddings, table.state,
-                 {{query_ids, g_query}, {target_ids, g_t}, {neg_ids.view(-1), g_neg.view({-1, D})}},
-                 config_.learning_rate, config_.adagrad_eps);
   update_relations(query_rels, g_rel);
   w.times.update += since(clock);
-  return loss;
+  b.gradients = {{b.query_ids, g_query}, {b.target_ids, g_t}, {b.neg_rhs_ids.view(-1), g_neg.view({-1, D})}};
+  b.loss = loss;
 }
 
 }  // namespace marius

@@ -1,28 +1,34 @@
 // core/train/trainer.h - one epoch of link-prediction training.
 //
 // Each batch: pick edges (a seeded shuffle per epoch), draw negatives for both
-// corrupted sides through the sampler plugin, gather embedding and relation rows,
-// score positives and chunked negatives through the score plugin, take the
-// loss's gradients in closed form, run the plugin's backward, and apply sparse
-// Adagrad to the node rows the batch touched and the relation optimizer to its
-// relations. `threads` workers take batches Hogwild-style (lock-free updates of
-// node rows; relation updates under a mutex), each running one BLAS thread.
+// corrupted sides through the sampler plugin, gather node rows (the load
+// stage); gather relation rows, score positives and chunked negatives through
+// the score plugin, take the loss's gradients in closed form, run the plugin's
+// backward and update the batch's relations (the compute stage); apply sparse
+// Adagrad to the node rows the batch touched (the update stage). The stages run
+// in a Pipeline (core/train/pipeline.h, docs/pipeline.md): pipelined, with
+// worker threads per stage and at most pipeline.staleness batches in flight
+// (node rows are updated lock-free, Hogwild-style; relations under a mutex), or
+// sync, one batch at a time on the calling thread.
 //
 // Randomness is a pure function of (seed, epoch, batch), so an epoch started
-// from a checkpoint draws what the uninterrupted run drew; with one thread the
-// run is bit-for-bit reproducible.
+// from a checkpoint draws what the uninterrupted run drew; in sync mode with
+// one thread the run is bit-for-bit reproducible.
 //
 // Out of core (an OutOfCore source given): the ordering plugin plans the epoch
 // as buffer states; for each state the trainer acquires its partitions from the
 // partition buffer, trains the edges of the state's buckets (shuffled together)
 // on buffer-local rows, with negatives drawn only from the state's partitions,
-// and releases the state so the buffer can write back and swap.
+// drains the pipeline and releases the state so the buffer can write back and
+// swap. Loads wait on the buffer (acquire), never on the disk directly.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <vector>
 
 #include <ATen/core/Tensor.h>
 
@@ -33,7 +39,9 @@
 #include "core/storage/partition_buffer.h"
 #include "core/train/loss.h"
 #include "core/train/model.h"
+#include "core/train/pipeline.h"
 #include "core/train/progress.h"
+#include "core/train/sparse_optimizer.h"
 
 namespace marius {
 
@@ -47,6 +55,8 @@ struct EpochResult {
   bool out_of_core = false;
   BufferStats io;           // out of core only
   int64_t states = 0;       // out of core: buffer states of the plan
+  PipelineStats pipeline;   // stage busy times, queue depths
+  int64_t gradient_rows = 0;  // node-gradient rows the compute stage produced
 };
 
 // What out-of-core training reads: the bucketed training edges, the plan and
@@ -66,7 +76,9 @@ struct NodeTable {
   at::Tensor global_ids;         // int64 [rows] node id of each row; undefined: the row is the id
 };
 
-// Time spent in each part of a batch, summed over workers (seconds).
+// Time spent in each part of a batch, summed over workers (seconds): sample and
+// gather are the load stage, forward/loss/backward the compute stage (with the
+// relation update), update the update stage.
 struct StepTimes {
   double sample = 0, gather = 0, forward = 0, loss = 0, backward = 0, update = 0;
 };
@@ -79,23 +91,43 @@ class Trainer {
           const NegativeSampler& sampler, OutOfCore out_of_core = {});
   ~Trainer();
 
-  // Trains epoch `epoch` (0-based). Throws the first error of any worker after
-  // all workers stopped.
+  // Trains epoch `epoch` (0-based). Throws the first error of any stage after
+  // every stage stopped; Error(CANCELLED) after interrupt_requested().
   EpochResult train_epoch(int64_t epoch, Progress* progress);
 
   const StepTimes& last_times() const { return times_; }
 
+  // Replaces sparse Adagrad on node rows by `apply`, called by the update stage
+  // once per batch with the batch's number within the epoch and its node
+  // gradients (tests: a counting optimizer). Empty: Adagrad again.
+  using NodeOptimizer = std::function<void(int64_t batch, const std::vector<RowGradients>& gradients)>;
+  void replace_node_optimizer(NodeOptimizer apply) { node_optimizer_ = std::move(apply); }
+
  private:
-  struct Worker;
+  struct Batch;
+  struct StageWorker;
+  // What the load stage reads while one run_batches() call is in progress.
+  struct Segment {
+    int64_t epoch = 0;
+    const at::Tensor* edges = nullptr;
+    const at::Tensor* order = nullptr;
+    int64_t first_batch = 0;
+    NodeTable* table = nullptr;
+    Progress* progress = nullptr;
+    double loss = 0;  // summed by the update stage
+  };
+
+  PipelineOptions pipeline_options() const;
   // Trains edges[order] (ids are rows of `table`) in batches numbered from
-  // `first_batch`; returns the summed loss.
+  // `first_batch` through the epoch's pipeline; returns the summed loss.
   double run_batches(int64_t epoch, const at::Tensor& edges, const at::Tensor& order, int64_t first_batch,
                      NodeTable& table, Progress* progress);
-  double train_batch(const at::Tensor& batch, uint64_t seed, Worker& worker, NodeTable& table);
-  // The step with inverse relations and shared negatives (see trainer.cpp).
-  double train_fused(int64_t C, int64_t S, const at::Tensor& weight, const at::Tensor& src, const at::Tensor& rel,
-                     const at::Tensor& dst, const at::Tensor& neg_ids, NodeTable& table, Worker& worker,
-                     std::chrono::steady_clock::time_point& clock);
+  // The stages (see the class comment).
+  std::unique_ptr<Batch> load_batch(int64_t index, StageWorker& worker);
+  void compute_batch(Batch& batch, StageWorker& worker);
+  void update_batch(Batch& batch, StageWorker& worker);
+  // The compute stage with inverse relations and shared negatives (see trainer.cpp).
+  void compute_fused(Batch& batch, StageWorker& worker);
   // Adds the regularisation gradient of rows x (weighted per row) to g; returns the penalty.
   double add_penalty(const at::Tensor& x, const at::Tensor& weight, at::Tensor& g) const;
   void update_relations(const at::Tensor& rows, const at::Tensor& grads);
@@ -114,19 +146,27 @@ class Trainer {
   const NegativeSampler& sampler_;
   const LossKind loss_;
   std::unique_ptr<class EdgeSet> filter_;  // true training edges, when negatives are filtered
+  NodeOptimizer node_optimizer_;
   std::mutex relation_mutex_;
   std::mutex sampler_mutex_;  // held around sample() unless the sampler is reentrant
-  std::mutex times_mutex_;
+  std::mutex segment_mutex_;  // the segment's loss and gradient-row count
+  Segment segment_;
+  int64_t gradient_rows_ = 0;
+  Pipeline* pipeline_ = nullptr;  // during train_epoch
+  std::vector<std::unique_ptr<StageWorker>> loaders_, computers_, updaters_;
   StepTimes times_;
 };
 
-// While alive, ATen's intra-op threads and the BLAS's own threads (OpenBLAS) are
-// 1, so Hogwild workers each use one core without oversubscription; the previous
-// settings come back on destruction (evaluation then uses every core).
-class SingleThreadedKernels {
+// While alive, ATen's intra-op threads are `aten_threads` and the BLAS's own
+// threads (OpenBLAS) `blas_threads` (pipelined training: 1 and 1, so stage
+// workers each use one core without oversubscription); the previous settings
+// come back on destruction (evaluation then uses every core).
+class KernelThreads {
  public:
-  SingleThreadedKernels();
-  ~SingleThreadedKernels();
+  KernelThreads(int aten_threads, int blas_threads);
+  ~KernelThreads();
+  KernelThreads(const KernelThreads&) = delete;
+  KernelThreads& operator=(const KernelThreads&) = delete;
 
  private:
   static void set(int aten, int blas);

@@ -80,6 +80,7 @@ typedef int32_t marius_status;
 #define MARIUS_ERR_UNSUPPORTED 7      /* valid request the implementation cannot do */
 #define MARIUS_ERR_VERSION_MISMATCH 8 /* ABI negotiation failed */
 #define MARIUS_ERR_INTERNAL 9         /* a bug, or an exception caught at the boundary */
+#define MARIUS_ERR_CANCELLED 10       /* the caller asked the work to stop (Ctrl-C, a callback) */
 
 /* ---- Plugin kinds ------------------------------------------------------------ */
 #define MARIUS_KIND_SCORE_FUNCTION 1

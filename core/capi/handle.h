@@ -1,0 +1,58 @@
+// core/capi/handle.h - what a marius_session handle holds.
+//
+// One marius::Session plus the C API's own state: the mutex that serialises
+// calls on the session, the session's last error, and caches of the original
+// ids (read from the dataset on first use, kept until close so the strings the
+// API hands out stay valid).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/train/session.h"
+#include "marius/embedding.h"
+
+namespace marius::capi {
+
+// The original ids of one table, in row order.
+struct Names {
+  std::vector<std::string> list;
+  std::string blob;                                 // each name + '\0'
+  std::unordered_map<std::string, int64_t> rows;    // name -> row
+};
+
+}  // namespace marius::capi
+
+struct marius_session {
+  std::mutex mutex;                         // held by every call on the session
+  std::unique_ptr<marius::Session> session;
+  std::string dataset_dir, output_dir, score;
+  std::optional<marius::capi::Names> node_names, relation_names;
+
+  std::mutex error_mutex;  // the message only
+  std::string error;
+
+  // Locks the session for `call`. Throws Error(INVALID_ARGUMENT) when the
+  // calling thread is inside this session's progress callback (the session is
+  // busy training and would deadlock).
+  std::unique_lock<std::mutex> lock(const char* call);
+
+  // The original ids of MARIUS_TABLE_NODES or MARIUS_TABLE_RELATIONS (relation
+  // rows include the "@inverse" rows). REQUIRES: lock held.
+  const marius::capi::Names& names(int32_t table, const char* call);
+};
+
+namespace marius::capi {
+
+// The session whose progress callback this thread is running, or nullptr.
+marius_session*& callback_session() noexcept;
+
+// Throws Error(INVALID_ARGUMENT) naming `call` when `table` is not a MARIUS_TABLE_*.
+void require_table(int32_t table, const char* call);
+
+}  // namespace marius::capi

@@ -1,0 +1,337 @@
+// core/capi/session_api.cpp - opening, training, evaluating, exporting and
+// closing sessions through the C embedding API.
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <optional>
+
+#include "core/capi/guard.h"
+#include "core/capi/handle.h"
+#include "core/train/export.h"
+#include "core/train/progress.h"
+
+using namespace marius;
+using namespace marius::capi;
+
+std::unique_lock<std::mutex> marius_session::lock(const char* call) {
+  if (callback_session() == this) {
+    fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: called from the session's own progress callback (the session is training)",
+         call);
+  }
+  return std::unique_lock<std::mutex>(mutex);
+}
+
+namespace {
+
+std::vector<std::string> strings(const char* const* items, int64_t count, const char* call, const char* what) {
+  if (count < 0) fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: num_{} is negative ({})", call, what, count);
+  if (count > 0) require(items, call, what);
+  std::vector<std::string> out;
+  for (int64_t i = 0; i < count; ++i) {
+    if (items[i] == nullptr) fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: {}[{}] is NULL", call, what, i);
+    out.emplace_back(items[i]);
+  }
+  return out;
+}
+
+marius_session& checked(marius_session* session, const char* call) {
+  require(session, call, "session");
+  return *session;
+}
+
+// Calls the user's progress callback: throttled within an epoch, always after
+// it. The observer runs under the Progress lock, so calls never overlap.
+class ProgressRelay {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  ProgressRelay(marius_session& handle, const marius_train_args& args, int64_t epoch, int64_t in_call, int64_t calls)
+      : handle_(handle), args_(args), start_(Clock::now()), last_(start_) {
+    base_.struct_size = sizeof(marius_progress);
+    base_.epoch = epoch;
+    base_.epoch_in_call = in_call;
+    base_.epochs_in_call = calls;
+  }
+
+  void advance(int64_t done, int64_t total, double loss_sum) {
+    if (stop_ || done >= total) return;  // the end of the epoch is reported by finish()
+    const Clock::time_point now = Clock::now();
+    if (args_.progress_interval > 0 && std::chrono::duration<double>(now - last_).count() < args_.progress_interval) {
+      return;
+    }
+    last_ = now;
+    call(done, total, loss_sum, 0);
+  }
+
+  void finish(int64_t edges, double loss_sum) { call(edges, edges, loss_sum, 1); }
+
+  bool stop() const { return stop_; }
+  bool threw() const { return threw_; }
+
+ private:
+  void call(int64_t done, int64_t total, double loss_sum, uint32_t finished) {
+    marius_progress p = base_;
+    p.finished = finished;
+    p.edges_done = done;
+    p.edges_total = total;
+    p.loss = done > 0 ? loss_sum / static_cast<double>(done) : 0.0;
+    p.seconds = std::chrono::duration<double>(Clock::now() - start_).count();
+    marius_session*& current = callback_session();
+    current = &handle_;
+    int32_t rc = 0;
+    try {  // a C++ callback might throw; C ones cannot
+      rc = args_.progress(&p, args_.user_data);
+    } catch (...) {
+      threw_ = true;
+      rc = 1;
+    }
+    current = nullptr;
+    if (rc != 0) stop_ = true;
+  }
+
+  marius_session& handle_;
+  const marius_train_args& args_;
+  marius_progress base_{};
+  Clock::time_point start_, last_;
+  bool stop_ = false;
+  bool threw_ = false;
+};
+
+Split split_of(int32_t split, const char* call) {
+  switch (split) {
+    case MARIUS_SPLIT_TRAIN: return Split::kTrain;
+    case MARIUS_SPLIT_VALID: return Split::kValid;
+    case MARIUS_SPLIT_TEST: return Split::kTest;
+    default:
+      fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: split {} is not MARIUS_SPLIT_TRAIN (0), _VALID (1) or _TEST (2)", call,
+           split);
+  }
+}
+
+}  // namespace
+
+MARIUS_EXTERN_C marius_status marius_session_open(const marius_session_args* args, marius_session** out) {
+  static const char* const call = "marius_session_open";
+  return guard(call, nullptr, [&] {
+    require(args, call, "args");
+    require(out, call, "out");
+    require_size(args->struct_size, MARIUS_SESSION_ARGS_SIZE_1_0, call, "marius_session_args");
+    if (args->config_path != nullptr && args->config_text != nullptr) {
+      fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: give config_path or config_text, not both", call);
+    }
+    if ((args->flags & ~MARIUS_SESSION_RESUME) != 0) {
+      fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: unknown flags {:#x}", call, args->flags & ~MARIUS_SESSION_RESUME);
+    }
+    std::vector<std::string> overrides = strings(args->overrides, args->num_overrides, call, "overrides");
+    std::vector<std::string> plugins = strings(args->plugin_paths, args->num_plugin_paths, call, "plugin_paths");
+    Config config = args->config_text != nullptr
+                        ? Config::parse(args->config_text, "(config text)", overrides)
+                        : Config::load(args->config_path != nullptr ? args->config_path : "", overrides);
+    auto handle = std::make_unique<marius_session>();
+    handle->dataset_dir = config.dataset;
+    handle->output_dir = config.output;
+    handle->score = config.score;
+    handle->session = std::make_unique<Session>(std::move(config), plugins);
+    handle->session->initialize((args->flags & MARIUS_SESSION_RESUME) != 0);
+    *out = handle.release();
+  });
+}
+
+MARIUS_EXTERN_C marius_status marius_session_close(marius_session* session) {
+  if (session == nullptr) return MARIUS_OK;
+  return guard("marius_session_close", nullptr, [&] {
+    {
+      auto lock = session->lock("marius_session_close");  // waits for a call in progress; refuses the callback
+    }
+    delete session;
+  });
+}
+
+MARIUS_EXTERN_C const char* marius_session_error(marius_session* session) {
+  if (session == nullptr) return "marius_session_error: session is NULL";
+  try {
+    std::lock_guard<std::mutex> lock(session->error_mutex);
+    return session->error.c_str();
+  } catch (...) {  // std::system_error from the mutex: never seen, but nothing may escape
+    return "marius_session_error: cannot lock the session's error";
+  }
+}
+
+MARIUS_EXTERN_C marius_status marius_session_get_info(marius_session* session, marius_session_info* out) {
+  static const char* const call = "marius_session_get_info";
+  return guard(call, session, [&] {
+    marius_session& h = checked(session, call);
+    require(out, call, "out");
+    require_size(out->struct_size, MARIUS_SESSION_INFO_SIZE_1_0, call, "marius_session_info");
+    auto lock = h.lock(call);
+    Session& s = *h.session;
+    const Model& m = s.model();
+    const DatasetInfo& d = s.dataset().info();
+    marius_session_info info{};
+    info.flags = (s.out_of_core() ? MARIUS_INFO_OUT_OF_CORE : 0u) | (d.has_relations ? MARIUS_INFO_HAS_RELATIONS : 0u) |
+                 (m.inverse_relations ? MARIUS_INFO_INVERSE_RELATIONS : 0u);
+    info.num_nodes = m.num_nodes;
+    info.num_relations = m.num_relations;
+    info.relation_rows = m.relations.size(0);
+    info.dim = m.dim;
+    info.relation_width = m.relation_width;
+    info.epochs_done = s.epochs_done();
+    info.epochs_configured = s.config().epochs;
+    info.train_edges = d.num_edges[0];
+    info.valid_edges = d.num_edges[1];
+    info.test_edges = d.num_edges[2];
+    info.num_partitions = d.num_partitions;
+    info.buffer_capacity = s.buffer_capacity();
+    info.node_table = m.embeddings.defined() ? m.embeddings.data_ptr() : nullptr;
+    info.relation_table = m.relations.data_ptr();
+    info.dataset_dir = h.dataset_dir.c_str();
+    info.output_dir = h.output_dir.c_str();
+    info.score = h.score.c_str();
+    fill_out(out, info);
+  });
+}
+
+MARIUS_EXTERN_C marius_status marius_session_train(marius_session* session, const marius_train_args* args,
+                                                   marius_train_result* out) {
+  static const char* const call = "marius_session_train";
+  return guard(call, session, [&] {
+    marius_session& h = checked(session, call);
+    require(args, call, "args");
+    require_size(args->struct_size, MARIUS_TRAIN_ARGS_SIZE_1_0, call, "marius_train_args");
+    if (out != nullptr) require_size(out->struct_size, MARIUS_TRAIN_RESULT_SIZE_1_0, call, "marius_train_result");
+    auto lock = h.lock(call);
+    Session& s = *h.session;
+    const Config& config = s.config();
+    int64_t epochs = args->epochs;
+    if (epochs == MARIUS_TRAIN_TO_CONFIG) {
+      epochs = std::max<int64_t>(0, config.epochs - s.epochs_done());
+    } else if (epochs < 0) {
+      fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: epochs must be 0 or more, or MARIUS_TRAIN_TO_CONFIG (-1); got {}", call,
+           epochs);
+    }
+    const int64_t train_edges = s.dataset().info().num_edges[0];
+    marius_train_result result{};
+    const auto start = std::chrono::steady_clock::now();
+    double checkpoint_seconds = 0;
+    auto save = [&] {
+      const auto t = std::chrono::steady_clock::now();
+      s.save();
+      checkpoint_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+    };
+    bool saved = true;
+    for (int64_t i = 1; i <= epochs; ++i) {
+      Progress progress("epoch", train_edges, nullptr);
+      std::optional<ProgressRelay> relay;
+      if (args->progress != nullptr) {
+        relay.emplace(h, *args, s.epochs_done() + 1, i, epochs);
+        progress.set_observer([&relay](int64_t done, int64_t total, double loss) { relay->advance(done, total, loss); });
+      }
+      EpochResult r = s.train_epoch(&progress);
+      ++result.epochs_trained;
+      result.edges = r.edges;
+      result.loss = r.loss / static_cast<double>(std::max<int64_t>(1, r.edges));
+      result.edges_per_sec = r.edges_per_sec;
+      saved = r.out_of_core;  // out of core the session committed and saved the epoch
+      if (!saved && config.checkpoint_every_epoch) {
+        save();
+        saved = true;
+      }
+      if (relay) {
+        relay->finish(r.edges, r.loss);
+        if (relay->threw()) fail(MARIUS_ERR_INTERNAL, "{}: the progress callback threw an exception", call);
+        if (relay->stop()) {
+          result.stopped = 1;
+          break;
+        }
+      }
+    }
+    if (!saved) save();
+    result.epochs_done = s.epochs_done();
+    result.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() - checkpoint_seconds;
+    if (out != nullptr) fill_out(out, result);
+  });
+}
+
+MARIUS_EXTERN_C marius_status marius_session_save(marius_session* session) {
+  static const char* const call = "marius_session_save";
+  return guard(call, session, [&] {
+    marius_session& h = checked(session, call);
+    auto lock = h.lock(call);
+    h.session->save();
+  });
+}
+
+MARIUS_EXTERN_C marius_status marius_session_evaluate(marius_session* session, int32_t split, marius_metrics* out) {
+  static const char* const call = "marius_session_evaluate";
+  return guard(call, session, [&] {
+    marius_session& h = checked(session, call);
+    require(out, call, "out");
+    require_size(out->struct_size, MARIUS_METRICS_SIZE_1_0, call, "marius_metrics");
+    const Split which = split_of(split, call);
+    auto lock = h.lock(call);
+    RankMetrics m = h.session->evaluate(which);
+    marius_metrics metrics{};
+    metrics.protocol = m.protocol == "sampled" ? MARIUS_PROTOCOL_SAMPLED : MARIUS_PROTOCOL_FILTERED;
+    metrics.negatives = m.negatives;
+    metrics.rankings = m.rankings;
+    metrics.mrr = m.mrr;
+    metrics.mr = m.mr;
+    metrics.hits1 = m.hits1;
+    metrics.hits3 = m.hits3;
+    metrics.hits10 = m.hits10;
+    metrics.seconds = m.seconds;
+    fill_out(out, metrics);
+  });
+}
+
+MARIUS_EXTERN_C marius_status marius_session_export(marius_session* session, const char* dir) {
+  static const char* const call = "marius_session_export";
+  return guard(call, session, [&] {
+    marius_session& h = checked(session, call);
+    auto lock = h.lock(call);
+    Session& s = *h.session;
+    std::filesystem::path out = dir != nullptr && dir[0] != '\0' ? std::filesystem::path(dir)
+                                                                 : std::filesystem::path(s.config().output) / "export";
+    export_model(s.model(), s.node_rows(), s.dataset(), out);
+  });
+}
+
+MARIUS_EXTERN_C marius_status marius_session_predict(marius_session* session, marius_predict_args* args) {
+  static const char* const call = "marius_session_predict";
+  return guard(call, session, [&] {
+    marius_session& h = checked(session, call);
+    require(args, call, "args");
+    require_size(args->struct_size, MARIUS_PREDICT_ARGS_SIZE_1_0, call, "marius_predict_args");
+    require(args->node, call, "args->node");
+    require(args->out_nodes, call, "args->out_nodes");
+    if (args->k < 1) fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: k must be at least 1, got {}", call, args->k);
+    if (args->direction != MARIUS_PREDICT_TAILS && args->direction != MARIUS_PREDICT_HEADS) {
+      fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: direction {} is neither MARIUS_PREDICT_TAILS (0) nor _HEADS (1)", call,
+           args->direction);
+    }
+    auto lock = h.lock(call);
+    Session& s = *h.session;
+    const Names& nodes = h.names(MARIUS_TABLE_NODES, call);
+    auto node = nodes.rows.find(args->node);
+    if (node == nodes.rows.end()) fail(MARIUS_ERR_NOT_FOUND, "{}: unknown node id '{}'", call, args->node);
+    int64_t relation = 0;
+    const bool named = args->relation != nullptr && args->relation[0] != '\0';
+    if (s.dataset().info().has_relations || named) {
+      if (!named) fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: the dataset has relations; name one", call);
+      const Names& relations = h.names(MARIUS_TABLE_RELATIONS, call);
+      auto it = relations.rows.find(args->relation);
+      if (it == relations.rows.end() || it->second >= s.model().num_relations) {
+        fail(MARIUS_ERR_NOT_FOUND, "{}: unknown relation id '{}'", call, args->relation);
+      }
+      relation = it->second;
+    }
+    std::vector<RankedNode> best = predict_ids(s.model(), s.node_rows(), s.score(), node->second, relation, args->k,
+                                               args->direction == MARIUS_PREDICT_HEADS);
+    for (size_t i = 0; i < best.size(); ++i) {
+      args->out_nodes[i] = best[i].node;
+      if (args->out_scores != nullptr) args->out_scores[i] = best[i].score;
+    }
+    args->out_count = static_cast<int64_t>(best.size());
+  });
+}

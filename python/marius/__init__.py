@@ -1,0 +1,63 @@
+"""marius - graph embeddings from Python, through libmarius's C API (ctypes; nothing to compile).
+
+    import marius
+    with marius.Session("examples/r.toml", training__epochs=1) as s:
+        s.train(progress=print)
+        print(s.evaluate())
+        emb = s.embeddings()          # numpy float32 [num_nodes, dim], zero-copy while in memory
+
+The library is found through $MARIUS_LIBRARY, beside the package, or in the
+install prefix's lib/ (marius._native). README.md, section "Python", has more.
+"""
+import ctypes as _ctypes
+import os as _os
+
+from . import _native
+from ._native import check as _check
+from ._native import lib as _lib
+from ._native import library_path
+from ._native import sized as _sized
+from .errors import MariusError
+from .session import ProgressInfo, Session
+from .tensor import Tensor
+
+__all__ = ["MariusError", "ProgressInfo", "Session", "Tensor", "library_path", "preprocess", "set_log_level",
+           "version"]
+__version__ = "0.1.0"
+
+
+def version():
+    """The embedding API version of the loaded library, as (major, minor)."""
+    v = _lib().marius_embedding_version()
+    return (v >> 16, v & 0xFFFF)
+
+
+def set_log_level(level):
+    """marius's log (stderr): "trace", "debug", "info" (default), "warn", "error" or "off"."""
+    _check(_lib().marius_set_log_level(str(level).encode()))
+
+
+def preprocess(output, train=None, valid=None, test=None, *, input=None, split=None, seed=1, delimiter=None,
+               columns=None, ids=None, partitions=1, header=False):
+    """Edge lists into a dataset directory, like `marius-run preprocess` (docs/formats.md).
+
+    Give train (and optionally valid, test) files, or input= with split=(train, valid, test)
+    fractions. Returns a dict: num_nodes, num_relations, has_relations, train/valid/test_edges,
+    num_partitions, seconds."""
+    def path(p):
+        return None if p is None else _os.fsencode(p)
+
+    args = _sized(_native.PreprocessArgs, flags=_native.PREPROCESS_HEADER if header else 0,
+                  train=path(train), valid=path(valid), test=path(test), input=path(input), seed=int(seed),
+                  output=path(output), partitions=int(partitions),
+                  delimiter=None if delimiter is None else delimiter.encode(),
+                  columns=None if columns is None else columns.encode(),
+                  ids=None if ids is None else ids.encode())
+    if split is not None:
+        args.split_train, args.split_valid, args.split_test = (float(x) for x in split)
+    summary = _sized(_native.DatasetSummary)
+    _check(_lib().marius_preprocess(_ctypes.byref(args), _ctypes.byref(summary)))
+    return {"num_nodes": summary.num_nodes, "num_relations": summary.num_relations,
+            "has_relations": bool(summary.has_relations), "train_edges": summary.train_edges,
+            "valid_edges": summary.valid_edges, "test_edges": summary.test_edges,
+            "num_partitions": summary.num_partitions, "seconds": summary.seconds}
