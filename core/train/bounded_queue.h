@@ -4,11 +4,10 @@
 // push() blocks while the queue is full, pop() while it is empty; both return
 // false once close() was called (items still queued are dropped: close() is
 // for shutdown after an error or after the last batch). Waiting is on
-// condition variables, never by polling. The queue records how long callers
-// waited and the depth after every push, for the pipeline's monitor.
+// condition variables, never by polling. The queue records the depth after
+// every push, for the pipeline's monitor.
 #pragma once
 
-#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -31,10 +30,10 @@ class BoundedQueue {
   explicit BoundedQueue(int64_t capacity) { stats_.capacity = capacity; }
 
   // Appends `item`; blocks while full. Returns false (and drops `item`) when
-  // the queue is closed. Adds the time blocked to *waited.
-  bool push(T item, double* waited) {
+  // the queue is closed.
+  bool push(T item) {
     std::unique_lock<std::mutex> lock(mutex_);
-    wait(lock, not_full_, [&] { return closed_ || static_cast<int64_t>(items_.size()) < stats_.capacity; }, waited);
+    not_full_.wait(lock, [&] { return closed_ || static_cast<int64_t>(items_.size()) < stats_.capacity; });
     if (closed_) return false;
     items_.push_back(std::move(item));
     const int64_t depth = static_cast<int64_t>(items_.size());
@@ -46,9 +45,9 @@ class BoundedQueue {
   }
 
   // Takes the oldest item; blocks while empty. Returns false when closed.
-  bool pop(T& item, double* waited) {
+  bool pop(T& item) {
     std::unique_lock<std::mutex> lock(mutex_);
-    wait(lock, not_empty_, [&] { return closed_ || !items_.empty(); }, waited);
+    not_empty_.wait(lock, [&] { return closed_ || !items_.empty(); });
     if (closed_) return false;
     item = std::move(items_.front());
     items_.pop_front();
@@ -71,14 +70,6 @@ class BoundedQueue {
   }
 
  private:
-  template <class Ready>
-  static void wait(std::unique_lock<std::mutex>& lock, std::condition_variable& cv, Ready ready, double* waited) {
-    if (ready()) return;
-    auto start = std::chrono::steady_clock::now();
-    cv.wait(lock, ready);
-    if (waited != nullptr) *waited += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  }
-
   mutable std::mutex mutex_;
   std::condition_variable not_full_, not_empty_;
   std::deque<T> items_;

@@ -195,7 +195,7 @@ void Pipeline::load_loop(uint32_t worker) {
         })) {
       return;
     }
-    if (!to_compute_.push(std::move(item), nullptr)) return;
+    if (!to_compute_.push(std::move(item))) return;
   }
 }
 
@@ -215,7 +215,7 @@ void Pipeline::compute_loop(uint32_t worker) {
           })) {
         return;
       }
-    } else if (!to_compute_.pop(item, nullptr)) {
+    } else if (!to_compute_.pop(item)) {
       return;
     }
     if (!stage(stats_.compute, [&] { stages_.compute(*item, worker); })) return;
@@ -227,7 +227,7 @@ void Pipeline::compute_loop(uint32_t worker) {
         return;
       }
       retire();
-    } else if (!to_update_.push(std::move(item), nullptr)) {
+    } else if (!to_update_.push(std::move(item))) {
       return;
     }
   }
@@ -235,7 +235,7 @@ void Pipeline::compute_loop(uint32_t worker) {
 
 void Pipeline::update_loop(uint32_t worker) {
   if (stages_.thread_start) stages_.thread_start();
-  for (Item item; to_update_.pop(item, nullptr);) {
+  for (Item item; to_update_.pop(item);) {
     if (!stage(stats_.update, [&] {
           stages_.update(*item, worker);
           item.reset();
