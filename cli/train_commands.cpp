@@ -108,6 +108,18 @@ int train(const GlobalOptions& global, const std::string& config_file, bool resu
     } else if (config.checkpoint_every_epoch || session.epochs_done() == config.epochs) {
       session.save();
     }
+    if (r.device_tier) {  // host <-> device traffic of the device tier
+      const BufferStats& d = r.device_io;
+      json += fmt::format(
+          ",\"device_io\":{{\"device\":\"{}\",\"capacity\":{},\"states\":{},\"swaps\":{},\"partitions_read\":{},"
+          "\"partitions_written\":{},\"bytes_read\":{},\"bytes_written\":{},\"read_seconds\":{:.3f},"
+          "\"write_seconds\":{:.3f},\"wait_seconds\":{:.3f}}}",
+          session.device(), session.device_capacity(), r.device_states, d.swaps, d.partitions_read,
+          d.partitions_written, d.bytes_read, d.bytes_written, d.read_seconds, d.write_seconds, d.wait_seconds);
+      line += fmt::format("\n  device tier on {}: {} states, {:.1f} MB in, {:.1f} MB out, waited {:.2f} s",
+                          session.device(), r.device_states, d.bytes_read / 1e6, d.bytes_written / 1e6,
+                          d.wait_seconds);
+    }
     json += fmt::format(",\"peak_rss_mb\":{:.1f}}}", peak_rss_mb());
     metrics.write(json);
     fmt::print("{}\n", line);

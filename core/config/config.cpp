@@ -15,6 +15,13 @@ namespace marius {
 
 namespace {
 
+// "cpu", "cuda" or "cuda:N" (N a device index).
+bool is_device_name(const std::string& name) {
+  if (name == "cpu" || name == "cuda") return true;
+  if (name.rfind("cuda:", 0) != 0 || name.size() == 5 || name.size() > 8) return false;
+  return std::all_of(name.begin() + 5, name.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
 enum class KeyType { kInt, kFloat, kBool, kString, kChoice, kOptions };
 
 // One key of the schema: where it lives, what it accepts, how it reads and
@@ -110,6 +117,10 @@ const std::vector<KeySpec>& schema() {
              "CPU threads for training. Pipelined: the default number of compute workers (each runs one BLAS "
              "thread). Sync: the threads of the kernels (ATen and BLAS) of the one batch in flight.", 1),
       scalar("training", "seed", K::kInt, &Config::seed, "Seed of every random choice: init, shuffling, negatives.", 0),
+      scalar("training", "device", K::kString, &Config::device,
+             "Where batches are computed and the node rows they train live: `cpu`, `cuda` or `cuda:N` (needs a "
+             "LibTorch with CUDA; docs/gpu.md). With a CUDA device the model's tables stay in host memory and the "
+             "device tier (`storage.device_capacity`) holds the partitions being trained."),
       scalar("pipeline", "mode", K::kChoice, &Config::pipeline_mode,
              "`pipelined`: batches flow through load, compute and update stages, each with its own worker threads "
              "and bounded queues between them, up to `staleness` batches in flight. `sync`: one batch at a time, "
@@ -191,6 +202,18 @@ const std::vector<KeySpec>& schema() {
              "half the disk, but a crash during an epoch loses the model (resume refuses files that fail their "
              "checksums).",
              1),
+      scalar("storage", "device_capacity", K::kInt, &Config::device_capacity,
+             "The device tier above host memory: the number d of node partitions (embeddings and Adagrad state) on "
+             "`training.device`, admitted from and written back to the tables below (the model's in memory, the "
+             "host buffer's out of core) along the ordering's plan within each host buffer state. 0: with CUDA "
+             "every partition of the tier below; with the CPU no device tier. d > 0 with the CPU keeps the tier "
+             "in a second host-memory slab: the three-tier logic without a GPU. Needs d >= 2 when d is less than "
+             "the partitions below.",
+             0),
+      scalar("storage", "device_bytes", K::kInt, &Config::device_bytes,
+             "When > 0, d is the number of partitions (plus the prefetch slot) that fit in this many bytes of the "
+             "device; overrides device_capacity.",
+             0),
       scalar("output", "dir", K::kString, &Config::output,
              "Directory for checkpoints (`checkpoint.bin`), metrics (`metrics.jsonl`) and exports."),
       scalar("output", "checkpoint_every_epoch", K::kBool, &Config::checkpoint_every_epoch,
@@ -313,6 +336,10 @@ Config from_table(const toml::table& root, const std::string& source) {
           for (const auto& c : spec.choices) list += (list.empty() ? "" : ", ") + c;
           fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: {} must be one of {}, got \"{}\"", where(source, node), path, list, s);
         }
+      }
+      if (path == "training.device" && !is_device_name(std::get<std::string>(v))) {
+        fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: {} must be \"cpu\", \"cuda\" or \"cuda:N\", got \"{}\"",
+             where(source, node), path, std::get<std::string>(v));
       }
       spec.set(config, v);
     }

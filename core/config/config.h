@@ -46,6 +46,7 @@ struct Config {
   double regularization_weight = 0.0;
   int64_t threads = 2;
   int64_t seed = 0;
+  std::string device = "cpu";       // cpu | cuda | cuda:N: where node rows train (docs/out-of-core.md, "Three tiers")
 
   // [pipeline] (see docs/pipeline.md)
   std::string pipeline_mode = "pipelined";  // pipelined | sync
@@ -86,6 +87,8 @@ struct Config {
   OptionInputs ordering_options;
   std::string storage_dir;         // empty: output.dir/partitions
   int64_t generations = 2;         // partition file generations: 2 crash-safe, 1 half the disk
+  int64_t device_capacity = 0;     // partitions in the device tier; 0: all of the tier below (cuda), none (cpu)
+  int64_t device_bytes = 0;        // > 0: device capacity from a byte budget instead
 
   // Reads `file` (may be empty: defaults only) and applies `overrides`
   // ("section.key=value"). Throws Error(INVALID_ARGUMENT) naming the key.

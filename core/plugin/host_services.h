@@ -47,6 +47,11 @@ class CallContext {
 
   const marius_call_context* get() const { return &ctx_; }
   void set_rng(marius_rng* rng) { ctx_.rng = rng; }
+  // The DLDeviceType and index of the tensors the calls pass (default: kDLCPU, 0).
+  void set_device(int32_t device_type, int32_t device_id) {
+    ctx_.device_type = device_type;
+    ctx_.device_id = device_id;
+  }
 
   // Throws Error(status, "<label>: <slot> failed: <message>") unless status is
   // MARIUS_OK. A status the host does not know becomes MARIUS_ERR_INTERNAL. The

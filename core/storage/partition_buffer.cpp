@@ -6,7 +6,7 @@
 #include <ATen/ATen.h>
 
 #include "core/error.h"
-#include "core/storage/partition_store.h"
+#include "core/storage/partition_source.h"
 
 namespace marius {
 
@@ -23,33 +23,33 @@ bool holds(const BufferState& state, int32_t partition) {
 
 }  // namespace
 
-PartitionBuffer::PartitionBuffer(PartitionStore& store, int32_t capacity, bool prefetch)
-    : store_(store),
+PartitionBuffer::PartitionBuffer(PartitionSource& source, int32_t capacity, bool prefetch, c10::Device device)
+    : source_(source),
       capacity_(capacity),
-      slots_(slots_for(store, capacity, prefetch)),
-      slot_rows_(store.max_rows()) {
-  if (capacity < 1 || capacity > store.num_partitions()) {
+      slots_(slots_for(source, capacity, prefetch)),
+      slot_rows_(source.max_rows()) {
+  if (capacity < 1 || capacity > source.num_partitions()) {
     fail(MARIUS_ERR_INVALID_ARGUMENT, "partition buffer: capacity {} must lie in [1, {}]", capacity,
-         store.num_partitions());
+         source.num_partitions());
   }
-  // Uninitialised: a slot's rows are read from the store before use, and the
+  // Uninitialised: a slot's rows are read from the source before use, and the
   // rows past a smaller partition's end are never addressed.
-  embeddings_ = at::empty({slots_ * slot_rows_, store.dim()}, at::kFloat);
+  embeddings_ = at::empty({slots_ * slot_rows_, source.dim()}, at::TensorOptions().dtype(at::kFloat).device(device));
   state_ = at::empty_like(embeddings_);
 }
 
 PartitionBuffer::~PartitionBuffer() { stop_threads(); }
 
-int32_t PartitionBuffer::slots_for(const PartitionStore& store, int32_t capacity, bool prefetch) {
-  return std::min(store.num_partitions(), capacity + (prefetch ? 1 : 0));
+int32_t PartitionBuffer::slots_for(const PartitionSource& source, int32_t capacity, bool prefetch) {
+  return std::min(source.num_partitions(), capacity + (prefetch ? 1 : 0));
 }
 
-uint64_t PartitionBuffer::slab_bytes_for(const PartitionStore& store, int32_t capacity, bool prefetch) {
-  return static_cast<uint64_t>(slots_for(store, capacity, prefetch)) * static_cast<uint64_t>(store.max_rows()) * 8 *
-         static_cast<uint64_t>(store.dim());
+uint64_t PartitionBuffer::slab_bytes_for(const PartitionSource& source, int32_t capacity, bool prefetch) {
+  return static_cast<uint64_t>(slots_for(source, capacity, prefetch)) * static_cast<uint64_t>(source.max_rows()) * 8 *
+         static_cast<uint64_t>(source.dim());
 }
 
-uint64_t PartitionBuffer::slab_bytes() const { return slab_bytes_for(store_, capacity_, slots_ > capacity_); }
+uint64_t PartitionBuffer::slab_bytes() const { return slab_bytes_for(source_, capacity_, slots_ > capacity_); }
 
 void PartitionBuffer::stop_threads() {
   {
@@ -65,14 +65,14 @@ void PartitionBuffer::start_epoch(const Plan& plan) {
   if (reader_.joinable() || writer_.joinable()) {
     fail(MARIUS_ERR_INTERNAL, "partition buffer: start_epoch while an epoch is running");
   }
-  if (plan.buffer_capacity > capacity_ || plan.num_partitions != store_.num_partitions()) {
+  if (plan.buffer_capacity > capacity_ || plan.num_partitions != source_.num_partitions()) {
     fail(MARIUS_ERR_INTERNAL, "partition buffer: a plan for p={} c={} does not fit a buffer of {} over {} partitions",
-         plan.num_partitions, plan.buffer_capacity, capacity_, store_.num_partitions());
+         plan.num_partitions, plan.buffer_capacity, capacity_, source_.num_partitions());
   }
   plan_ = &plan;
   ready_ = released_ = 0;
-  where_.assign(static_cast<size_t>(store_.num_partitions()), Where::kDisk);
-  slot_of_.assign(static_cast<size_t>(store_.num_partitions()), -1);
+  where_.assign(static_cast<size_t>(source_.num_partitions()), Where::kDisk);
+  slot_of_.assign(static_cast<size_t>(source_.num_partitions()), -1);
   free_slots_.clear();
   for (int32_t s = slots_ - 1; s >= 0; --s) free_slots_.push_back(s);
   write_queue_.clear();
@@ -115,13 +115,14 @@ void PartitionBuffer::reader_loop() {
         lock.unlock();
         auto start = Clock::now();
         const int64_t row = static_cast<int64_t>(slot) * slot_rows_;
-        store_.read(q, embeddings_[row].data_ptr<float>(), state_[row].data_ptr<float>());
+        at::Tensor embeddings = embeddings_.narrow(0, row, source_.rows(q)), state = state_.narrow(0, row, source_.rows(q));
+        source_.read_into(q, embeddings, state);
         const double took = seconds_since(start);
         lock.lock();
         where_[q] = Where::kResident;
         stats_.read_seconds += took;
         stats_.partitions_read += 1;
-        stats_.bytes_read += store_.partition_bytes(q);
+        stats_.bytes_read += source_.partition_bytes(q);
         if (s > 0) stats_.swaps += 1;
       }
       ready_ = s + 1;
@@ -149,7 +150,7 @@ void PartitionBuffer::writer_loop() {
       lock.unlock();
       auto start = Clock::now();
       const int64_t row = static_cast<int64_t>(slot) * slot_rows_;
-      store_.write(q, embeddings_[row].data_ptr<float>(), state_[row].data_ptr<float>());
+      source_.write_from(q, embeddings_.narrow(0, row, source_.rows(q)), state_.narrow(0, row, source_.rows(q)));
       const double took = seconds_since(start);
       lock.lock();
       where_[q] = Where::kDisk;
@@ -157,7 +158,7 @@ void PartitionBuffer::writer_loop() {
       free_slots_.push_back(slot);
       stats_.write_seconds += took;
       stats_.partitions_written += 1;
-      stats_.bytes_written += store_.partition_bytes(q);
+      stats_.bytes_written += source_.partition_bytes(q);
       changed_.notify_all();
     }
   } catch (...) {

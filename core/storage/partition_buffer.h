@@ -1,6 +1,10 @@
-// core/storage/partition_buffer.h - the host-memory tier above the partition
-// files: c partitions resident (plus one prefetch slot), admitted and evicted
-// along an ordering plan, with IO on background threads.
+// core/storage/partition_buffer.h - a tier of c resident partitions (plus one
+// prefetch slot) above a PartitionSource, admitted and evicted along an
+// ordering plan, with IO on background threads.
+//
+// Two tiers use it: the host buffer (slab in host memory, over the partition
+// files) and the device tier (slab on the training device, over host tables;
+// see docs/out-of-core.md, "Three tiers").
 //
 // Memory: one slab of `slots` equal slots (slots = capacity, + 1 with
 // prefetch), each max_rows x D embeddings and max_rows x D Adagrad state.
@@ -22,6 +26,9 @@
 // of them) and its slot freed. After the last state every partition is written
 // back, so the partition files hold the whole epoch and nothing stays resident.
 //
+// The slab lives on `device`; the source copies partitions in and out of it
+// (a PartitionStore only to and from host memory).
+//
 // Errors: an IO error on either thread stops both and is rethrown by the next
 // acquire/release/finish_epoch (the destructor joins the threads in any case).
 #pragma once
@@ -35,12 +42,13 @@
 #include <vector>
 
 #include <ATen/core/Tensor.h>
+#include <c10/core/Device.h>
 
 #include "core/plugin/ordering_policy.h"
 
 namespace marius {
 
-class PartitionStore;
+class PartitionSource;
 
 // IO figures of one epoch.
 struct BufferStats {
@@ -58,20 +66,21 @@ class PartitionBuffer {
  public:
   // `capacity` >= 1 partitions; `prefetch` adds one slot so that the next
   // state's partition loads while the current state trains.
-  PartitionBuffer(PartitionStore& store, int32_t capacity, bool prefetch);
+  PartitionBuffer(PartitionSource& source, int32_t capacity, bool prefetch, c10::Device device = c10::kCPU);
   ~PartitionBuffer();
   PartitionBuffer(const PartitionBuffer&) = delete;
   PartitionBuffer& operator=(const PartitionBuffer&) = delete;
 
   // Slots and slab bytes of a buffer of `capacity` partitions over `store`.
-  static int32_t slots_for(const PartitionStore& store, int32_t capacity, bool prefetch);
-  static uint64_t slab_bytes_for(const PartitionStore& store, int32_t capacity, bool prefetch);
+  static int32_t slots_for(const PartitionSource& source, int32_t capacity, bool prefetch);
+  static uint64_t slab_bytes_for(const PartitionSource& source, int32_t capacity, bool prefetch);
 
   int32_t capacity() const { return capacity_; }
   int32_t slots() const { return slots_; }
   int64_t slot_rows() const { return slot_rows_; }
   uint64_t slab_bytes() const;
-  at::Tensor& embeddings() { return embeddings_; }  // float32 [slots * slot_rows, D]
+  c10::Device device() const { return embeddings_.device(); }
+  at::Tensor& embeddings() { return embeddings_; }  // float32 [slots * slot_rows, D], on device()
   at::Tensor& state() { return state_; }
 
   // REQUIRES: the plan's capacity <= capacity(); no epoch running.
@@ -93,7 +102,7 @@ class PartitionBuffer {
   void rethrow_locked();
   void stop_threads();
 
-  PartitionStore& store_;
+  PartitionSource& source_;
   int32_t capacity_;
   int32_t slots_;
   int64_t slot_rows_;

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include <ATen/core/Tensor.h>
+
 #include "core/error.h"
 #include "core/plugin/storage_backend.h"
 
@@ -92,6 +94,29 @@ void PartitionStore::write(int32_t k, const float* embeddings, const float* stat
   std::lock_guard<std::mutex> lock(state_mutex_);
   written_[k] = 1;
   working_crcs_[k] = crc;
+}
+
+namespace {
+
+void require_host_rows(const at::Tensor& t, int64_t rows, const std::filesystem::path& dir) {
+  if (!t.is_cpu() || !t.is_contiguous() || t.size(0) != rows) {
+    fail(MARIUS_ERR_INTERNAL, "partition store {}: partitions move only to and from contiguous host memory",
+         dir.string());
+  }
+}
+
+}  // namespace
+
+void PartitionStore::read_into(int32_t k, at::Tensor& embeddings, at::Tensor& state) {
+  require_host_rows(embeddings, rows(k), dir_);
+  require_host_rows(state, rows(k), dir_);
+  read(k, embeddings.data_ptr<float>(), state.data_ptr<float>());
+}
+
+void PartitionStore::write_from(int32_t k, const at::Tensor& embeddings, const at::Tensor& state) {
+  require_host_rows(embeddings, rows(k), dir_);
+  require_host_rows(state, rows(k), dir_);
+  write(k, embeddings.data_ptr<float>(), state.data_ptr<float>());
 }
 
 void PartitionStore::commit() {

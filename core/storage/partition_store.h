@@ -29,12 +29,14 @@
 #include <mutex>
 #include <vector>
 
+#include "core/storage/partition_source.h"
+
 namespace marius {
 
 class StorageBackend;
 class StorageFile;
 
-class PartitionStore {
+class PartitionStore : public PartitionSource {
  public:
   // `offsets`: p + 1 node offsets (partition k holds nodes [offsets[k], offsets[k+1])).
   // create = true makes (or truncates) both files, sized for every partition;
@@ -44,13 +46,11 @@ class PartitionStore {
                  bool create, int32_t generations = 2);
   ~PartitionStore();
 
-  int32_t num_partitions() const { return static_cast<int32_t>(offsets_.size()) - 1; }
+  int32_t num_partitions() const override { return static_cast<int32_t>(offsets_.size()) - 1; }
   const std::vector<int64_t>& offsets() const { return offsets_; }
-  int64_t dim() const { return dim_; }
-  int64_t rows(int32_t k) const { return offsets_[k + 1] - offsets_[k]; }
-  int64_t max_rows() const;
-  // Bytes of partition k's region (embeddings and state).
-  uint64_t partition_bytes(int32_t k) const { return static_cast<uint64_t>(rows(k)) * 8 * dim_; }
+  int64_t dim() const override { return dim_; }
+  int64_t rows(int32_t k) const override { return offsets_[k + 1] - offsets_[k]; }
+  int64_t max_rows() const override;
 
   // Reads the latest version of partition k into `embeddings` and `state`
   // (each rows(k) x D float32, row-major); state == nullptr reads only the
@@ -58,6 +58,10 @@ class PartitionStore {
   void read(int32_t k, float* embeddings, float* state);
   // Writes partition k into the working generation and records its CRC.
   void write(int32_t k, const float* embeddings, const float* state);
+  // PartitionSource: read() and write() on tensors in host memory (a host
+  // buffer's slab); Error(INTERNAL) for tensors on another device.
+  void read_into(int32_t k, at::Tensor& embeddings, at::Tensor& state) override;
+  void write_from(int32_t k, const at::Tensor& embeddings, const at::Tensor& state) override;
 
   // Makes the working generation durable and current. Throws Error(INTERNAL)
   // unless every partition was written since the last commit.

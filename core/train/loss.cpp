@@ -14,11 +14,27 @@ LossKind loss_kind(const std::string& name) {
   fail(MARIUS_ERR_INVALID_ARGUMENT, "unknown loss '{}' (softmax, ranking, logistic)", name);
 }
 
+double softmax_loss_generic(const at::Tensor& pos, const at::Tensor& neg, const at::Tensor& weight,
+                            at::Tensor& grad_pos, at::Tensor& grad_neg) {
+  // Per row: top = max(pos, negatives); total = e^(pos-top) + sum e^(neg-top);
+  // loss = w (top + log total - pos); d/dneg = w e^(neg-top) / total;
+  // d/dpos = w (e^(pos-top) / total - 1).
+  at::Tensor top = at::maximum(neg.amax(-1), pos);
+  at::Tensor e_neg = (neg - top.unsqueeze(-1)).exp_();
+  at::Tensor e_pos = (pos - top).exp_();
+  at::Tensor total = e_neg.sum(-1).add_(e_pos);
+  at::Tensor scale = weight / total;
+  grad_neg = e_neg.mul_(scale.unsqueeze(-1));
+  grad_pos.add_((e_pos / total - 1) * weight);
+  return ((top + total.log() - pos) * weight).sum().item<double>();
+}
+
 double contrastive_loss(LossKind kind, const at::Tensor& pos, const at::Tensor& neg, const at::Tensor& weight,
                         double margin, at::Tensor& grad_pos, at::Tensor& grad_neg) {
   const at::Tensor w = weight.unsqueeze(-1);
   switch (kind) {
     case LossKind::kSoftmax: {
+      if (!pos.is_cpu()) return softmax_loss_generic(pos, neg, weight, grad_pos, grad_neg);
       at::Tensor p = pos.contiguous(), x = neg.contiguous(), wc = weight.contiguous();
       grad_neg = at::empty_like(x);
       at::Tensor gp = grad_pos.is_contiguous() ? grad_pos : grad_pos.contiguous();

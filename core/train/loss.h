@@ -21,4 +21,9 @@ LossKind loss_kind(const std::string& name);  // "softmax", "ranking", "logistic
 double contrastive_loss(LossKind kind, const at::Tensor& pos, const at::Tensor& neg, const at::Tensor& weight,
                         double margin, at::Tensor& grad_pos, at::Tensor& grad_neg);
 
+// The softmax loss in ATen operations, for tensors on any device (CPU tensors
+// take the fused host kernel in contrastive_loss; tests compare the two).
+double softmax_loss_generic(const at::Tensor& pos, const at::Tensor& neg, const at::Tensor& weight,
+                            at::Tensor& grad_pos, at::Tensor& grad_neg);
+
 }  // namespace marius

@@ -61,6 +61,52 @@ int32_t resolve_capacity(const Config& config, const Dataset& dataset) {
   return static_cast<int32_t>(capacity);
 }
 
+// Where batches compute: training.device, checked against this LibTorch.
+c10::Device training_device(const Config& config) {
+  c10::Device device(config.device);  // the syntax was checked with the config
+  if (device.is_cuda()) {
+    if (!at::hasCUDA()) {
+      fail(MARIUS_ERR_UNSUPPORTED,
+           "training.device = \"{}\": this marius is built against a LibTorch without CUDA (build with a CUDA "
+           "LibTorch, see docs/gpu.md, or use training.device = \"cpu\")",
+           config.device);
+    }
+    const int64_t gpus = static_cast<int64_t>(at::getNumGPUs());
+    if (device.index() >= gpus) {
+      fail(MARIUS_ERR_INVALID_ARGUMENT, "training.device = \"{}\": this machine has {} CUDA device(s)", config.device,
+           gpus);
+    }
+  }
+  return device;
+}
+
+// The device tier's capacity d, or 0 for none. `below`: partitions of the tier
+// below (the host buffer's c out of core, all p in memory).
+int32_t resolve_device_capacity(const Config& config, const Dataset& dataset, int32_t below) {
+  const std::vector<int64_t>& offsets = dataset.partition_offsets();
+  const int64_t p = static_cast<int64_t>(offsets.size()) - 1;
+  int64_t d = config.device_capacity;
+  if (config.device_bytes > 0) {
+    int64_t rows = 0;
+    for (int64_t k = 0; k < p; ++k) rows = std::max(rows, offsets[k + 1] - offsets[k]);
+    const int64_t partition_bytes = rows * 8 * config.dim;
+    const int64_t slots = config.device_bytes / std::max<int64_t>(1, partition_bytes);
+    d = slots - (config.prefetch && slots > below ? 1 : 0);
+    if (d < 1 || (d < 2 && d < below)) {
+      fail(MARIUS_ERR_INVALID_ARGUMENT,
+           "storage.device_bytes = {} holds {} partition(s) of {} bytes{}; the device tier needs room for 2",
+           config.device_bytes, slots, partition_bytes, config.prefetch ? " (one of them the prefetch slot)" : "");
+    }
+  }
+  if (d == 0) return c10::Device(config.device).is_cpu() ? 0 : below;
+  if (d < 2 && d < below) {
+    fail(MARIUS_ERR_INVALID_ARGUMENT,
+         "storage.device_capacity = 1: a device tier of one partition cannot hold a bucket between two partitions; "
+         "use 2 or more");
+  }
+  return static_cast<int32_t>(std::min<int64_t>(d, below));
+}
+
 }  // namespace
 
 Session::Session(Config config, const std::vector<std::string>& plugin_paths)
@@ -73,10 +119,15 @@ Session::Session(Config config, const std::vector<std::string>& plugin_paths)
   sampler_ = std::make_unique<NegativeSampler>(
       registry_.load(registry_.find(config_.sampler, MARIUS_KIND_NEGATIVE_SAMPLER)), config_.sampler_options);
   capacity_ = resolve_capacity(config_, dataset_);
+  training_device(config_);
+  const int32_t p = static_cast<int32_t>(dataset_.partition_offsets().size()) - 1;
+  device_capacity_ = resolve_device_capacity(config_, dataset_, capacity_ > 0 ? capacity_ : std::max(p, 1));
   if (capacity_ > 0) {
     storage_ = std::make_unique<StorageBackend>(
         registry_.load(registry_.find(config_.storage_backend, MARIUS_KIND_STORAGE_BACKEND)),
         config_.storage_backend_options);
+  }
+  if (capacity_ > 0 || (device_capacity_ > 0 && device_capacity_ < p)) {
     ordering_ = std::make_unique<OrderingPolicy>(
         registry_.load(registry_.find(config_.ordering, MARIUS_KIND_ORDERING_POLICY)), config_.ordering_options);
   }
@@ -182,13 +233,14 @@ EpochResult Session::train_epoch(Progress* progress) {
     trainer_.reset();
   }
   if (!trainer_) {
-    if (out_of_core()) {
-      trainer_ = std::make_unique<Trainer>(config_, *model_, at::Tensor(), dataset_.degrees(), *score_, *sampler_,
-                                           OutOfCore{&dataset_, ordering_.get(), buffer_.get()});
-    } else {
-      trainer_ = std::make_unique<Trainer>(config_, *model_, dataset_.edges(Split::kTrain), dataset_.degrees(),
-                                           *score_, *sampler_);
+    Tiers tiers{&dataset_, ordering_.get(), buffer_.get(), training_device(config_), device_capacity_};
+    if (device_capacity_ > 0) {
+      logger().info("device tier on {}: {} of {} partition(s){}", config_.device, device_capacity_,
+                    out_of_core() ? capacity_ : static_cast<int32_t>(dataset_.partition_offsets().size()) - 1,
+                    out_of_core() ? " of each host buffer state" : " of the table in memory");
     }
+    trainer_ = std::make_unique<Trainer>(config_, *model_, out_of_core() ? at::Tensor() : dataset_.edges(Split::kTrain),
+                                         dataset_.degrees(), *score_, *sampler_, tiers);
     trainer_->replace_node_optimizer(node_optimizer_);
   }
   EpochResult r = trainer_->train_epoch(epochs_done_, progress);

@@ -44,6 +44,9 @@ class Session {
   // True when training keeps only storage.buffer_capacity partitions in memory.
   bool out_of_core() const { return capacity_ > 0; }
   int32_t buffer_capacity() const { return capacity_; }
+  // The device tier: training.device and d, its partitions (0: none).
+  const std::string& device() const { return config_.device; }
+  int32_t device_capacity() const { return device_capacity_; }
   // Bytes of the partition buffer's slab (0 in memory). The slab is allocated
   // for training and freed by evaluate().
   uint64_t buffer_bytes() const;
@@ -80,6 +83,7 @@ class Session {
   std::unique_ptr<NegativeSampler> sampler_;
   std::unique_ptr<Model> model_;
   int32_t capacity_ = 0;  // out of core: partitions in the buffer; 0 in memory
+  int32_t device_capacity_ = 0;  // partitions in the device tier; 0: none
   std::unique_ptr<StorageBackend> storage_;
   std::unique_ptr<OrderingPolicy> ordering_;
   std::unique_ptr<PartitionStore> store_;

@@ -9,7 +9,7 @@ set(MARIUS_TRAIN_SOURCES
   train/pipeline.cpp
   train/interrupt.cpp
   train/trainer.cpp
-  train/trainer_out_of_core.cpp
+  train/trainer_partitioned.cpp
   train/evaluator.cpp
   train/checkpoint.cpp
   train/session.cpp
@@ -17,6 +17,7 @@ set(MARIUS_TRAIN_SOURCES
   train/node_rows.cpp
   storage/partition_store.cpp
   storage/partition_buffer.cpp
+  storage/table_source.cpp
 )
 set_source_files_properties(train/sparse_optimizer.cpp PROPERTIES COMPILE_OPTIONS "-fno-math-errno")
 set_source_files_properties(train/softmax_kernel.cpp PROPERTIES COMPILE_OPTIONS "-ffast-math")

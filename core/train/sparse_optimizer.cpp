@@ -87,7 +87,7 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void fused_adagrad(
 void sparse_adagrad(at::Tensor& param, at::Tensor& state, const std::vector<RowGradients>& parts, double lr,
                     double eps) {
   if (param.size(1) == 0) return;
-  if (param.size(0) <= kFusedMaxRows && param.is_contiguous() && state.is_contiguous() &&
+  if (param.is_cpu() && param.size(0) <= kFusedMaxRows && param.is_contiguous() && state.is_contiguous() &&
       param.scalar_type() == at::kFloat) {
     fused_adagrad(param, state, parts, static_cast<float>(lr), static_cast<float>(eps));
     return;

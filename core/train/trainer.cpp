@@ -72,22 +72,29 @@ struct Trainer::Batch : Pipeline::Batch {
   // otherwise src_e, dst_e [P,D], neg_rhs_e, neg_lhs_e [C,N,D].
   at::Tensor q, t, neg, src_e, dst_e, neg_rhs_e, neg_lhs_e;
   at::Tensor query_ids, target_ids;     // fused: int64 [2P]
+  at::Tensor mask_r, mask_l;            // filtered negatives: bool [C, S, N] of the rhs and lhs corruptions
   std::vector<RowGradients> gradients;  // of node rows, for the update stage
   double loss = 0;
 };
 
 Trainer::Trainer(const Config& config, Model& model, at::Tensor train_edges, at::Tensor degrees,
-                 const ScoreFunction& score, const NegativeSampler& sampler, OutOfCore out_of_core)
+                 const ScoreFunction& score, const NegativeSampler& sampler, Tiers tiers)
     : config_(config),
       model_(model),
       edges_(std::move(train_edges)),
       degrees_(std::move(degrees)),
-      out_of_core_(out_of_core),
+      tiers_(tiers),
+      floats_(at::TensorOptions().dtype(at::kFloat).device(tiers.device)),
       score_(score),
       sampler_(sampler),
       loss_(loss_kind(config.loss)) {
   if (config.filtered) {
-    filter_ = std::make_unique<EdgeSet>(out_of_core_.buffer ? out_of_core_.dataset->edges(Split::kTrain) : edges_);
+    filter_ = std::make_unique<EdgeSet>(tiers_.buffer ? tiers_.dataset->edges(Split::kTrain) : edges_);
+  }
+  if (!on_host() && (score.plugin().capabilities() & MARIUS_CAP_CUDA) == 0) {
+    fail(MARIUS_ERR_INVALID_ARGUMENT,
+         "training.device = \"{}\": {} does not accept CUDA tensors (its manifest lists no device \"cuda\")",
+         tiers_.device.str(), score.label());
   }
   PipelineOptions options = pipeline_options();
   const int64_t concurrent = options.mode == PipelineMode::kSync ? 1 : options.compute_workers;
@@ -107,6 +114,11 @@ Trainer::Trainer(const Config& config, Model& model, at::Tensor train_edges, at:
   make(loaders_, sync ? 1 : options.load_workers > 0 ? options.load_workers : options.compute_workers);
   make(computers_, sync ? 1 : options.compute_workers);
   make(updaters_, sync ? 1 : options.update_workers > 0 ? options.update_workers : options.compute_workers);
+  if (tiers_.device.is_cuda()) {
+    for (auto* workers : {&loaders_, &computers_, &updaters_}) {
+      for (auto& w : *workers) w->score_ctx.set_device(kDLCUDA, tiers_.device.index() < 0 ? 0 : tiers_.device.index());
+    }
+  }
 }
 
 Trainer::~Trainer() = default;
@@ -158,24 +170,48 @@ EpochResult Trainer::train_epoch(int64_t epoch, Progress* progress) {
     }
   } reset{this};
 
+  // Relations (small) live on the training device for the epoch and come
+  // back when it ends, however it ends.
+  struct Relations {
+    Model& model;
+    bool moved;
+    Relations(Model& m, c10::Device device) : model(m), moved(!device.is_cpu()) {
+      if (moved) move(device);
+    }
+    ~Relations() {
+      if (moved) move(c10::kCPU);
+    }
+    void move(c10::Device device) {
+      for (at::Tensor* t : {&model.relations, &model.relation_state, &model.relation_state2, &model.relation_steps}) {
+        if (t->defined()) *t = t->to(device);
+      }
+    }
+  } relations(model_, tiers_.device);
+
   EpochResult r;
-  if (out_of_core_.buffer != nullptr) {
-    r = train_out_of_core(epoch, progress);
+  auto start = Clock::now();
+  const int64_t p = tiers_.dataset != nullptr ? static_cast<int64_t>(tiers_.dataset->partition_offsets().size()) - 1 : 1;
+  if (tiers_.buffer != nullptr || (tiers_.device_capacity > 0 && tiers_.device_capacity < p)) {
+    r = train_partitioned(epoch, progress);
+  } else if (tiers_.device_capacity > 0) {
+    r = train_whole_on_device(epoch, progress);
   } else {
-    auto start = Clock::now();
-    const int64_t num_edges = edges_.size(0);
-    at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(mix(static_cast<uint64_t>(config_.seed) ^ mix(epoch)));
-    at::Tensor order = at::randperm(num_edges, gen, at::kLong);
     NodeTable table{model_.embeddings, model_.embedding_state,
                     at::tensor({int64_t{0}, model_.num_nodes}, at::kLong).view({1, 2}), degrees_, at::Tensor()};
-    r.loss = run_batches(epoch, edges_, order, 0, table, progress);
-    r.edges = num_edges;
-    r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
-    r.edges_per_sec = r.seconds > 0 ? num_edges / r.seconds : 0;
+    r.loss = train_in_memory(epoch, table, progress);
+    r.edges = edges_.size(0);
   }
+  r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  r.edges_per_sec = r.seconds > 0 ? r.edges / r.seconds : 0;
   r.pipeline = pipeline.stats();
   r.gradient_rows = gradient_rows_;
   return r;
+}
+
+double Trainer::train_in_memory(int64_t epoch, NodeTable& table, Progress* progress) {
+  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(mix(static_cast<uint64_t>(config_.seed) ^ mix(epoch)));
+  at::Tensor order = at::randperm(edges_.size(0), gen, at::kLong);
+  return run_batches(epoch, edges_, order, 0, table, progress);
 }
 
 double Trainer::run_batches(int64_t epoch, const at::Tensor& edges, const at::Tensor& order, int64_t first_batch,
@@ -257,8 +293,18 @@ std::unique_ptr<Trainer::Batch> Trainer::load_batch(int64_t index, StageWorker& 
     b->neg_lhs_ids = sample(b->src, dst2);
   }
   const int64_t N = b->neg_rhs_ids.size(1);
+  if (filter_) filter_masks(b->src, b->rel, b->dst, b->neg_rhs_ids, b->neg_lhs_ids, table, b->mask_r, b->mask_l);
   w.times.sample += since(clock);
 
+  if (!on_host()) {  // ids, weights and masks follow the rows to the device
+    for (at::Tensor* t : {&b->weight, &b->src, &b->rel, &b->dst, &b->mask_r, &b->mask_l}) {
+      if (t->defined()) *t = t->to(tiers_.device);
+    }
+    const bool same = b->neg_lhs_ids.is_same(b->neg_rhs_ids);
+    b->neg_rhs_ids = b->neg_rhs_ids.to(tiers_.device);
+    b->neg_lhs_ids = same ? b->neg_rhs_ids : b->neg_lhs_ids.to(tiers_.device);
+    src2 = b->src.view({C, S}), dst2 = b->dst.view({C, S});
+  }
   const at::Tensor& E = table.embeddings;
   b->fused = shared && model_.inverse_relations;
   if (b->fused) {
@@ -302,7 +348,7 @@ void Trainer::compute_batch(Batch& b, StageWorker& w) {
     at::Tensor src3 = src_e.view({C, S, D}), dst3 = dst_e.view({C, S, D}), rel3 = rel_e.view({C, S, W});
     auto call = [&](uint32_t mode, const at::Tensor& l, const at::Tensor& r, const at::Tensor& h,
                     std::vector<int64_t> shape) {
-      return score_forward(score_, w.score_ctx, mode, l, r, h, at::empty(shape, at::kFloat));
+      return score_forward(score_, w.score_ctx, mode, l, r, h, at::empty(shape, floats_));
     };
     at::Tensor pos = call(MARIUS_SCORE_POSITIVE, src_e, rel_e, dst_e, {P});
     at::Tensor pos_inv, neg_r, neg_l, relinv3;
@@ -315,12 +361,15 @@ void Trainer::compute_batch(Batch& b, StageWorker& w) {
                     : call(MARIUS_SCORE_CORRUPT_LHS, neg_lhs_e, rel3, dst3, {C, S, N});
     w.times.forward += since(clock);
 
-    if (filter_) filter_negatives(src, rel, dst, b.neg_rhs_ids, b.neg_lhs_ids, neg_r, neg_l, *b.table);
+    if (b.mask_r.defined()) {
+      neg_r.masked_fill_(b.mask_r, -1e30f);
+      neg_l.masked_fill_(b.mask_l, -1e30f);
+    }
 
     // Loss and its gradients with respect to the scores.
     at::Tensor weight2 = weight.view({C, S});
-    at::Tensor grad_pos = at::zeros({C, S}, at::kFloat);
-    at::Tensor grad_pos_inv = inverse ? at::zeros({C, S}, at::kFloat) : grad_pos;
+    at::Tensor grad_pos = at::zeros({C, S}, floats_);
+    at::Tensor grad_pos_inv = inverse ? at::zeros({C, S}, floats_) : grad_pos;
     at::Tensor grad_nr, grad_nl;
     double loss = contrastive_loss(loss_, pos.view({C, S}), neg_r, weight2, config_.margin, grad_pos, grad_nr);
     loss += contrastive_loss(loss_, (inverse ? pos_inv : pos).view({C, S}), neg_l, weight2, config_.margin,
@@ -374,7 +423,7 @@ void Trainer::compute_batch(Batch& b, StageWorker& w) {
     b.loss = loss;
   }
   // The gathered rows are not needed any more: free them before the batch waits in the queue.
-  b.q = b.t = b.neg = b.src_e = b.dst_e = b.neg_rhs_e = b.neg_lhs_e = at::Tensor();
+  b.q = b.t = b.neg = b.src_e = b.dst_e = b.neg_rhs_e = b.neg_lhs_e = b.mask_r = b.mask_l = at::Tensor();
   int64_t rows = 0;
   for (const RowGradients& g : b.gradients) rows += g.ids.size(0);
   std::lock_guard<std::mutex> lock(segment_mutex_);
@@ -420,21 +469,23 @@ void Trainer::update_relations(const at::Tensor& rows, const at::Tensor& grads) 
   }
 }
 
-void Trainer::filter_negatives(const at::Tensor& src, const at::Tensor& rel, const at::Tensor& dst,
-                               const at::Tensor& neg_rhs_ids, const at::Tensor& neg_lhs_ids, at::Tensor& neg_r,
-                               at::Tensor& neg_l, const NodeTable& table) const {
-  const int64_t C = neg_r.size(0), S = neg_r.size(1), N = neg_r.size(2);
+void Trainer::filter_masks(const at::Tensor& src, const at::Tensor& rel, const at::Tensor& dst,
+                           const at::Tensor& neg_rhs_ids, const at::Tensor& neg_lhs_ids, const NodeTable& table,
+                           at::Tensor& mask_r, at::Tensor& mask_l) const {
+  const int64_t C = neg_rhs_ids.size(0), N = neg_rhs_ids.size(1), S = src.size(0) / C;
   const int64_t *s = src.data_ptr<int64_t>(), *r = rel.data_ptr<int64_t>(), *d = dst.data_ptr<int64_t>();
   const int64_t *nr = neg_rhs_ids.data_ptr<int64_t>(), *nl = neg_lhs_ids.data_ptr<int64_t>();
-  auto pr = neg_r.accessor<float, 3>(), pl = neg_l.accessor<float, 3>();
+  mask_r = at::zeros({C, S, N}, at::kBool);
+  mask_l = at::zeros({C, S, N}, at::kBool);
+  auto pr = mask_r.accessor<bool, 3>(), pl = mask_l.accessor<bool, 3>();
   const int64_t* global = table.global_ids.defined() ? table.global_ids.data_ptr<int64_t>() : nullptr;
   auto id = [global](int64_t row) { return global ? global[row] : row; };
   for (int64_t c = 0; c < C; ++c)
     for (int64_t i = 0; i < S; ++i)
       for (int64_t n = 0; n < N; ++n) {
         int64_t e = c * S + i;
-        if (filter_->contains(id(s[e]), r[e], id(nr[c * N + n]))) pr[c][i][n] = -1e30f;
-        if (filter_->contains(id(nl[c * N + n]), r[e], id(d[e]))) pl[c][i][n] = -1e30f;
+        if (filter_->contains(id(s[e]), r[e], id(nr[c * N + n]))) pr[c][i][n] = true;
+        if (filter_->contains(id(nl[c * N + n]), r[e], id(d[e]))) pl[c][i][n] = true;
       }
 }
 
@@ -453,18 +504,18 @@ void Trainer::compute_fused(Batch& b, StageWorker& w) {
   w.times.gather += since(clock);
 
   at::Tensor q3 = q.view({C, 2 * S, D}), qr3 = qr.view({C, 2 * S, W});
-  at::Tensor pos = score_forward(score_, w.score_ctx, MARIUS_SCORE_POSITIVE, q, qr, t, at::empty({2 * P}, at::kFloat));
+  at::Tensor pos = score_forward(score_, w.score_ctx, MARIUS_SCORE_POSITIVE, q, qr, t, at::empty({2 * P}, floats_));
   at::Tensor scores = score_forward(score_, w.score_ctx, MARIUS_SCORE_CORRUPT_RHS, q3, qr3, neg,
-                                    at::empty({C, 2 * S, N}, at::kFloat));
+                                    at::empty({C, 2 * S, N}, floats_));
   w.times.forward += since(clock);
 
-  if (filter_) {
-    at::Tensor tails = scores.narrow(1, 0, S), heads = scores.narrow(1, S, S);
-    filter_negatives(b.src, b.rel, b.dst, b.neg_rhs_ids, b.neg_rhs_ids, tails, heads, *b.table);
+  if (b.mask_r.defined()) {  // the heads' queries corrupt tails (rhs), the tails' queries heads (lhs)
+    scores.narrow(1, 0, S).masked_fill_(b.mask_r, -1e30f);
+    scores.narrow(1, S, S).masked_fill_(b.mask_l, -1e30f);
   }
   at::Tensor weight2 = b.weight.view({C, S});
   at::Tensor weights = at::cat({weight2, weight2}, 1);  // [C, 2S]
-  at::Tensor grad_pos = at::zeros({C, 2 * S}, at::kFloat), grad_scores;
+  at::Tensor grad_pos = at::zeros({C, 2 * S}, floats_), grad_scores;
   double loss = contrastive_loss(loss_, pos.view({C, 2 * S}), scores, weights, config_.margin, grad_pos, grad_scores);
   w.times.loss += since(clock);
 

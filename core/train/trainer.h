@@ -15,12 +15,22 @@
 // from a checkpoint draws what the uninterrupted run drew; in sync mode with
 // one thread the run is bit-for-bit reproducible.
 //
-// Out of core (an OutOfCore source given): the ordering plugin plans the epoch
-// as buffer states; for each state the trainer acquires its partitions from the
+// Out of core (Tiers::buffer given): the ordering plugin plans the epoch as
+// buffer states; for each state the trainer acquires its partitions from the
 // partition buffer, trains the edges of the state's buckets (shuffled together)
 // on buffer-local rows, with negatives drawn only from the state's partitions,
 // drains the pipeline and releases the state so the buffer can write back and
 // swap. Loads wait on the buffer (acquire), never on the disk directly.
+//
+// The device tier (Tiers::device_capacity > 0): node rows train in a second
+// partition buffer on Tiers::device, filled from the tier below (the model's
+// tables in memory, the host buffer's slab out of core). Within each host state
+// the ordering plugin plans the state's partitions again for the device's d
+// slots; the trainer runs those sub-states as above, and the device buffer
+// writes every partition back before the host state is released. With d >= p
+// in memory the whole table is one partition on the device and training is
+// the in-memory epoch, on the device. Relations move to the device for the
+// epoch; the sampler and the filter run on the host.
 #pragma once
 
 #include <chrono>
@@ -31,6 +41,7 @@
 #include <vector>
 
 #include <ATen/core/Tensor.h>
+#include <c10/core/Device.h>
 
 #include "core/config/config.h"
 #include "core/plugin/negative_sampler.h"
@@ -55,22 +66,28 @@ struct EpochResult {
   bool out_of_core = false;
   BufferStats io;           // out of core only
   int64_t states = 0;       // out of core: buffer states of the plan
+  bool device_tier = false;
+  BufferStats device_io;    // device tier: its admissions and write-backs, summed over host states
+  int64_t device_states = 0;  // device tier: sub-states trained
   PipelineStats pipeline;   // stage busy times, queue depths
   int64_t gradient_rows = 0;  // node-gradient rows the compute stage produced
 };
 
-// What out-of-core training reads: the bucketed training edges, the plan and
-// the buffer of node rows. The model's embeddings are undefined then.
-struct OutOfCore {
-  const Dataset* dataset = nullptr;
-  const OrderingPolicy* ordering = nullptr;
-  PartitionBuffer* buffer = nullptr;
+// Where node rows live while they train (docs/out-of-core.md).
+struct Tiers {
+  const Dataset* dataset = nullptr;          // bucketed training edges: out of core, or a partial device tier
+  const OrderingPolicy* ordering = nullptr;  // plans the host buffer's and the device tier's epochs
+  PartitionBuffer* buffer = nullptr;         // the host buffer over the partition files (out of core;
+                                             // the model's embeddings are undefined then)
+  c10::Device device = c10::kCPU;            // where batches compute
+  int32_t device_capacity = 0;               // d: partitions of the device tier; 0: no device tier
 };
 
-// The node rows a batch reads and updates: the model's tables, or the
+// The node rows a batch reads and updates: the model's tables, or a
 // partition buffer's slab.
+// partition buffer's slab, on the training device; the rest is on the host.
 struct NodeTable {
-  at::Tensor embeddings, state;  // float32 [rows, D]
+  at::Tensor embeddings, state;  // float32 [rows, D], on the training device
   at::Tensor node_ranges;        // int64 [k, 2]: rows negatives are drawn from
   at::Tensor degrees;            // int64 [rows]
   at::Tensor global_ids;         // int64 [rows] node id of each row; undefined: the row is the id
@@ -88,7 +105,7 @@ class Trainer {
   // `train_edges` int64 [E,3] (undefined out of core: read by bucket);
   // `degrees` int64 [num_nodes].
   Trainer(const Config& config, Model& model, at::Tensor train_edges, at::Tensor degrees, const ScoreFunction& score,
-          const NegativeSampler& sampler, OutOfCore out_of_core = {});
+          const NegativeSampler& sampler, Tiers tiers = {});
   ~Trainer();
 
   // Trains epoch `epoch` (0-based). Throws the first error of any stage after
@@ -131,17 +148,29 @@ class Trainer {
   // Adds the regularisation gradient of rows x (weighted per row) to g; returns the penalty.
   double add_penalty(const at::Tensor& x, const at::Tensor& weight, at::Tensor& g) const;
   void update_relations(const at::Tensor& rows, const at::Tensor& grads);
-  // Gives negatives that form a true training edge a score of -1e30 (no weight).
-  void filter_negatives(const at::Tensor& src, const at::Tensor& rel, const at::Tensor& dst,
-                        const at::Tensor& neg_rhs_ids, const at::Tensor& neg_lhs_ids, at::Tensor& neg_r,
-                        at::Tensor& neg_l, const NodeTable& table) const;
-  EpochResult train_out_of_core(int64_t epoch, Progress* progress);
+  // Marks the negatives that form a true training edge (host tensors; their
+  // scores become -1e30: no weight): masks bool [C, S, N] of the rhs and lhs
+  // corruptions.
+  void filter_masks(const at::Tensor& src, const at::Tensor& rel, const at::Tensor& dst,
+                    const at::Tensor& neg_rhs_ids, const at::Tensor& neg_lhs_ids, const NodeTable& table,
+                    at::Tensor& mask_r, at::Tensor& mask_l) const;
+  // A partitioned epoch (out of core, or in memory with a partial device
+  // tier): see the class comment and trainer_partitioned.cpp.
+  EpochResult train_partitioned(int64_t epoch, Progress* progress);
+  // The in-memory epoch with the whole table as one partition on the device.
+  EpochResult train_whole_on_device(int64_t epoch, Progress* progress);
+  // The in-memory epoch on `table` (the model's, or its copy on the device).
+  double train_in_memory(int64_t epoch, NodeTable& table, Progress* progress);
+  // The device tier's plan within one host state (`index`-th of the epoch).
+  Plan device_plan(const BufferState& host, int64_t epoch, size_t index) const;
+  bool on_host() const { return tiers_.device.is_cpu(); }
 
   const Config& config_;
   Model& model_;
   at::Tensor edges_;
   at::Tensor degrees_;
-  OutOfCore out_of_core_;
+  Tiers tiers_;
+  at::TensorOptions floats_;  // float32 on the training device
   const ScoreFunction& score_;
   const NegativeSampler& sampler_;
   const LossKind loss_;

@@ -94,4 +94,4 @@ class ComplEx : public marius::sdk::TorchScoreFunction {
 
 }  // namespace
 
-MARIUS_TORCH_PLUGIN(ComplEx, "complex", "1.0.0", MARIUS_CAP_CPU | MARIUS_CAP_REENTRANT | MARIUS_CAP_DETERMINISTIC)
+MARIUS_TORCH_PLUGIN(ComplEx, "complex", "1.0.0", MARIUS_CAP_CPU | MARIUS_CAP_CUDA | MARIUS_CAP_REENTRANT | MARIUS_CAP_DETERMINISTIC)

@@ -47,4 +47,4 @@ class DistMult : public marius::sdk::TorchScoreFunction {
 
 }  // namespace
 
-MARIUS_TORCH_PLUGIN(DistMult, "distmult", "1.0.0", MARIUS_CAP_CPU | MARIUS_CAP_REENTRANT | MARIUS_CAP_DETERMINISTIC)
+MARIUS_TORCH_PLUGIN(DistMult, "distmult", "1.0.0", MARIUS_CAP_CPU | MARIUS_CAP_CUDA | MARIUS_CAP_REENTRANT | MARIUS_CAP_DETERMINISTIC)
