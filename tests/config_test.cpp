@@ -57,3 +57,20 @@ TEST(Config, MarkdownListsEveryKey) {
 
 }  // namespace
 }  // namespace marius
+
+namespace marius {
+namespace {
+
+TEST(ConfigExamples, EveryExampleConfigParses) {
+  int parsed = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(std::filesystem::path(MARIUS_TEST_SOURCE_DIR) / "examples")) {
+    if (entry.path().extension() != ".toml") continue;
+    SCOPED_TRACE(entry.path().string());
+    EXPECT_NO_THROW(Config::load(entry.path(), {}));
+    ++parsed;
+  }
+  EXPECT_GE(parsed, 5);
+}
+
+}  // namespace
+}  // namespace marius

@@ -72,6 +72,37 @@ check "export resumed" "$run" export "$tmp/c.toml" --set output.dir="$tmp/b" --o
 check "resume reproduces the uninterrupted run exactly" cmp "$tmp/export/nodes.npy" "$tmp/export-b/nodes.npy"
 check "resume reproduces relations exactly" cmp "$tmp/export/relations.npy" "$tmp/export-b/relations.npy"
 
+# Three tiers: a device tier (in host memory: training.device = "cpu") as large as
+# the host buffer trains exactly the two-tier model, moving each host state's
+# partitions up and back; a smaller one trains, and resumes bit for bit.
+check "train on three tiers (d = c)" "$run" train "$tmp/c.toml" --set storage.device_capacity=2 --set output.dir="$tmp/t3"
+check "export three tiers" "$run" export "$tmp/c.toml" --set output.dir="$tmp/t3" --output "$tmp/export-t3"
+check "three tiers with d = c give the two-tier model" cmp "$tmp/export/nodes.npy" "$tmp/export-t3/nodes.npy"
+check "device tier metrics" /usr/bin/python3 -c "
+import json
+e = json.loads(open('$tmp/t3/metrics.jsonl').readline())
+io, dev = e['io'], e['device_io']
+assert dev['device'] == 'cpu' and dev['capacity'] == 2, dev
+assert dev['states'] == io['states'] == 6, (io, dev)  # BETA p=4, c=2: 6 states, each one device state
+assert dev['partitions_read'] == dev['partitions_written'] == 2 * 6, dev
+assert dev['bytes_read'] == dev['bytes_written'] == 12 * 400 * 16 * 8 // 4, dev
+"
+cat > "$tmp/c3.toml" <<TOML
+$(sed -e 's/^buffer_capacity = 2$/buffer_capacity = 3\ndevice_capacity = 2/' "$tmp/c.toml")
+TOML
+check "train on three tiers (d < c), 3 epochs" "$run" train "$tmp/c3.toml" --set output.dir="$tmp/t3a" --set evaluation.protocol=none
+check "three tiers (d < c), 2 epochs" "$run" train "$tmp/c3.toml" --set output.dir="$tmp/t3b" --set training.epochs=2 --set evaluation.protocol=none
+check "three tiers (d < c), resume to 3" "$run" train "$tmp/c3.toml" --set output.dir="$tmp/t3b" --resume --set evaluation.protocol=none
+check "export both" bash -c "'$run' export '$tmp/c3.toml' --set output.dir='$tmp/t3a' --output '$tmp/e3a' && '$run' export '$tmp/c3.toml' --set output.dir='$tmp/t3b' --output '$tmp/e3b'"
+check "three tiers resume bit for bit" cmp "$tmp/e3a/nodes.npy" "$tmp/e3b/nodes.npy"
+check "three tiers (d < c) move more than the host buffer" /usr/bin/python3 -c "
+import json
+e = json.loads(open('$tmp/t3a/metrics.jsonl').readline())
+assert e['device_io']['states'] > e['io']['states'] and e['device_io']['swaps'] > 0, e
+"
+expect "device capacity 1" 1 "storage.device_capacity = 1" -- "$run" train "$tmp/c3.toml" --set storage.device_capacity=1
+expect "a CUDA device in a CPU build" 1 "without CUDA" -- "$run" train "$tmp/c.toml" --set training.device=cuda
+
 # The storage backend does not change the model.
 for backend in mmap memory io_uring fault; do
   if [[ $backend == io_uring ]] && ! "$run" plugins check io_uring > /dev/null 2>&1; then

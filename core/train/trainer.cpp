@@ -9,6 +9,7 @@
 #include <ATen/Parallel.h>
 
 #include "core/error.h"
+#include "core/logging.h"
 #include "core/model/score_calls.h"
 #include "core/tensor/dl_view.h"
 #include "core/train/loss.h"
@@ -170,20 +171,28 @@ EpochResult Trainer::train_epoch(int64_t epoch, Progress* progress) {
     }
   } reset{this};
 
-  // Relations (small) live on the training device for the epoch and come
-  // back when it ends, however it ends.
+  // Relations (small) live on the training device for the epoch and are
+  // copied back into the host tensors when it ends, however it ends (views
+  // of them, such as the embedding API's, stay valid).
   struct Relations {
     Model& model;
-    bool moved;
-    Relations(Model& m, c10::Device device) : model(m), moved(!device.is_cpu()) {
-      if (moved) move(device);
+    std::vector<std::pair<at::Tensor*, at::Tensor>> host;  // each moved tensor and its host original
+    Relations(Model& m, c10::Device device) : model(m) {
+      if (device.is_cpu()) return;
+      for (at::Tensor* t : {&model.relations, &model.relation_state, &model.relation_state2, &model.relation_steps}) {
+        if (!t->defined()) continue;
+        host.emplace_back(t, *t);
+        *t = t->to(device);
+      }
     }
     ~Relations() {
-      if (moved) move(c10::kCPU);
-    }
-    void move(c10::Device device) {
-      for (at::Tensor* t : {&model.relations, &model.relation_state, &model.relation_state2, &model.relation_steps}) {
-        if (t->defined()) *t = t->to(device);
+      for (auto& [t, original] : host) {
+        try {
+          original.copy_(*t);
+        } catch (const std::exception& e) {  // a device error: the host keeps the epoch's starting values
+          logger().error("relations: copying back from the device failed: {}", e.what());
+        }
+        *t = original;
       }
     }
   } relations(model_, tiers_.device);
