@@ -128,6 +128,20 @@ TEST_F(DeviceTier, OverTheInMemoryTableItReadsCPlusSwapsPartitions) {
   EXPECT_EQ(r.edges, session.dataset().info().num_edges[0]);
 }
 
+TEST_F(DeviceTier, AByteBudgetHoldsDPartitionsPlusThePrefetchSlot) {
+  const int64_t partition = 250 * 16 * 8;  // p = 4: 250 nodes, D = 16, embeddings and state
+  EXPECT_EQ(Session(config(4, {"storage.device_bytes=" + std::to_string(3 * partition)}), {}).device_capacity(), 2);
+  EXPECT_EQ(Session(config(4, {"storage.device_bytes=" + std::to_string(4 * partition - 1)}), {}).device_capacity(), 2);
+  EXPECT_EQ(Session(config(4, {"storage.device_bytes=" + std::to_string(3 * partition), "storage.prefetch=false"}), {})
+                .device_capacity(),
+            3);
+  EXPECT_EQ(Session(config(4, {"storage.device_bytes=" + std::to_string(9 * partition)}), {}).device_capacity(), 4);
+  EXPECT_EQ(Session(config(4, {"storage.device_bytes=" + std::to_string(4 * partition)}), {}).device_capacity(), 4);
+  EXPECT_EQ(Session(config(4, {"storage.buffer_capacity=2", "storage.device_bytes=" + std::to_string(9 * partition)}), {})
+                .device_capacity(),
+            2);  // at most the host buffer's c
+}
+
 TEST_F(DeviceTier, BadDeviceSettingsAreRejectedByName) {
   expect_error([&] { config(1, {"training.device=\"gpu\""}); }, MARIUS_ERR_INVALID_ARGUMENT,
                {"training.device", "\"cuda:N\"", "gpu"});

@@ -211,8 +211,8 @@ const std::vector<KeySpec>& schema() {
              "the partitions below.",
              0),
       scalar("storage", "device_bytes", K::kInt, &Config::device_bytes,
-             "When > 0, d is the number of partitions (plus the prefetch slot) that fit in this many bytes of the "
-             "device; overrides device_capacity.",
+             "When > 0, d is the number of partitions that fit in this many bytes of the device (one slot of them "
+             "the prefetch slot, unless all the partitions below fit); overrides device_capacity.",
              0),
       scalar("output", "dir", K::kString, &Config::output,
              "Directory for checkpoints (`checkpoint.bin`), metrics (`metrics.jsonl`) and exports."),

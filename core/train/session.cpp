@@ -91,7 +91,8 @@ int32_t resolve_device_capacity(const Config& config, const Dataset& dataset, in
     for (int64_t k = 0; k < p; ++k) rows = std::max(rows, offsets[k + 1] - offsets[k]);
     const int64_t partition_bytes = rows * 8 * config.dim;
     const int64_t slots = config.device_bytes / std::max<int64_t>(1, partition_bytes);
-    d = slots - (config.prefetch && slots > below ? 1 : 0);
+    // Everything below fits: no prefetch slot is needed; otherwise the budget includes it.
+    d = slots >= below ? below : slots - (config.prefetch ? 1 : 0);
     if (d < 1 || (d < 2 && d < below)) {
       fail(MARIUS_ERR_INVALID_ARGUMENT,
            "storage.device_bytes = {} holds {} partition(s) of {} bytes{}; the device tier needs room for 2",

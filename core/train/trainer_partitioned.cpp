@@ -199,7 +199,10 @@ EpochResult Trainer::train_partitioned(int64_t epoch, Progress* progress) {
     for (int32_t k = 0; k < p; ++k) rows[k] = offsets[k + 1] - offsets[k];
     below = host != nullptr ? std::make_unique<TableSource>(host->embeddings(), host->state(), rows)
                             : std::make_unique<TableSource>(model_.embeddings, model_.embedding_state, rows);
-    device_buffer = std::make_unique<PartitionBuffer>(*below, std::min(tiers_.device_capacity, p), config_.prefetch,
+    // A device tier as large as the host states holds each state whole: no prefetch slot.
+    const int32_t largest = host != nullptr ? host->capacity() : p;
+    device_buffer = std::make_unique<PartitionBuffer>(*below, std::min(tiers_.device_capacity, p),
+                                                      config_.prefetch && tiers_.device_capacity < largest,
                                                       tiers_.device);
   }
 
