@@ -28,10 +28,11 @@ class DeviceTier : public testing::TrainFixture {
   // reproducible) and returns every node's embedding and the relations. An
   // in-memory model starts from `initial` embeddings when given.
   std::pair<at::Tensor, at::Tensor> train(int partitions, std::vector<std::string> overrides, int epochs = 2,
-                                          at::Tensor initial = at::Tensor()) {
+                                          at::Tensor initial = at::Tensor(), bool device_kernels = false) {
     overrides.insert(overrides.begin(), {"pipeline.mode=sync", "training.threads=1"});
     Session session(config(partitions, overrides), {});
     session.initialize(false);
+    session.use_device_kernels(device_kernels);
     if (initial.defined()) session.model().embeddings.copy_(initial);
     for (int e = 0; e < epochs; ++e) device_tier_ = session.train_epoch(nullptr).device_tier;
     return {embeddings(session), session.model().relations.clone()};
@@ -82,6 +83,27 @@ TEST_F(DeviceTier, ThreeTiersWithTheDeviceAsLargeAsTheHostBufferTrainExactlyAsTw
   auto three = train(4, {"storage.buffer_capacity=2", "storage.device_capacity=2"});
   ASSERT_TRUE(device_tier_);
   expect_same(two, three);
+}
+
+TEST_F(DeviceTier, TheDevicePathsKernelsTrainTheSameModelAsTheHostKernels) {
+  // What a GPU runs (the softmax loss and sparse Adagrad as ATen operations),
+  // run on the host: the same model up to float rounding, in memory, with the
+  // whole table in the device tier, and on three tiers.
+  struct Case {
+    int partitions;
+    std::vector<std::string> overrides;
+  };
+  for (const Case& c : {Case{1, {}}, Case{1, {"storage.device_capacity=1"}},
+                        Case{4, {"storage.buffer_capacity=3", "storage.device_capacity=2"}},
+                        Case{1, {"negatives.filtered=true", "model.score=complex"}}}) {
+    SCOPED_TRACE(c.overrides.empty() ? std::string("in memory") : c.overrides.back());
+    auto host = train(c.partitions, c.overrides, 2);
+    auto device = train(c.partitions, c.overrides, 2, at::Tensor(), /*device_kernels=*/true);
+    EXPECT_TRUE(at::allclose(host.first, device.first, 1e-3, 1e-5))
+        << "max difference " << (host.first - device.first).abs().max().item<float>();
+    EXPECT_TRUE(at::allclose(host.second, device.second, 1e-3, 1e-5));
+    EXPECT_GT(device.first.abs().max().item<float>(), 0.01);  // trained
+  }
 }
 
 TEST_F(DeviceTier, ThreeTiersTrainEveryEdgeAndGradientOnceAndMoveWhatThePlanSays) {

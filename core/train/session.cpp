@@ -243,6 +243,7 @@ EpochResult Session::train_epoch(Progress* progress) {
     trainer_ = std::make_unique<Trainer>(config_, *model_, out_of_core() ? at::Tensor() : dataset_.edges(Split::kTrain),
                                          dataset_.degrees(), *score_, *sampler_, tiers);
     trainer_->replace_node_optimizer(node_optimizer_);
+    trainer_->use_device_kernels(device_kernels_);
   }
   EpochResult r = trainer_->train_epoch(epochs_done_, progress);
   ++epochs_done_;
@@ -251,6 +252,11 @@ EpochResult Session::train_epoch(Progress* progress) {
     save();
   }
   return r;
+}
+
+void Session::use_device_kernels(bool on) {
+  device_kernels_ = on;
+  if (trainer_) trainer_->use_device_kernels(on);
 }
 
 void Session::replace_node_optimizer(Trainer::NodeOptimizer apply) {

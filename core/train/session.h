@@ -68,6 +68,8 @@ class Session {
   // Tests: replaces sparse Adagrad on node rows in every later epoch (see
   // Trainer::replace_node_optimizer).
   void replace_node_optimizer(Trainer::NodeOptimizer apply);
+  // Tests: the device path's kernels on the host too (Trainer::use_device_kernels).
+  void use_device_kernels(bool on);
 
   // Evaluates a split with the configured protocol.
   RankMetrics evaluate(Split split);
@@ -91,6 +93,7 @@ class Session {
   std::unique_ptr<NodeRows> node_rows_;
   std::unique_ptr<Trainer> trainer_;
   Trainer::NodeOptimizer node_optimizer_;
+  bool device_kernels_ = false;
   std::unique_ptr<Evaluator> evaluator_;
   at::Tensor split_edges_[3];  // read once, by Split
   int64_t epochs_done_ = 0;

@@ -86,6 +86,7 @@ Trainer::Trainer(const Config& config, Model& model, at::Tensor train_edges, at:
       degrees_(std::move(degrees)),
       tiers_(tiers),
       floats_(at::TensorOptions().dtype(at::kFloat).device(tiers.device)),
+      device_kernels_(!tiers.device.is_cpu()),
       score_(score),
       sampler_(sampler),
       loss_(loss_kind(config.loss)) {
@@ -380,8 +381,8 @@ void Trainer::compute_batch(Batch& b, StageWorker& w) {
     at::Tensor grad_pos = at::zeros({C, S}, floats_);
     at::Tensor grad_pos_inv = inverse ? at::zeros({C, S}, floats_) : grad_pos;
     at::Tensor grad_nr, grad_nl;
-    double loss = contrastive_loss(loss_, pos.view({C, S}), neg_r, weight2, config_.margin, grad_pos, grad_nr);
-    loss += contrastive_loss(loss_, (inverse ? pos_inv : pos).view({C, S}), neg_l, weight2, config_.margin,
+    double loss = contrastive(pos.view({C, S}), neg_r, weight2, grad_pos, grad_nr);
+    loss += contrastive((inverse ? pos_inv : pos).view({C, S}), neg_l, weight2,
                              grad_pos_inv, grad_nl);
     w.times.loss += since(clock);
 
@@ -445,13 +446,32 @@ void Trainer::update_batch(Batch& b, StageWorker& w) {
   if (node_optimizer_) {
     node_optimizer_(b.number, b.gradients);
   } else {
-    sparse_adagrad(b.table->embeddings, b.table->state, b.gradients, config_.learning_rate, config_.adagrad_eps);
+    adagrad(b.table->embeddings, b.table->state, b.gradients, config_.learning_rate);
   }
   b.gradients.clear();
   w.times.update += since(clock);
   if (b.progress != nullptr) b.progress->advance(b.real, b.loss);
   std::lock_guard<std::mutex> lock(segment_mutex_);
   segment_.loss += b.loss;
+}
+
+double Trainer::contrastive(const at::Tensor& pos, const at::Tensor& neg, const at::Tensor& weight, at::Tensor& grad_pos,
+                            at::Tensor& grad_neg) const {
+  if (device_kernels_ && loss_ == LossKind::kSoftmax) return softmax_loss_generic(pos, neg, weight, grad_pos, grad_neg);
+  return contrastive_loss(loss_, pos, neg, weight, config_.margin, grad_pos, grad_neg);
+}
+
+void Trainer::adagrad(at::Tensor& param, at::Tensor& state, const std::vector<RowGradients>& parts, double lr) const {
+  if (!device_kernels_) {
+    sparse_adagrad(param, state, parts, lr, config_.adagrad_eps);  // the host's fused kernel on host tensors
+    return;
+  }
+  std::vector<at::Tensor> ids, grads;
+  for (const RowGradients& part : parts) {
+    ids.push_back(part.ids);
+    grads.push_back(part.grads);
+  }
+  sparse_adagrad(param, state, at::cat(ids), at::cat(grads), lr, config_.adagrad_eps);
 }
 
 double Trainer::add_penalty(const at::Tensor& x, const at::Tensor& weight, at::Tensor& g) const {
@@ -473,8 +493,7 @@ void Trainer::update_relations(const at::Tensor& rows, const at::Tensor& grads) 
     sparse_adam(model_.relations, model_.relation_state, model_.relation_state2, model_.relation_steps, rows, grads,
                 config_.relation_lr(), config_.adam_beta1, config_.adam_beta2, config_.adam_eps);
   } else {
-    sparse_adagrad(model_.relations, model_.relation_state, {{rows, grads}}, config_.relation_lr(),
-                   config_.adagrad_eps);
+    adagrad(model_.relations, model_.relation_state, {{rows, grads}}, config_.relation_lr());
   }
 }
 
@@ -525,7 +544,7 @@ void Trainer::compute_fused(Batch& b, StageWorker& w) {
   at::Tensor weight2 = b.weight.view({C, S});
   at::Tensor weights = at::cat({weight2, weight2}, 1);  // [C, 2S]
   at::Tensor grad_pos = at::zeros({C, 2 * S}, floats_), grad_scores;
-  double loss = contrastive_loss(loss_, pos.view({C, 2 * S}), scores, weights, config_.margin, grad_pos, grad_scores);
+  double loss = contrastive(pos.view({C, 2 * S}), scores, weights, grad_pos, grad_scores);
   w.times.loss += since(clock);
 
   at::Tensor g_q = at::empty_like(q3), g_qr = at::empty_like(qr3), g_neg = at::empty_like(neg);

@@ -120,6 +120,12 @@ class Trainer {
   using NodeOptimizer = std::function<void(int64_t batch, const std::vector<RowGradients>& gradients)>;
   void replace_node_optimizer(NodeOptimizer apply) { node_optimizer_ = std::move(apply); }
 
+  // Runs the kernels of the device path (ATen operations: the softmax loss and
+  // sparse Adagrad by coalescing) also on the host, instead of the host's
+  // fused kernels, so tests check on a CPU what a GPU computes. On with a
+  // non-CPU device whatever is set here.
+  void use_device_kernels(bool on) { device_kernels_ = on || !tiers_.device.is_cpu(); }
+
  private:
   struct Batch;
   struct StageWorker;
@@ -147,6 +153,11 @@ class Trainer {
   void compute_fused(Batch& batch, StageWorker& worker);
   // Adds the regularisation gradient of rows x (weighted per row) to g; returns the penalty.
   double add_penalty(const at::Tensor& x, const at::Tensor& weight, at::Tensor& g) const;
+  // The loss (config.loss) and its gradients, with the device path's kernels when device_kernels_.
+  double contrastive(const at::Tensor& pos, const at::Tensor& neg, const at::Tensor& weight, at::Tensor& grad_pos,
+                     at::Tensor& grad_neg) const;
+  // Sparse Adagrad on rows of param/state, with the device path's kernels when device_kernels_.
+  void adagrad(at::Tensor& param, at::Tensor& state, const std::vector<RowGradients>& parts, double lr) const;
   void update_relations(const at::Tensor& rows, const at::Tensor& grads);
   // Marks the negatives that form a true training edge (host tensors; their
   // scores become -1e30: no weight): masks bool [C, S, N] of the rhs and lhs
@@ -171,6 +182,7 @@ class Trainer {
   at::Tensor degrees_;
   Tiers tiers_;
   at::TensorOptions floats_;  // float32 on the training device
+  bool device_kernels_;       // the device path's kernels (see use_device_kernels)
   const ScoreFunction& score_;
   const NegativeSampler& sampler_;
   const LossKind loss_;
