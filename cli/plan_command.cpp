@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "core/plugin/host_services.h"
 #include "core/plugin/ordering_policy.h"
+#include "core/storage/tier_plan.h"
 
 namespace marius::cli {
 
@@ -24,6 +25,16 @@ struct PlanArgs {
   bool json = false;
   std::optional<uint64_t> partition_bytes;  // --partition-bytes, when given
   uint64_t seed = 0;
+  int32_t device = 0;  // --device: the device tier's capacity d (0: none)
+};
+
+// The device tier within each host state: its sub-states and the partitions it
+// moves up (every one is written back before the host state ends).
+struct DeviceTraffic {
+  std::vector<size_t> states;          // per host state
+  std::vector<uint64_t> partitions;    // per host state: partitions read (and written)
+  size_t total_states = 0;
+  uint64_t total_partitions = 0;
 };
 
 // What one state changes: the partitions it loads and those the state before held
@@ -95,6 +106,10 @@ std::string json_string(const std::string& s) {
 
 // Throws Error(INVALID_ARGUMENT) naming the option: a shape no policy can plan, or no bytes per partition.
 void check_args(const PlanArgs& a) {
+  if (a.device < 0) fail(MARIUS_ERR_INVALID_ARGUMENT, "--device must be >= 0, got {}", a.device);
+  if (a.device == 1 && a.buffer >= 2) {
+    fail(MARIUS_ERR_INVALID_ARGUMENT, "--device must be >= 2: a device tier of one partition never holds bucket (0,1)");
+  }
   if (a.partitions < 1) fail(MARIUS_ERR_INVALID_ARGUMENT, "--partitions must be >= 1, got {}", a.partitions);
   if (a.buffer < 1) fail(MARIUS_ERR_INVALID_ARGUMENT, "--buffer must be >= 1, got {}", a.buffer);
   if (a.buffer > a.partitions) {
@@ -108,7 +123,22 @@ void check_args(const PlanArgs& a) {
   if (a.partition_bytes && *a.partition_bytes == 0) fail(MARIUS_ERR_INVALID_ARGUMENT, "--partition-bytes must be >= 1");
 }
 
-void print_text(const Manifest& m, const PlanArgs& a, const Plan& plan, const std::vector<Transition>& moves) {
+DeviceTraffic device_traffic(const OrderingPolicy& policy, CallContext& ctx, const Plan& plan, int32_t device) {
+  DeviceTraffic t;
+  for (const BufferState& host : plan.states) {
+    const Plan sub = plan_within(policy, ctx, host, plan.num_partitions, device);
+    uint64_t moved = 0;
+    if (!sub.states.empty()) moved = sub.states.front().partitions.size() + static_cast<uint64_t>(sub.swaps());
+    t.states.push_back(sub.states.size());
+    t.partitions.push_back(moved);
+    t.total_states += sub.states.size();
+    t.total_partitions += moved;
+  }
+  return t;
+}
+
+void print_text(const Manifest& m, const PlanArgs& a, const Plan& plan, const std::vector<Transition>& moves,
+                const std::optional<DeviceTraffic>& device) {
   fmt::print("plan of '{}' ({}) for {} partitions, buffer capacity {}: {} states\n", m.name, m.file.string(),
              plan.num_partitions, plan.buffer_capacity, plan.states.size());
   for (size_t s = 0; s < plan.states.size(); ++s) {
@@ -118,6 +148,9 @@ void print_text(const Manifest& m, const PlanArgs& a, const Plan& plan, const st
     fmt::print("state {}: resident [{}]  admitted [{}]  evicted [{}]  {} buckets:{}\n", s,
                fmt::join(state.partitions, " "), fmt::join(moves[s].admitted, " "), fmt::join(moves[s].evicted, " "),
                state.buckets.size(), buckets);
+    if (device) {
+      fmt::print("  device: {} states, {} partitions moved up and back\n", device->states[s], device->partitions[s]);
+    }
   }
   fmt::print("swaps: {}\nlower bound: {}\n", plan.swaps(), swap_lower_bound(plan.num_partitions, plan.buffer_capacity));
   if (a.partition_bytes) {
@@ -128,9 +161,18 @@ void print_text(const Manifest& m, const PlanArgs& a, const Plan& plan, const st
                times_bytes(t.partitions_written, *a.partition_bytes, "writing"), t.partitions_written,
                *a.partition_bytes);
   }
+  if (device) {
+    fmt::print("device tier of {}: {} states, {} partitions read and as many written back", a.device,
+               device->total_states, device->total_partitions);
+    if (a.partition_bytes) {
+      fmt::print(" ({} bytes each way)", times_bytes(device->total_partitions, *a.partition_bytes, "moving"));
+    }
+    fmt::print("\n");
+  }
 }
 
-void print_json(const Manifest& m, const PlanArgs& a, const Plan& plan, const std::vector<Transition>& moves) {
+void print_json(const Manifest& m, const PlanArgs& a, const Plan& plan, const std::vector<Transition>& moves,
+                const std::optional<DeviceTraffic>& device) {
   std::string out = fmt::format(
       "{{\"ordering\":{},\"manifest\":{},\"num_partitions\":{},\"buffer_capacity\":{},\"seed\":{},"
       "\"num_states\":{},\"swaps\":{},\"lower_bound\":{}",
@@ -142,12 +184,25 @@ void print_json(const Manifest& m, const PlanArgs& a, const Plan& plan, const st
                        times_bytes(t.partitions_read, *a.partition_bytes, "reading"),
                        times_bytes(t.partitions_written, *a.partition_bytes, "writing"));
   }
+  if (device) {
+    out += fmt::format(",\"device\":{{\"capacity\":{},\"states\":{},\"partitions_read\":{},\"partitions_written\":{}",
+                       a.device, device->total_states, device->total_partitions, device->total_partitions);
+    if (a.partition_bytes) {
+      const uint64_t bytes = times_bytes(device->total_partitions, *a.partition_bytes, "moving");
+      out += fmt::format(",\"bytes_read\":{},\"bytes_written\":{}", bytes, bytes);
+    }
+    out += "}";
+  }
   out += ",\"states\":[";
   for (size_t s = 0; s < plan.states.size(); ++s) {
     const BufferState& state = plan.states[s];
-    out += fmt::format("{}{{\"partitions\":[{}],\"admitted\":[{}],\"evicted\":[{}],\"buckets\":[", s ? "," : "",
+    out += fmt::format("{}{{\"partitions\":[{}],\"admitted\":[{}],\"evicted\":[{}],", s ? "," : "",
                        fmt::join(state.partitions, ","), fmt::join(moves[s].admitted, ","),
                        fmt::join(moves[s].evicted, ","));
+    if (device) {
+      out += fmt::format("\"device_states\":{},\"device_partitions\":{},", device->states[s], device->partitions[s]);
+    }
+    out += "\"buckets\":[";
     for (size_t b = 0; b < state.buckets.size(); ++b) {
       out += fmt::format("{}[{},{}]", b ? "," : "", state.buckets[b].first, state.buckets[b].second);
     }
@@ -166,10 +221,12 @@ int run_plan(const GlobalOptions& global, const PlanArgs& a) {
   CallContext ctx(policy.label(), stream.get());
   Plan plan = policy.plan(ctx, a.partitions, a.buffer);  // validated
   std::vector<Transition> moves = transitions(plan);
+  std::optional<DeviceTraffic> device;
+  if (a.device > 0) device = device_traffic(policy, ctx, plan, a.device);
   if (a.json) {
-    print_json(manifest, a, plan, moves);
+    print_json(manifest, a, plan, moves, device);
   } else {
-    print_text(manifest, a, plan, moves);
+    print_text(manifest, a, plan, moves, device);
   }
   return 0;
 }
@@ -194,6 +251,9 @@ void add_plan_command(CLI::App& app, const GlobalOptions& global, int& exit_code
   CLI::Option* bytes_option =
       cmd->add_option("--partition-bytes", *bytes, "Bytes per partition (>= 1): also print the bytes read and written");
   cmd->add_option("--seed", a->seed, "Seed of the random stream the policy draws from")->capture_default_str();
+  cmd->add_option("--device", a->device,
+                  "A device tier of d partitions above the buffer: also plan each buffer state for it (as training "
+                  "does) and print its states and the partitions it moves");
   cmd->callback([&global, &exit_code, a, bytes, bytes_option] {
     if (bytes_option->count() > 0) a->partition_bytes = *bytes;
     exit_code = run_plan(global, *a);

@@ -100,6 +100,14 @@ import json
 e = json.loads(open('$tmp/t3a/metrics.jsonl').readline())
 assert e['device_io']['states'] > e['io']['states'] and e['device_io']['swaps'] > 0, e
 "
+check "plan --device predicts the device tier's traffic" /usr/bin/python3 -c "
+import json, subprocess
+e = json.loads(open('$tmp/t3a/metrics.jsonl').readline())
+plan = json.loads(subprocess.run(['$run', 'plan', '--partitions', '4', '--buffer', '3', '--ordering', 'beta', '--device', '2',
+                                  '--json'], check=True, capture_output=True, text=True).stdout)
+assert plan['device']['states'] == e['device_io']['states'], (plan['device'], e['device_io'])
+assert plan['device']['partitions_read'] == e['device_io']['partitions_read'] == e['device_io']['partitions_written'], (plan, e)
+"
 expect "device capacity 1" 1 "storage.device_capacity = 1" -- "$run" train "$tmp/c3.toml" --set storage.device_capacity=1
 expect "a CUDA device in a CPU build" 1 "without CUDA" -- "$run" train "$tmp/c.toml" --set training.device=cuda
 

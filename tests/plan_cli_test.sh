@@ -20,6 +20,24 @@ expect "text bytes read" 0 "bytes read: 7168 (7 partitions of 1024 bytes)" -- \
 expect "text bytes written" 0 "bytes written: 7168 (7 partitions of 1024 bytes)" -- \
   "$run" plan --partitions 5 --buffer 3 --ordering beta --partition-bytes 1024
 
+# A device tier of d = 2 within BETA's p = 8, c = 4 states: 28 sub-states moving 38
+# partitions up and back (the figures training measures on FB15k-237); with d = c
+# each host state is one sub-state moving its c partitions.
+expect "text device tier" 0 "device tier of 2: 28 states, 38 partitions read and as many written back (38000 bytes each way)" -- \
+  "$run" plan --partitions 8 --buffer 4 --ordering beta --device 2 --partition-bytes 1000
+expect "text device per state" 0 "  device: 1 states, 3 partitions moved up and back" -- \
+  "$run" plan --partitions 5 --buffer 3 --ordering beta --device 3
+"$run" plan --partitions 5 --buffer 3 --ordering beta --device 3 --json --partition-bytes 10 > "$tmp/device.json" 2>&1
+check "json device tier with d = c" "$python" - "$tmp/device.json" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+dev = d["device"]
+assert dev == {"capacity": 3, "states": 5, "partitions_read": 15, "partitions_written": 15,
+               "bytes_read": 150, "bytes_written": 150}, dev
+assert all(s["device_states"] == 1 and s["device_partitions"] == 3 for s in d["states"]), d["states"]
+EOF
+expect "device 1" 1 "--device must be >= 2" -- "$run" plan --partitions 5 --buffer 3 --ordering beta --device 1
+
 # JSON: one object; the states account for every bucket once, and the counts agree.
 "$run" plan --partitions 16 --buffer 4 --ordering beta --json --partition-bytes 100 > "$tmp/beta.json" 2>&1
 check "json is one valid object with the counts" "$python" - "$tmp/beta.json" <<'EOF'

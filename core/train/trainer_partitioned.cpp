@@ -3,7 +3,6 @@
 // docs/out-of-core.md, "Three tiers").
 #include <algorithm>
 #include <chrono>
-#include <set>
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
@@ -11,6 +10,7 @@
 #include "core/data/dataset.h"
 #include "core/error.h"
 #include "core/storage/table_source.h"
+#include "core/storage/tier_plan.h"
 #include "core/train/seed_mix.h"
 #include "core/train/trainer.h"
 
@@ -48,39 +48,10 @@ void add(BufferStats& total, const BufferStats& s) {
 
 Plan Trainer::device_plan(const BufferState& host, int64_t epoch, size_t index) const {
   const int32_t p = static_cast<int32_t>(tiers_.dataset->partition_offsets().size()) - 1;
-  const int32_t d = tiers_.device_capacity;
-  const int32_t m = static_cast<int32_t>(host.partitions.size());
-  Plan plan;
-  plan.num_partitions = p;
-  plan.buffer_capacity = d;
-  if (m <= d) {
-    plan.states.push_back(host);
-    return plan;
-  }
-  // The ordering plugin plans the host state's m partitions (labelled 0..m-1)
-  // for d slots; only the host state's own buckets are kept, and sub-states
-  // left with none are skipped.
   CallContext ctx(tiers_.ordering->label());
   RandomStream stream(mix(mix(static_cast<uint64_t>(config_.seed) ^ mix(epoch + 0x51a7)) ^ mix(index + 1)));
   ctx.set_rng(stream.get());
-  const Plan local = tiers_.ordering->plan(ctx, m, d);
-  const std::set<std::pair<int32_t, int32_t>> wanted(host.buckets.begin(), host.buckets.end());
-  size_t kept = 0;
-  for (const BufferState& ls : local.states) {
-    BufferState state;
-    for (int32_t l : ls.partitions) state.partitions.push_back(host.partitions[static_cast<size_t>(l)]);
-    for (auto [i, j] : ls.buckets) {
-      std::pair<int32_t, int32_t> bucket{host.partitions[static_cast<size_t>(i)], host.partitions[static_cast<size_t>(j)]};
-      if (wanted.count(bucket) != 0) state.buckets.push_back(bucket);
-    }
-    kept += state.buckets.size();
-    if (!state.buckets.empty()) plan.states.push_back(std::move(state));
-  }
-  if (kept != host.buckets.size()) {  // the plugin's plan is validated: this cannot happen
-    fail(MARIUS_ERR_INTERNAL, "device tier: the plan of host state {} covers {} of its {} buckets", index, kept,
-         host.buckets.size());
-  }
-  return plan;
+  return plan_within(*tiers_.ordering, ctx, host, p, tiers_.device_capacity);
 }
 
 EpochResult Trainer::train_partitioned(int64_t epoch, Progress* progress) {
