@@ -108,6 +108,10 @@ plan = json.loads(subprocess.run(['$run', 'plan', '--partitions', '4', '--buffer
 assert plan['device']['states'] == e['device_io']['states'], (plan['device'], e['device_io'])
 assert plan['device']['partitions_read'] == e['device_io']['partitions_read'] == e['device_io']['partitions_written'], (plan, e)
 "
+cp "$tmp/t3b/checkpoint.bin" "$tmp/t3b.ckpt"
+expect "three tiers: ENOSPC ends the run with a clear error" 1 "No space left on device" -- "$run" train "$tmp/c3.toml" --resume --set training.epochs=5 --set output.dir="$tmp/t3b" --set storage.backend=fault --set storage.backend_options.enospc_after_bytes=30000
+check "three tiers: the last checkpoint is unchanged" cmp "$tmp/t3b/checkpoint.bin" "$tmp/t3b.ckpt"
+check "three tiers: training resumes after ENOSPC" "$run" train "$tmp/c3.toml" --resume --set training.epochs=4 --set output.dir="$tmp/t3b" --set evaluation.protocol=none
 expect "device capacity 1" 1 "storage.device_capacity = 1" -- "$run" train "$tmp/c3.toml" --set storage.device_capacity=1
 expect "a CUDA device in a CPU build" 1 "without CUDA" -- "$run" train "$tmp/c.toml" --set training.device=cuda
 
