@@ -29,6 +29,14 @@ Dataset open_dataset(const Config& config) {
   return Dataset::open(config.dataset);
 }
 
+// Bytes of the largest partition's embeddings and Adagrad state: one slot of a buffer.
+int64_t largest_partition_bytes(const Config& config, const Dataset& dataset) {
+  const std::vector<int64_t>& offsets = dataset.partition_offsets();
+  int64_t rows = 0;
+  for (size_t k = 0; k + 1 < offsets.size(); ++k) rows = std::max(rows, offsets[k + 1] - offsets[k]);
+  return rows * 8 * config.dim;
+}
+
 // The buffer capacity out of core, or 0 when every partition fits in memory.
 int32_t resolve_capacity(const Config& config, const Dataset& dataset) {
   const std::vector<int64_t>& offsets = dataset.partition_offsets();
@@ -41,9 +49,7 @@ int32_t resolve_capacity(const Config& config, const Dataset& dataset) {
   if (p <= 1) return 0;
   int64_t capacity = config.buffer_capacity;
   if (config.buffer_bytes > 0) {
-    int64_t rows = 0;
-    for (int64_t k = 0; k < p; ++k) rows = std::max(rows, offsets[k + 1] - offsets[k]);
-    const int64_t partition_bytes = rows * 8 * config.dim;
+    const int64_t partition_bytes = largest_partition_bytes(config, dataset);
     const int64_t slots = config.buffer_bytes / std::max<int64_t>(1, partition_bytes);
     capacity = slots - (config.prefetch ? 1 : 0);
     if (capacity < 2 && capacity < p) {
@@ -83,13 +89,9 @@ c10::Device training_device(const Config& config) {
 // The device tier's capacity d, or 0 for none. `below`: partitions of the tier
 // below (the host buffer's c out of core, all p in memory).
 int32_t resolve_device_capacity(const Config& config, const Dataset& dataset, int32_t below) {
-  const std::vector<int64_t>& offsets = dataset.partition_offsets();
-  const int64_t p = static_cast<int64_t>(offsets.size()) - 1;
   int64_t d = config.device_capacity;
   if (config.device_bytes > 0) {
-    int64_t rows = 0;
-    for (int64_t k = 0; k < p; ++k) rows = std::max(rows, offsets[k + 1] - offsets[k]);
-    const int64_t partition_bytes = rows * 8 * config.dim;
+    const int64_t partition_bytes = largest_partition_bytes(config, dataset);
     const int64_t slots = config.device_bytes / std::max<int64_t>(1, partition_bytes);
     // Everything below fits: no prefetch slot is needed; otherwise the budget includes it.
     d = slots >= below ? below : slots - (config.prefetch ? 1 : 0);

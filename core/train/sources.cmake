@@ -10,6 +10,7 @@ set(MARIUS_TRAIN_SOURCES
   train/interrupt.cpp
   train/trainer.cpp
   train/trainer_partitioned.cpp
+  train/kernel_threads.cpp
   train/evaluator.cpp
   train/checkpoint.cpp
   train/session.cpp

@@ -85,9 +85,9 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void fused_adagrad(
 }  // namespace
 
 void sparse_adagrad(at::Tensor& param, at::Tensor& state, const std::vector<RowGradients>& parts, double lr,
-                    double eps) {
+                    double eps, bool fused) {
   if (param.size(1) == 0) return;
-  if (param.is_cpu() && param.size(0) <= kFusedMaxRows && param.is_contiguous() && state.is_contiguous() &&
+  if (fused && param.is_cpu() && param.size(0) <= kFusedMaxRows && param.is_contiguous() && state.is_contiguous() &&
       param.scalar_type() == at::kFloat) {
     fused_adagrad(param, state, parts, static_cast<float>(lr), static_cast<float>(eps));
     return;

@@ -19,9 +19,12 @@ struct RowGradients {
 // state[row] += g^2 and param[row] -= lr * g / (sqrt(state[row]) + eps).
 void sparse_adagrad(at::Tensor& param, at::Tensor& state, const at::Tensor& ids, const at::Tensor& grads, double lr,
                     double eps);
-// The same over several groups of rows at once (without concatenating them).
+// The same over several groups of rows at once: on host tensors a fused
+// kernel (without concatenating them) unless `fused` is false; otherwise, and
+// on any other device, the groups concatenated and coalesced in ATen
+// operations (what the device path runs).
 void sparse_adagrad(at::Tensor& param, at::Tensor& state, const std::vector<RowGradients>& parts, double lr,
-                    double eps);
+                    double eps, bool fused = true);
 
 // Adam on rows `ids` with per-row step counts `steps` (int64 [N]); bias
 // correction uses each row's own count (rows of rare relations are not decayed

@@ -1,7 +1,5 @@
 #include "core/train/trainer.h"
 
-#include <dlfcn.h>
-
 #include <chrono>
 
 #include <ATen/ATen.h>
@@ -15,6 +13,7 @@
 #include "core/train/loss.h"
 #include "core/data/dataset.h"
 #include "core/train/edge_set.h"
+#include "core/train/kernel_threads.h"
 #include "core/train/seed_mix.h"
 #include "core/train/sparse_optimizer.h"
 
@@ -31,22 +30,6 @@ double since(Clock::time_point& t) {
 }
 
 }  // namespace
-
-KernelThreads::KernelThreads(int aten_threads, int blas_threads) : aten_threads_(at::get_num_threads()) {
-  using GetThreads = int (*)();
-  if (auto get = reinterpret_cast<GetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"))) blas_threads_ = get();
-  set(aten_threads, blas_threads);
-}
-
-KernelThreads::~KernelThreads() { set(aten_threads_, blas_threads_); }
-
-void KernelThreads::set(int aten, int blas) {
-  at::set_num_threads(aten);
-  using SetThreads = void (*)(int);
-  if (blas > 0) {
-    if (auto fn = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) fn(blas);
-  }
-}
 
 // A worker of one stage: its plugin call contexts and its share of the times.
 struct Trainer::StageWorker {
@@ -446,7 +429,8 @@ void Trainer::update_batch(Batch& b, StageWorker& w) {
   if (node_optimizer_) {
     node_optimizer_(b.number, b.gradients);
   } else {
-    adagrad(b.table->embeddings, b.table->state, b.gradients, config_.learning_rate);
+    sparse_adagrad(b.table->embeddings, b.table->state, b.gradients, config_.learning_rate, config_.adagrad_eps,
+                   /*fused=*/!device_kernels_);
   }
   b.gradients.clear();
   w.times.update += since(clock);
@@ -459,19 +443,6 @@ double Trainer::contrastive(const at::Tensor& pos, const at::Tensor& neg, const 
                             at::Tensor& grad_neg) const {
   if (device_kernels_ && loss_ == LossKind::kSoftmax) return softmax_loss_generic(pos, neg, weight, grad_pos, grad_neg);
   return contrastive_loss(loss_, pos, neg, weight, config_.margin, grad_pos, grad_neg);
-}
-
-void Trainer::adagrad(at::Tensor& param, at::Tensor& state, const std::vector<RowGradients>& parts, double lr) const {
-  if (!device_kernels_) {
-    sparse_adagrad(param, state, parts, lr, config_.adagrad_eps);  // the host's fused kernel on host tensors
-    return;
-  }
-  std::vector<at::Tensor> ids, grads;
-  for (const RowGradients& part : parts) {
-    ids.push_back(part.ids);
-    grads.push_back(part.grads);
-  }
-  sparse_adagrad(param, state, at::cat(ids), at::cat(grads), lr, config_.adagrad_eps);
 }
 
 double Trainer::add_penalty(const at::Tensor& x, const at::Tensor& weight, at::Tensor& g) const {
@@ -493,7 +464,8 @@ void Trainer::update_relations(const at::Tensor& rows, const at::Tensor& grads) 
     sparse_adam(model_.relations, model_.relation_state, model_.relation_state2, model_.relation_steps, rows, grads,
                 config_.relation_lr(), config_.adam_beta1, config_.adam_beta2, config_.adam_eps);
   } else {
-    adagrad(model_.relations, model_.relation_state, {{rows, grads}}, config_.relation_lr());
+    sparse_adagrad(model_.relations, model_.relation_state, {{rows, grads}}, config_.relation_lr(),
+                   config_.adagrad_eps, /*fused=*/!device_kernels_);
   }
 }
 

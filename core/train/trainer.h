@@ -156,8 +156,6 @@ class Trainer {
   // The loss (config.loss) and its gradients, with the device path's kernels when device_kernels_.
   double contrastive(const at::Tensor& pos, const at::Tensor& neg, const at::Tensor& weight, at::Tensor& grad_pos,
                      at::Tensor& grad_neg) const;
-  // Sparse Adagrad on rows of param/state, with the device path's kernels when device_kernels_.
-  void adagrad(at::Tensor& param, at::Tensor& state, const std::vector<RowGradients>& parts, double lr) const;
   void update_relations(const at::Tensor& rows, const at::Tensor& grads);
   // Marks the negatives that form a true training edge (host tensors; their
   // scores become -1e30: no weight): masks bool [C, S, N] of the rhs and lhs
@@ -198,21 +196,5 @@ class Trainer {
   StepTimes times_;
 };
 
-// While alive, ATen's intra-op threads are `aten_threads` and the BLAS's own
-// threads (OpenBLAS) `blas_threads` (pipelined training: 1 and 1, so stage
-// workers each use one core without oversubscription); the previous settings
-// come back on destruction (evaluation then uses every core).
-class KernelThreads {
- public:
-  KernelThreads(int aten_threads, int blas_threads);
-  ~KernelThreads();
-  KernelThreads(const KernelThreads&) = delete;
-  KernelThreads& operator=(const KernelThreads&) = delete;
-
- private:
-  static void set(int aten, int blas);
-  int aten_threads_;
-  int blas_threads_ = 0;
-};
 
 }  // namespace marius
