@@ -5,38 +5,21 @@
 #include <memory>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "core/config/config.h"
 #include "core/error.h"
 #include "core/logging.h"
-#include "core/train/export.h"
-#include "core/train/interrupt.h"
-#include "core/train/session.h"
+#include "core/persist/export.h"
+#include "core/tasks/link_prediction/predict.h"
+#include "core/run/interrupt.h"
+#include "core/run/session.h"
 
 namespace fs = std::filesystem;
 
 namespace marius::cli {
 
 namespace {
-
-// Appends one JSON object per line to <output>/metrics.jsonl, flushed per line.
-class MetricsFile {
- public:
-  MetricsFile(const fs::path& file, bool append) : file_(file) {
-    out_ = std::fopen(file.c_str(), append ? "a" : "w");
-    if (out_ == nullptr) fail(MARIUS_ERR_IO, "metrics {}: cannot open: {}", file.string(), std::strerror(errno));
-  }
-  ~MetricsFile() { std::fclose(out_); }
-  void write(const std::string& json) {
-    if (std::fprintf(out_, "%s\n", json.c_str()) < 0 || std::fflush(out_) != 0) {
-      fail(MARIUS_ERR_IO, "metrics {}: write failed: {}", file_.string(), std::strerror(errno));
-    }
-  }
-
- private:
-  fs::path file_;
-  std::FILE* out_;
-};
 
 Session open_session(const GlobalOptions& global, const std::string& config_file) {
   return Session(Config::load(config_file, global.overrides), global.plugin_paths);
@@ -49,100 +32,50 @@ std::string metrics_line(const std::string& prefix, const RankMetrics& m) {
                      m.rankings, m.seconds);
 }
 
-int train(const GlobalOptions& global, const std::string& config_file, bool resume) {
+// Prints each epoch's summary lines on the terminal.
+class TerminalReport : public TrainObserver {
+ public:
+  explicit TerminalReport(const Session& session) : session_(session) {}
+
+  void epoch_finished(const EpochReport& e) override {
+    const EpochResult& r = e.result;
+    std::string line = fmt::format("epoch {}/{}: loss {:.4f}, {:.0f} edges/s, {:.2f} s\n  {}", e.epoch, e.last,
+                                   e.mean_loss, r.edges_per_sec, r.seconds, r.pipeline.summary());
+    if (e.valid) line += "\n  " + metrics_line("valid", *e.valid);
+    if (r.out_of_core) {
+      line += fmt::format(" (io: {} swaps, {:.1f} MB read, {:.1f} MB written, waited {:.2f} s)", r.io.swaps,
+                          r.io.bytes_read / 1e6, r.io.bytes_written / 1e6, r.io.wait_seconds);
+    }
+    if (r.device_tier) {
+      const BufferStats& d = r.device_io;
+      line += fmt::format("\n  device tier on {}: {} states, {:.1f} MB in, {:.1f} MB out, waited {:.2f} s",
+                          session_.device(), r.device_states, d.bytes_read / 1e6, d.bytes_written / 1e6,
+                          d.wait_seconds);
+    }
+    fmt::print("{}\n", line);
+    std::fflush(stdout);
+  }
+
+ private:
+  const Session& session_;
+};
+
+int train(const GlobalOptions& global, const std::string& config_file, bool resume, bool overwrite) {
   Session session = open_session(global, config_file);
   const Config& config = session.config();
-  session.initialize(resume);
-  std::error_code ec;
-  fs::create_directories(config.output, ec);
-  if (ec) fail(MARIUS_ERR_IO, "output.dir {}: cannot create: {}", config.output, ec.message());
-  MetricsFile metrics(fs::path(config.output) / "metrics.jsonl", resume);
+  session.initialize(resume, overwrite);
   const DatasetInfo& info = session.dataset().info();
   logger().info("training {} on {} ({} nodes, {} relations, {} training edges), dim {}, {} thread(s), epochs {}..{}",
                 config.score, config.dataset, info.num_nodes, info.num_relations, info.num_edges[0], config.dim,
                 config.threads, session.epochs_done() + 1, config.epochs);
-  bool evaluate = config.eval_protocol != "none";
-  double edges_per_sec_sum = 0;
-  int64_t measured_epochs = 0;
-  double seconds_sum = 0;
   // Ctrl-C or SIGTERM: the batches in flight finish, then Error(CANCELLED) (exit status 130).
   InterruptHandler interrupt;
-  while (session.epochs_done() < config.epochs) {
-    const int64_t epoch = session.epochs_done() + 1;
-    Progress progress(fmt::format("epoch {}/{}", epoch, config.epochs), info.num_edges[0]);
-    EpochResult r;
-    try {
-      if (interrupt_requested()) fail(MARIUS_ERR_CANCELLED, "training interrupted before the epoch started");
-      r = session.train_epoch(&progress);
-    } catch (const Error& e) {
-      if (e.code() != MARIUS_ERR_CANCELLED) throw;
-      progress.finish();
-      fail(MARIUS_ERR_CANCELLED, "epoch {}: {}; {} keeps the checkpoint of epoch {} (continue with --resume)", epoch,
-           e.what(), config.output, epoch - 1);
-    }
-    progress.finish();
-    const StepTimes& t = session.last_step_times();
-    std::string json = fmt::format(
-        "{{\"epoch\":{},\"loss\":{:.6f},\"edges\":{},\"edges_per_sec\":{:.1f},\"epoch_seconds\":{:.3f},"
-        "\"time_split\":{{\"sample\":{:.3f},\"gather\":{:.3f},\"forward\":{:.3f},\"loss\":{:.3f},\"backward\":{:.3f},"
-        "\"update\":{:.3f}}}",
-        epoch, r.loss / std::max<int64_t>(1, r.edges), r.edges, r.edges_per_sec, r.seconds, t.sample, t.gather,
-        t.forward, t.loss, t.backward, t.update);
-    json += ",\"pipeline\":" + r.pipeline.json();
-    std::string line = fmt::format("epoch {}/{}: loss {:.4f}, {:.0f} edges/s, {:.2f} s\n  {}", epoch, config.epochs,
-                                   r.loss / std::max<int64_t>(1, r.edges), r.edges_per_sec, r.seconds,
-                                   r.pipeline.summary());
-    if (evaluate && config.eval_every_epoch && info.num_edges[1] > 0) {
-      RankMetrics valid = session.evaluate(Split::kValid);
-      json += ",\"valid\":" + valid.json();
-      line += "\n  " + metrics_line("valid", valid);
-    }
-    if (r.out_of_core) {  // the session already committed the partitions and saved
-      json += fmt::format(
-          ",\"io\":{{\"buffer_bytes\":{},\"states\":{},\"swaps\":{},\"partitions_read\":{},\"partitions_written\":{},\"bytes_read\":{},"
-          "\"bytes_written\":{},\"read_seconds\":{:.3f},\"write_seconds\":{:.3f},\"wait_seconds\":{:.3f}}}",
-          session.buffer_bytes(), r.states, r.io.swaps, r.io.partitions_read, r.io.partitions_written, r.io.bytes_read, r.io.bytes_written,
-          r.io.read_seconds, r.io.write_seconds, r.io.wait_seconds);
-      line += fmt::format(" (io: {} swaps, {:.1f} MB read, {:.1f} MB written, waited {:.2f} s)", r.io.swaps,
-                          r.io.bytes_read / 1e6, r.io.bytes_written / 1e6, r.io.wait_seconds);
-    } else if (config.checkpoint_every_epoch || session.epochs_done() == config.epochs) {
-      session.save();
-    }
-    if (r.device_tier) {  // host <-> device traffic of the device tier
-      const BufferStats& d = r.device_io;
-      json += fmt::format(
-          ",\"device_io\":{{\"device\":\"{}\",\"capacity\":{},\"states\":{},\"swaps\":{},\"partitions_read\":{},"
-          "\"partitions_written\":{},\"bytes_read\":{},\"bytes_written\":{},\"read_seconds\":{:.3f},"
-          "\"write_seconds\":{:.3f},\"wait_seconds\":{:.3f}}}",
-          session.device(), session.device_capacity(), r.device_states, d.swaps, d.partitions_read,
-          d.partitions_written, d.bytes_read, d.bytes_written, d.read_seconds, d.write_seconds, d.wait_seconds);
-      line += fmt::format("\n  device tier on {}: {} states, {:.1f} MB in, {:.1f} MB out, waited {:.2f} s",
-                          session.device(), r.device_states, d.bytes_read / 1e6, d.bytes_written / 1e6,
-                          d.wait_seconds);
-    }
-    json += fmt::format(",\"peak_rss_mb\":{:.1f}}}", peak_rss_mb());
-    metrics.write(json);
-    fmt::print("{}\n", line);
-    std::fflush(stdout);
-    seconds_sum += r.seconds;
-    if (epoch > 1 || config.epochs == 1) {
-      edges_per_sec_sum += r.edges_per_sec;
-      ++measured_epochs;
-    }
-  }
-  if (session.epochs_done() == 0) session.save();
-  std::string summary = fmt::format("{{\"summary\":true,\"epochs\":{},\"train_seconds\":{:.3f},\"edges_per_sec\":{:.1f},"
-                                    "\"threads\":{},\"peak_rss_mb\":{:.1f}",
-                                    session.epochs_done(), seconds_sum,
-                                    measured_epochs > 0 ? edges_per_sec_sum / measured_epochs : 0.0, config.threads,
-                                    peak_rss_mb());
-  if (evaluate && info.num_edges[2] > 0) {
-    RankMetrics test = session.evaluate(Split::kTest);
-    summary += ",\"test\":" + test.json();
-    fmt::print("{}\n", metrics_line("test", test));
-  }
-  summary += "}";
-  metrics.write(summary);
+  TerminalReport terminal(session);
+  TrainOptions options;
+  options.progress = stderr;
+  options.test_at_end = true;
+  TrainReport report = session.train(options, &terminal);
+  if (report.test) fmt::print("{}\n", metrics_line("test", *report.test));
   fmt::print("checkpoint: {}\nmetrics: {}\n", session.checkpoint_path().string(),
              (fs::path(config.output) / "metrics.jsonl").string());
   return 0;
@@ -154,7 +87,7 @@ int eval(const GlobalOptions& global, const std::string& config_file, const std:
   Split split = split_name == "train" ? Split::kTrain : split_name == "valid" ? Split::kValid : Split::kTest;
   RankMetrics m = session.evaluate(split);
   fmt::print(stderr, "{}\n", metrics_line(split_name, m));
-  fmt::print("{}\n", m.json());
+  fmt::print("{}\n", m.json().dump());
   return 0;
 }
 
@@ -183,7 +116,7 @@ int predict_command(const GlobalOptions& global, const std::string& config_file,
 void add_train_commands(CLI::App& app, const GlobalOptions& global, int& exit_code) {
   struct Args {
     std::string config, split = "test", dir, head, tail, relation;
-    bool resume = false, markdown = false;
+    bool resume = false, overwrite = false, markdown = false;
     int64_t k = 10;
   };
   auto args = std::make_shared<Args>();
@@ -191,7 +124,11 @@ void add_train_commands(CLI::App& app, const GlobalOptions& global, int& exit_co
   auto* train_cmd = app.add_subcommand("train", "Train a link-prediction model (config: docs/config.md)");
   train_cmd->add_option("config", args->config, "TOML configuration file")->check(CLI::ExistingFile);
   train_cmd->add_flag("--resume", args->resume, "Continue from the last checkpoint in output.dir");
-  train_cmd->callback([&global, &exit_code, args] { exit_code = train(global, args->config, args->resume); });
+  train_cmd->add_flag("--overwrite", args->overwrite, "Start afresh over a checkpoint already in output.dir");
+  train_cmd->callback([&global, &exit_code, args] {
+    if (args->resume && args->overwrite) fail(MARIUS_ERR_INVALID_ARGUMENT, "train: give --resume or --overwrite, not both");
+    exit_code = train(global, args->config, args->resume, args->overwrite);
+  });
 
   auto* eval_cmd = app.add_subcommand("eval", "Evaluate the saved model (output.dir/checkpoint.bin)");
   eval_cmd->add_option("config", args->config, "TOML configuration file")->check(CLI::ExistingFile);

@@ -15,6 +15,7 @@ const char* status_name(marius_status code) noexcept {
     case MARIUS_ERR_VERSION_MISMATCH: return "VERSION_MISMATCH";
     case MARIUS_ERR_INTERNAL: return "INTERNAL";
     case MARIUS_ERR_CANCELLED: return "CANCELLED";
+    case MARIUS_ERR_NON_FINITE: return "NON_FINITE";
     default: return "UNKNOWN";
   }
 }

@@ -11,6 +11,6 @@ run=./build/bin/marius-run
 $run generate --output output/generated/raw --nodes 2000 --relations 10 --edges 40000 --seed 1
 $run preprocess --train output/generated/raw/train.tsv --valid output/generated/raw/valid.tsv \
   --test output/generated/raw/test.tsv --output output/generated/data
-$run train examples/generated.toml
+$run train examples/generated.toml --overwrite   # a re-run replaces the previous run's model
 $run export examples/generated.toml
 $run predict examples/generated.toml --head n0 --relation r0 -k 5

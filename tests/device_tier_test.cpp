@@ -11,9 +11,9 @@
 
 #include "core/storage/partition_buffer.h"
 #include "core/storage/table_source.h"
-#include "core/train/loss.h"
-#include "core/train/node_rows.h"
-#include "core/train/session.h"
+#include "core/kernels/loss.h"
+#include "core/model/node_rows.h"
+#include "core/run/session.h"
 #include "train_fixture.h"
 
 namespace marius {

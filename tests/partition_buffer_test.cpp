@@ -10,8 +10,8 @@
 #include "core/storage/partition_buffer.h"
 #include "core/storage/partition_store.h"
 #include "core/plugin/score_function.h"
-#include "core/train/evaluator.h"
-#include "core/train/node_rows.h"
+#include "core/tasks/link_prediction/evaluator.h"
+#include "core/model/node_rows.h"
 #include "test_util.h"
 
 namespace marius {

@@ -3,7 +3,7 @@
 // from run(), cancellation drains what is in flight, sync mode is sequential
 // on the caller's thread. Stages here are synthetic (random short delays);
 // tests/pipeline_train_test.cpp drives the real trainer.
-#include "core/train/pipeline.h"
+#include "core/pipeline/pipeline.h"
 
 #include <atomic>
 #include <chrono>
@@ -14,8 +14,9 @@
 #include <thread>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
-#include "core/train/interrupt.h"
+#include "core/run/interrupt.h"
 #include "test_util.h"
 
 namespace marius {
@@ -110,11 +111,12 @@ TEST(Pipeline, EveryBatchIsAppliedExactlyOnceAndAtMostKAreInFlight) {
     const int64_t load = pick() % 3, compute = 1 + pick() % 3, update = pick() % 3, queue = 1 + pick() % 3;
     Recorder r(k, 100 + k);
     {
-      Pipeline pipeline(pipelined(k, load, compute, update, queue), r.stages());
+      const Pipeline::Stages stages = r.stages();
+      Pipeline pipeline(pipelined(k, load, compute, update, queue));
       const int64_t sizes[] = {37, 1, 0, 64};
       int64_t expected_sum = 0;
       for (int64_t n : sizes) {
-        pipeline.run(n);
+        pipeline.run(n, stages);
         // run() returns only after every batch of the segment was applied.
         for (int64_t b = 0; b < n; ++b) EXPECT_EQ((r.applied[{r.segment, b}]), 1) << "batch " << b;
         expected_sum += n * (n + 1) / 2;
@@ -152,13 +154,14 @@ TEST(Pipeline, SyncRunsEachBatchThroughEveryStageOnTheCallersThread) {
   };
   s.compute = [&](Pipeline::Batch& b, uint32_t) { trace.push_back("C" + std::to_string(b.index)); };
   s.update = [&](Pipeline::Batch& b, uint32_t) { trace.push_back("U" + std::to_string(b.index)); };
-  Pipeline pipeline(o, s);
-  pipeline.run(3);
+  const Pipeline::Stages stages = s;
+  Pipeline pipeline(o);
+  pipeline.run(3, stages);
   EXPECT_EQ(trace, (std::vector<std::string>{"L0", "C0", "U0", "L1", "C1", "U1", "L2", "C2", "U2"}));
   PipelineStats stats = pipeline.stats();
   EXPECT_EQ(stats.staleness, 1);
   EXPECT_EQ(stats.update.batches, 3);
-  EXPECT_NE(stats.json().find("\"mode\":\"sync\""), std::string::npos);
+  EXPECT_NE(stats.json().dump().find("\"mode\":\"sync\""), std::string::npos);
 }
 
 TEST(Pipeline, WithStalenessOneBatchesDoNotOverlap) {
@@ -175,8 +178,9 @@ TEST(Pipeline, WithStalenessOneBatchesDoNotOverlap) {
   };
   s.compute = [&](Pipeline::Batch& b, uint32_t) { note("C" + std::to_string(b.index)); };
   s.update = [&](Pipeline::Batch& b, uint32_t) { note("U" + std::to_string(b.index)); };
-  Pipeline pipeline(pipelined(1, 2, 3, 2, 2), s);
-  pipeline.run(20);
+  const Pipeline::Stages stages = s;
+  Pipeline pipeline(pipelined(1, 2, 3, 2, 2));
+  pipeline.run(20, stages);
   ASSERT_EQ(trace.size(), 60u);
   for (int b = 0; b < 20; ++b) {
     EXPECT_EQ(trace[3 * b], "L" + std::to_string(b));
@@ -195,9 +199,10 @@ TEST(Pipeline, AnErrorInAnyStageStopsEveryStageAndSurfacesFromRun) {
         Recorder r(k, pick(), 100);
         r.throw_stage = stage;
         r.throw_at = at;
-        Pipeline pipeline(pipelined(k, pick() % 3, 1 + pick() % 3, pick() % 3, 1 + pick() % 2), r.stages());
+        const Pipeline::Stages stages = r.stages();
+        Pipeline pipeline(pipelined(k, pick() % 3, 1 + pick() % 3, pick() % 3, 1 + pick() % 2));
         try {
-          pipeline.run(50);
+          pipeline.run(50, stages);
           FAIL() << "run() returned";
         } catch (const std::runtime_error& e) {
           EXPECT_EQ(std::string(e.what()), fmt::format("boom in {} at batch {}", stage, at));
@@ -207,7 +212,7 @@ TEST(Pipeline, AnErrorInAnyStageStopsEveryStageAndSurfacesFromRun) {
         EXPECT_EQ((r.applied.count({0, at})), 0u);
         EXPECT_LE(r.max_in_flight.load(), k);
         // The pipeline stays stopped.
-        EXPECT_THROW(pipeline.run(1), std::runtime_error);
+        EXPECT_THROW(pipeline.run(1, stages), std::runtime_error);
       }  // the destructor joins every thread (the test would hang otherwise)
     }
   }
@@ -219,10 +224,11 @@ TEST(Pipeline, AnErrorInSyncModeSurfacesAndStops) {
   Recorder r(1, 3, 0);
   r.throw_stage = "compute";
   r.throw_at = 4;
-  Pipeline pipeline(o, r.stages());
-  EXPECT_THROW(pipeline.run(10), std::runtime_error);
+  const Pipeline::Stages stages = r.stages();
+  Pipeline pipeline(o);
+  EXPECT_THROW(pipeline.run(10, stages), std::runtime_error);
   EXPECT_EQ(r.applied.size(), 4u);
-  EXPECT_THROW(pipeline.run(1), std::runtime_error);
+  EXPECT_THROW(pipeline.run(1, stages), std::runtime_error);
 }
 
 TEST(Pipeline, AnInterruptDrainsTheBatchesInFlightAndCancels) {
@@ -236,8 +242,9 @@ TEST(Pipeline, AnInterruptDrainsTheBatchesInFlightAndCancels) {
     };
     PipelineOptions o = pipelined(4, 1, 2, 1, 2);
     o.mode = mode;
-    Pipeline pipeline(o, s);
-    expect_error([&] { pipeline.run(100); }, MARIUS_ERR_CANCELLED, {"interrupted"});
+    const Pipeline::Stages stages = s;
+    Pipeline pipeline(o);
+    expect_error([&] { pipeline.run(100, stages); }, MARIUS_ERR_CANCELLED, {"interrupted"});
     clear_interrupt();
     // Every admitted batch was applied once; admission stopped soon after batch 10.
     EXPECT_EQ(r.loaded.load(), static_cast<int64_t>(r.applied.size()));
@@ -249,23 +256,23 @@ TEST(Pipeline, AnInterruptDrainsTheBatchesInFlightAndCancels) {
 }
 
 TEST(Pipeline, RejectsBadOptionsNamingTheKey) {
-  Recorder r(1, 1);
-  expect_error([&] { Pipeline p(pipelined(0, 1, 1, 1, 1), r.stages()); }, MARIUS_ERR_INVALID_ARGUMENT,
+  expect_error([&] { Pipeline p(pipelined(0, 1, 1, 1, 1)); }, MARIUS_ERR_INVALID_ARGUMENT,
                {"pipeline.staleness = 0"});
-  expect_error([&] { Pipeline p(pipelined(2, 1, 0, 1, 1), r.stages()); }, MARIUS_ERR_INVALID_ARGUMENT,
+  expect_error([&] { Pipeline p(pipelined(2, 1, 0, 1, 1)); }, MARIUS_ERR_INVALID_ARGUMENT,
                {"pipeline.compute_workers = 0"});
-  expect_error([&] { Pipeline p(pipelined(2, 1, 1, 1, 0), r.stages()); }, MARIUS_ERR_INVALID_ARGUMENT,
+  expect_error([&] { Pipeline p(pipelined(2, 1, 1, 1, 0)); }, MARIUS_ERR_INVALID_ARGUMENT,
                {"pipeline.queue_size = 0"});
-  expect_error([&] { Pipeline p(pipelined(2, -1, 1, 1, 1), r.stages()); }, MARIUS_ERR_INVALID_ARGUMENT,
+  expect_error([&] { Pipeline p(pipelined(2, -1, 1, 1, 1)); }, MARIUS_ERR_INVALID_ARGUMENT,
                {"pipeline.load_workers = -1: expected a value >= 0"});
 }
 
 TEST(Pipeline, MonitorReportsEveryStageAndQueue) {
   Recorder r(3, 9, 100);
-  Pipeline pipeline(pipelined(3, 1, 2, 1, 2), r.stages());
-  pipeline.run(30);
+  const Pipeline::Stages stages = r.stages();
+  Pipeline pipeline(pipelined(3, 1, 2, 1, 2));
+  pipeline.run(30, stages);
   PipelineStats s = pipeline.stats();
-  std::string json = s.json();
+  std::string json = s.json().dump();
   for (const char* key : {"\"mode\":\"pipelined\"", "\"staleness\":3", "\"load\":", "\"compute\":", "\"update\":",
                           "\"load_to_compute\":", "\"compute_to_update\":", "\"busy\":", "\"in_flight_mean\":"}) {
     EXPECT_NE(json.find(key), std::string::npos) << key << " in " << json;

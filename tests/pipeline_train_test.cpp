@@ -10,7 +10,7 @@
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
-#include "core/train/session.h"
+#include "core/run/session.h"
 #include "train_fixture.h"
 
 namespace marius {

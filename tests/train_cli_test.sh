@@ -41,7 +41,7 @@ s = [json.loads(l) for l in open('$tmp/a/metrics.jsonl')][-1]
 assert s['test']['mrr'] > 0.1, s"
 # The other negative layouts learn too: one set per side, and no inverse relations (head corruption scored directly).
 for setting in negatives.shared_sides=false model.inverse_relations=false negatives.anchor_negatives=true; do
-  check "train with $setting" "$run" train "$tmp/c.toml" --set "$setting" --set output.dir="$tmp/v" --set evaluation.every_epoch=false
+  check "train with $setting" "$run" train "$tmp/c.toml" --set "$setting" --set output.dir="$tmp/v" --set evaluation.every_epoch=false --overwrite
   check "$setting: test MRR far above chance" /usr/bin/python3 -c "
 import json
 s = [json.loads(l) for l in open('$tmp/v/metrics.jsonl')][-1]
@@ -114,6 +114,16 @@ printf '\377' | dd of="$tmp/corrupt.bin" bs=1 seek=200 conv=notrunc 2> /dev/null
 mkdir -p "$tmp/c" && mv "$tmp/corrupt.bin" "$tmp/c/checkpoint.bin"
 check "a corrupted checkpoint is refused" bash -c "! '$run' eval '$tmp/c.toml' --set output.dir='$tmp/c' 2> '$tmp/e.txt' && grep -q 'checksum mismatch' '$tmp/e.txt'"
 check "training resumes after SIGKILL" "$run" train "$tmp/c.toml" --resume --set output.dir="$tmp/k" --set training.epochs=1000 --set training.epochs=3 --set evaluation.protocol=none
+
+# A fresh run does not replace a trained checkpoint unless told to.
+cp "$tmp/a/checkpoint.bin" "$tmp/a.before"
+check "train over a checkpoint is refused" bash -c "! '$run' train '$tmp/c.toml' --set training.epochs=0 2> '$tmp/e.txt' && grep -q 'already holds a checkpoint.*--resume.*--overwrite' '$tmp/e.txt'"
+check "the refused run left the checkpoint alone" cmp "$tmp/a/checkpoint.bin" "$tmp/a.before"
+check "--overwrite replaces it" "$run" train "$tmp/c.toml" --set training.epochs=1 --set output.dir="$tmp/v" --overwrite --set evaluation.protocol=none
+
+# Nothing non-finite is trained, reported or saved.
+check "a NaN learning rate is refused by key" bash -c "! '$run' train '$tmp/c.toml' --set optimizer.learning_rate=nan --set output.dir='$tmp/nan' 2> '$tmp/e.txt' && grep -q 'optimizer.learning_rate must be a finite number, got nan' '$tmp/e.txt'"
+check "a diverging model stops with an error naming epoch and batch, and reports no MRR" bash -c "! '$run' train '$tmp/c.toml' --set model.init_scale=1e30 --set output.dir='$tmp/nan' > '$tmp/o.txt' 2> '$tmp/e.txt' && grep -q 'epoch 1, batch 1: .* is not finite' '$tmp/e.txt' && ! grep -q MRR '$tmp/o.txt' && [ ! -e '$tmp/nan/checkpoint.bin' ]"
 
 # Config errors name the key (and file:line).
 printf '[training]\nepochz = 3\n' > "$tmp/bad.toml"

@@ -12,7 +12,7 @@
 #include "core/config/config.h"
 #include "core/data/generate.h"
 #include "core/data/preprocess.h"
-#include "core/train/trainer.h"
+#include "core/tasks/link_prediction/link_prediction_task.h"
 #include "test_util.h"
 
 namespace marius::testing {
@@ -68,7 +68,7 @@ struct CountingOptimizer {
   int64_t rows = 0;
   int64_t throw_at = -1;     // throws at this batch, when >= 0
 
-  Trainer::NodeOptimizer hook() {
+  LinkPredictionTask::NodeOptimizer hook() {
     return [this](int64_t batch, const std::vector<RowGradients>& gradients) {
       if (batch == throw_at) throw Error(MARIUS_ERR_INTERNAL, "counting optimizer: refused batch " + std::to_string(batch));
       int64_t n = 0;

@@ -3,8 +3,8 @@
 #include <ATen/ATen.h>
 #include <torch/csrc/autograd/autograd.h>
 
-#include "core/train/loss.h"
-#include "core/train/sparse_optimizer.h"
+#include "core/kernels/loss.h"
+#include "core/kernels/sparse_optimizer.h"
 #include "test_util.h"
 
 namespace marius {

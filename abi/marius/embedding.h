@@ -111,6 +111,10 @@ MARIUS_API marius_status marius_preprocess(const marius_preprocess_args* args, m
 typedef struct marius_session marius_session;
 
 #define MARIUS_SESSION_RESUME (1u << 0) /* load output.dir/checkpoint.bin instead of a fresh model */
+#define MARIUS_SESSION_OVERWRITE (1u << 1) /* a fresh model even when output.dir holds a checkpoint (which the
+                                               session's first save replaces); without it, and without RESUME,
+                                               opening over a checkpoint fails with INVALID_ARGUMENT (since 1.0:
+                                               a flag an older library does not know is refused, never ignored) */
 
 typedef struct marius_session_args {
   uint32_t struct_size;
@@ -258,7 +262,7 @@ typedef struct marius_metrics {
 
 #define MARIUS_METRICS_SIZE_1_0 MARIUS_STRUCT_SIZE(marius_metrics, seconds)
 
-/* Ranks a split with the configured protocol (core/train/evaluator.h). */
+/* Ranks a split with the configured protocol (core/tasks/link_prediction/evaluator.h). */
 MARIUS_API marius_status marius_session_evaluate(marius_session* session, int32_t split, marius_metrics* out);
 
 /* ---- Tensors --------------------------------------------------------------------

@@ -14,7 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "core/train/session.h"
+#include "core/run/session.h"
 #include "marius/embedding.h"
 
 namespace marius::capi {

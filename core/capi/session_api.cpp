@@ -7,8 +7,9 @@
 
 #include "core/capi/guard.h"
 #include "core/capi/handle.h"
-#include "core/train/export.h"
-#include "core/train/progress.h"
+#include "core/persist/export.h"
+#include "core/tasks/link_prediction/predict.h"
+#include "core/run/progress.h"
 
 using namespace marius;
 using namespace marius::capi;
@@ -39,22 +40,26 @@ marius_session& checked(marius_session* session, const char* call) {
   return *session;
 }
 
-// Calls the user's progress callback: throttled within an epoch, always after
-// it. The observer runs under the Progress lock, so calls never overlap.
-class ProgressRelay {
+// Relays a training run to the user's progress callback: throttled within an
+// epoch, always after it. batches_done runs under the Progress lock, so calls
+// never overlap.
+class ProgressRelay : public TrainObserver {
  public:
   using Clock = std::chrono::steady_clock;
 
-  ProgressRelay(marius_session& handle, const marius_train_args& args, int64_t epoch, int64_t in_call, int64_t calls)
-      : handle_(handle), args_(args), start_(Clock::now()), last_(start_) {
+  ProgressRelay(marius_session& handle, const marius_train_args& args) : handle_(handle), args_(args) {}
+
+  void epoch_started(int64_t epoch, int64_t last, int64_t edges) override {
+    base_ = marius_progress{};
     base_.struct_size = sizeof(marius_progress);
     base_.epoch = epoch;
-    base_.epoch_in_call = in_call;
-    base_.epochs_in_call = calls;
+    base_.epoch_in_call = ++in_call_;
+    base_.epochs_in_call = last - epoch + in_call_;
+    start_ = last_ = Clock::now();
   }
 
-  void advance(int64_t done, int64_t total, double loss_sum) {
-    if (stop_ || done >= total) return;  // the end of the epoch is reported by finish()
+  void batches_done(int64_t done, int64_t total, double loss_sum) override {
+    if (stop_ || done >= total) return;  // the end of the epoch is reported by epoch_finished()
     const Clock::time_point now = Clock::now();
     if (args_.progress_interval > 0 && std::chrono::duration<double>(now - last_).count() < args_.progress_interval) {
       return;
@@ -63,9 +68,11 @@ class ProgressRelay {
     call(done, total, loss_sum, 0);
   }
 
-  void finish(int64_t edges, double loss_sum) { call(edges, edges, loss_sum, 1); }
+  void epoch_finished(const EpochReport& report) override {
+    call(report.result.edges, report.result.edges, report.result.loss, 1);
+  }
 
-  bool stop() const { return stop_; }
+  bool stop_after_epoch() override { return stop_; }
   bool threw() const { return threw_; }
 
  private:
@@ -92,6 +99,7 @@ class ProgressRelay {
   marius_session& handle_;
   const marius_train_args& args_;
   marius_progress base_{};
+  int64_t in_call_ = 0;
   Clock::time_point start_, last_;
   bool stop_ = false;
   bool threw_ = false;
@@ -119,8 +127,12 @@ MARIUS_EXTERN_C marius_status marius_session_open(const marius_session_args* arg
     if (args->config_path != nullptr && args->config_text != nullptr) {
       fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: give config_path or config_text, not both", call);
     }
-    if ((args->flags & ~MARIUS_SESSION_RESUME) != 0) {
-      fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: unknown flags {:#x}", call, args->flags & ~MARIUS_SESSION_RESUME);
+    const uint32_t known = MARIUS_SESSION_RESUME | MARIUS_SESSION_OVERWRITE;
+    if ((args->flags & ~known) != 0) {
+      fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: unknown flags {:#x}", call, args->flags & ~known);
+    }
+    if ((args->flags & MARIUS_SESSION_RESUME) != 0 && (args->flags & MARIUS_SESSION_OVERWRITE) != 0) {
+      fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: give MARIUS_SESSION_RESUME or MARIUS_SESSION_OVERWRITE, not both", call);
     }
     std::vector<std::string> overrides = strings(args->overrides, args->num_overrides, call, "overrides");
     std::vector<std::string> plugins = strings(args->plugin_paths, args->num_plugin_paths, call, "plugin_paths");
@@ -132,7 +144,8 @@ MARIUS_EXTERN_C marius_status marius_session_open(const marius_session_args* arg
     handle->output_dir = config.output;
     handle->score = config.score;
     handle->session = std::make_unique<Session>(std::move(config), plugins);
-    handle->session->initialize((args->flags & MARIUS_SESSION_RESUME) != 0);
+    handle->session->initialize((args->flags & MARIUS_SESSION_RESUME) != 0,
+                                (args->flags & MARIUS_SESSION_OVERWRITE) != 0);
     *out = handle.release();
   });
 }
@@ -209,46 +222,22 @@ MARIUS_EXTERN_C marius_status marius_session_train(marius_session* session, cons
       fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: epochs must be 0 or more, or MARIUS_TRAIN_TO_CONFIG (-1); got {}", call,
            epochs);
     }
-    const int64_t train_edges = s.dataset().info().num_edges[0];
-    marius_train_result result{};
+    TrainOptions options;
+    options.epochs = epochs;
+    std::optional<ProgressRelay> relay;
+    if (args->progress != nullptr) relay.emplace(h, *args);
     const auto start = std::chrono::steady_clock::now();
-    double checkpoint_seconds = 0;
-    auto save = [&] {
-      const auto t = std::chrono::steady_clock::now();
-      s.save();
-      checkpoint_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
-    };
-    bool saved = true;
-    for (int64_t i = 1; i <= epochs; ++i) {
-      Progress progress("epoch", train_edges, nullptr);
-      std::optional<ProgressRelay> relay;
-      if (args->progress != nullptr) {
-        relay.emplace(h, *args, s.epochs_done() + 1, i, epochs);
-        progress.set_observer([&relay](int64_t done, int64_t total, double loss) { relay->advance(done, total, loss); });
-      }
-      EpochResult r = s.train_epoch(&progress);
-      ++result.epochs_trained;
-      result.edges = r.edges;
-      result.loss = r.loss / static_cast<double>(std::max<int64_t>(1, r.edges));
-      result.edges_per_sec = r.edges_per_sec;
-      saved = r.out_of_core;  // out of core the session committed and saved the epoch
-      if (!saved && config.checkpoint_every_epoch) {
-        save();
-        saved = true;
-      }
-      if (relay) {
-        relay->finish(r.edges, r.loss);
-        if (relay->threw()) fail(MARIUS_ERR_INTERNAL, "{}: the progress callback threw an exception", call);
-        if (relay->stop()) {
-          result.stopped = 1;
-          break;
-        }
-      }
-    }
-    if (!saved) save();
-    result.epochs_done = s.epochs_done();
-    result.seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() - checkpoint_seconds;
+    TrainReport report = s.train(options, relay ? &*relay : nullptr);
+    if (relay && relay->threw()) fail(MARIUS_ERR_INTERNAL, "{}: the progress callback threw an exception", call);
+    marius_train_result result{};
+    result.epochs_trained = report.epochs_trained;
+    result.edges = report.last.edges;
+    result.loss = report.last_mean_loss;
+    result.edges_per_sec = report.last.edges_per_sec;
+    result.stopped = report.stopped ? 1 : 0;
+    result.epochs_done = report.epochs_done;
+    result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() -
+                     report.checkpoint_seconds;
     if (out != nullptr) fill_out(out, result);
   });
 }

@@ -2,8 +2,11 @@
 //
 // Read from a TOML file, then `--set key=value` overrides (dotted keys), then
 // validated key by key against one schema (config_schema.cpp), which also
-// generates docs/config.md (`marius-run config --markdown`). An unknown key or a
-// wrong type is an error naming the key (and file:line when it came from a file).
+// generates docs/config.md (`marius-run config --markdown`). An unknown key, a
+// wrong type, a value out of the key's range (sizes have upper bounds too) or a
+// float that is not finite (nan, inf) is an error naming the key (and file:line
+// when it came from a file). Choice keys are parsed once into enums
+// (choices.h).
 #pragma once
 
 #include <cstdint>
@@ -11,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "core/config/choices.h"
 #include "core/plugin/option_spec.h"
 
 namespace marius {
@@ -24,7 +28,7 @@ struct Config {
   OptionInputs score_options;      // [model.score_options], checked against the plugin's manifest
   int64_t dim = 50;
   bool inverse_relations = true;   // separate parameters for each relation's inverse
-  std::string init = "uniform";    // uniform | normal
+  InitKind init = InitKind::kUniform;
   double init_scale = 1e-3;        // uniform: U(-s, s); normal: N(0, s^2)
 
   // [negatives]
@@ -39,17 +43,17 @@ struct Config {
   // [training]
   int64_t epochs = 10;
   int64_t batch_size = 1000;
-  std::string loss = "softmax";     // softmax | ranking | logistic
+  LossKind loss = LossKind::kSoftmax;
   double margin = 0.1;              // ranking loss
-  std::string reduction = "sum";    // sum | mean
-  std::string regularization = "none";  // none | l2 | n3
+  Reduction reduction = Reduction::kSum;
+  Regularization regularization = Regularization::kNone;
   double regularization_weight = 0.0;
   int64_t threads = 2;
   int64_t seed = 0;
   std::string device = "cpu";       // cpu | cuda | cuda:N: where node rows train (docs/out-of-core.md, "Three tiers")
 
   // [pipeline] (see docs/pipeline.md)
-  std::string pipeline_mode = "pipelined";  // pipelined | sync
+  PipelineMode pipeline_mode = PipelineMode::kPipelined;
   int64_t staleness = 4;                    // batches in flight (pipelined)
   int64_t load_workers = 1;
   int64_t compute_workers = 0;              // 0: training.threads
@@ -58,7 +62,7 @@ struct Config {
 
   // [optimizer]
   double learning_rate = 0.1;             // sparse Adagrad on node embeddings
-  std::string relation_optimizer = "adagrad";  // adagrad | adam
+  RelationOptimizer relation_optimizer = RelationOptimizer::kAdagrad;
   double relation_learning_rate = -1;     // < 0: same as learning_rate
   double adagrad_eps = 1e-10;
   double adam_beta1 = 0.9;
@@ -66,7 +70,7 @@ struct Config {
   double adam_eps = 1e-8;
 
   // [evaluation]
-  std::string eval_protocol = "filtered";  // filtered | sampled | none
+  EvalProtocol eval_protocol = EvalProtocol::kFiltered;
   bool eval_every_epoch = true;            // validation metrics after each epoch
   int64_t eval_negatives = 1000;           // sampled: n uniform + n degree-weighted
   int64_t eval_batch_size = 1000;

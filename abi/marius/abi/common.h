@@ -81,6 +81,7 @@ typedef int32_t marius_status;
 #define MARIUS_ERR_VERSION_MISMATCH 8 /* ABI negotiation failed */
 #define MARIUS_ERR_INTERNAL 9         /* a bug, or an exception caught at the boundary */
 #define MARIUS_ERR_CANCELLED 10       /* the caller asked the work to stop (Ctrl-C, a callback) */
+#define MARIUS_ERR_NON_FINITE 11      /* training produced NaN or infinity (loss, gradient, parameter) */
 
 /* ---- Plugin kinds ------------------------------------------------------------ */
 #define MARIUS_KIND_SCORE_FUNCTION 1

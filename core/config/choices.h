@@ -1,0 +1,27 @@
+// core/config/choices.h - the configuration's choice keys as enums.
+//
+// Parsed once from their names when the configuration is read (config.cpp);
+// the hot paths compare enums, never strings. choice_name() gives the name back
+// (for to_toml(), messages and metrics).
+#pragma once
+
+namespace marius {
+
+enum class InitKind { kUniform, kNormal };                      // model.init
+enum class LossKind { kSoftmax, kRanking, kLogistic };          // training.loss
+enum class Reduction { kSum, kMean };                           // training.reduction
+enum class Regularization { kNone, kL2, kN3 };                  // training.regularization
+enum class PipelineMode { kSync, kPipelined };                  // pipeline.mode
+enum class RelationOptimizer { kAdagrad, kAdam };               // optimizer.relation_optimizer
+enum class EvalProtocol { kFiltered, kSampled, kNone };         // evaluation.protocol
+
+// The configuration name of a choice ("softmax", "pipelined", ...).
+const char* choice_name(InitKind v);
+const char* choice_name(LossKind v);
+const char* choice_name(Reduction v);
+const char* choice_name(Regularization v);
+const char* choice_name(PipelineMode v);
+const char* choice_name(RelationOptimizer v);
+const char* choice_name(EvalProtocol v);
+
+}  // namespace marius

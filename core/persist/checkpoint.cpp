@@ -1,0 +1,229 @@
+#include "core/persist/checkpoint.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <vector>
+
+#include <ATen/ATen.h>
+
+#include "core/error.h"
+
+namespace fs = std::filesystem;
+
+namespace marius {
+
+namespace {
+
+constexpr char kMagic[8] = {'M', 'R', 'S', 'C', 'K', 'P', 'T', '\0'};
+constexpr uint32_t kVersion = 1;
+
+[[noreturn]] void io_fail(const fs::path& file, const char* what, int err) {
+  fail(err == ENOSPC || err == EDQUOT ? MARIUS_ERR_NO_SPACE : MARIUS_ERR_IO, "checkpoint {}: {} failed: {}",
+       file.string(), what, std::strerror(err));
+}
+
+// Writes through a file descriptor, computing the CRC as it goes.
+class Writer {
+ public:
+  Writer(const fs::path& file) : file_(file) {
+    fd_ = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd_ < 0) io_fail(file, "open", errno);
+  }
+  ~Writer() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  void bytes(const void* data, uint64_t size) {
+    crc_ = crc32_z(crc_, static_cast<const Bytef*>(data), size);
+    const char* p = static_cast<const char*>(data);
+    while (size > 0) {
+      ssize_t n = ::write(fd_, p, size);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) io_fail(file_, "write", errno);
+      p += n;
+      size -= static_cast<uint64_t>(n);
+    }
+  }
+  template <class T>
+  void value(T v) {
+    bytes(&v, sizeof(v));
+  }
+  void finish() {
+    uint32_t crc = static_cast<uint32_t>(crc_);
+    bytes(&crc, sizeof(crc));
+    if (::fsync(fd_) != 0) io_fail(file_, "fsync", errno);
+    int fd = fd_;
+    fd_ = -1;
+    if (::close(fd) != 0) io_fail(file_, "close", errno);
+  }
+
+ private:
+  fs::path file_;
+  int fd_ = -1;
+  uLong crc_ = crc32_z(0L, Z_NULL, 0);
+};
+
+void write_tensor(Writer& w, const std::string& name, const at::Tensor& t) {
+  w.value<uint32_t>(static_cast<uint32_t>(name.size()));
+  w.bytes(name.data(), name.size());
+  if (!t.defined()) {
+    w.value<uint8_t>(255);  // absent
+    return;
+  }
+  at::Tensor c = t.contiguous();
+  w.value<uint8_t>(c.scalar_type() == at::kFloat ? 0 : 1);
+  w.value<uint8_t>(static_cast<uint8_t>(c.dim()));
+  for (int64_t d : c.sizes()) w.value<int64_t>(d);
+  uint64_t size = static_cast<uint64_t>(c.numel()) * c.element_size();
+  w.value<uint64_t>(size);
+  w.bytes(c.data_ptr(), size);
+}
+
+// Reads from a buffer with bounds checks; every failure names the file.
+class Reader {
+ public:
+  Reader(const fs::path& file, std::vector<char> data) : file_(file), data_(std::move(data)) {}
+  void bytes(void* out, uint64_t size) {
+    if (size > data_.size() - pos_) fail(MARIUS_ERR_INVALID_ARGUMENT, "checkpoint {}: truncated", file_.string());
+    std::memcpy(out, data_.data() + pos_, size);
+    pos_ += size;
+  }
+  template <class T>
+  T value() {
+    T v;
+    bytes(&v, sizeof(v));
+    return v;
+  }
+  std::pair<std::string, at::Tensor> tensor() {
+    std::string name(value<uint32_t>(), '\0');
+    bytes(name.data(), name.size());
+    uint8_t dtype = value<uint8_t>();
+    if (dtype == 255) return {name, at::Tensor()};
+    if (dtype > 1) fail(MARIUS_ERR_INVALID_ARGUMENT, "checkpoint {}: tensor {} has unknown dtype", file_.string(), name);
+    std::vector<int64_t> shape(value<uint8_t>());
+    for (int64_t& d : shape) d = value<int64_t>();
+    at::Tensor t = at::empty(shape, dtype == 0 ? at::kFloat : at::kLong);
+    uint64_t size = value<uint64_t>();
+    if (size != static_cast<uint64_t>(t.numel()) * t.element_size()) {
+      fail(MARIUS_ERR_INVALID_ARGUMENT, "checkpoint {}: tensor {} has an inconsistent size", file_.string(), name);
+    }
+    bytes(t.data_ptr(), size);
+    return {name, t};
+  }
+  size_t pos() const { return pos_; }
+
+ private:
+  fs::path file_;
+  std::vector<char> data_;
+  size_t pos_ = 0;
+};
+
+}  // namespace
+
+void save_checkpoint(const fs::path& file, const Model& m, const CheckpointInfo& info) {
+  fs::path tmp = file;
+  tmp += ".tmp";
+  try {
+    Writer w(tmp);
+    w.bytes(kMagic, sizeof(kMagic));
+    w.value<uint32_t>(kVersion);
+    const bool partitioned = info.partition_generation >= 0;
+    w.value<uint32_t>(partitioned ? 8 : 6);  // tensors
+    w.value<int64_t>(info.epochs_done);
+    w.value<int64_t>(m.num_nodes);
+    w.value<int64_t>(m.dim);
+    w.value<int64_t>(m.num_relations);
+    w.value<int64_t>(m.relation_width);
+    w.value<uint64_t>(info.config_toml.size());
+    w.bytes(info.config_toml.data(), info.config_toml.size());
+    write_tensor(w, "embeddings", m.embeddings);
+    write_tensor(w, "embedding_state", m.embedding_state);
+    write_tensor(w, "relations", m.relations);
+    write_tensor(w, "relation_state", m.relation_state);
+    write_tensor(w, "relation_state2", m.relation_state2);
+    write_tensor(w, "relation_steps", m.relation_steps);
+    if (partitioned) {
+      write_tensor(w, "partition_generation", at::tensor({int64_t{info.partition_generation}}, at::kLong));
+      std::vector<int64_t> crcs(info.partition_crcs.begin(), info.partition_crcs.end());
+      write_tensor(w, "partition_crcs", at::tensor(crcs, at::kLong));
+    }
+    w.finish();
+  } catch (...) {
+    std::error_code ec;
+    fs::remove(tmp, ec);
+    throw;
+  }
+  std::error_code ec;
+  fs::rename(tmp, file, ec);
+  if (ec) fail(MARIUS_ERR_IO, "checkpoint {}: rename failed: {}", file.string(), ec.message());
+  int dir = ::open(file.parent_path().empty() ? "." : file.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir >= 0) {
+    ::fsync(dir);  // make the rename durable
+    ::close(dir);
+  }
+}
+
+Model load_checkpoint(const fs::path& file, CheckpointInfo* info) {
+  std::error_code ec;
+  if (!fs::is_regular_file(file, ec)) fail(MARIUS_ERR_NOT_FOUND, "checkpoint {}: no such file", file.string());
+  std::ifstream in(file, std::ios::binary);
+  std::vector<char> data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (data.size() < sizeof(kMagic) + 4 || std::memcmp(data.data(), kMagic, sizeof(kMagic)) != 0) {
+    fail(MARIUS_ERR_INVALID_ARGUMENT, "checkpoint {}: not a marius checkpoint (bad magic)", file.string());
+  }
+  uint32_t stored_crc;
+  std::memcpy(&stored_crc, data.data() + data.size() - 4, 4);
+  uint32_t crc = static_cast<uint32_t>(crc32_z(crc32_z(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(data.data()),
+                                               data.size() - 4));
+  if (crc != stored_crc) {
+    fail(MARIUS_ERR_INVALID_ARGUMENT, "checkpoint {}: checksum mismatch (the file is corrupt or truncated)",
+         file.string());
+  }
+  Reader r(file, std::move(data));
+  char magic[8];
+  r.bytes(magic, sizeof(magic));
+  uint32_t version = r.value<uint32_t>();
+  if (version != kVersion) {
+    fail(MARIUS_ERR_INVALID_ARGUMENT, "checkpoint {}: version {} is not understood (this build reads {})",
+         file.string(), version, kVersion);
+  }
+  uint32_t count = r.value<uint32_t>();
+  CheckpointInfo meta;
+  meta.epochs_done = r.value<int64_t>();
+  Model m;
+  m.num_nodes = r.value<int64_t>();
+  m.dim = r.value<int64_t>();
+  m.num_relations = r.value<int64_t>();
+  m.relation_width = r.value<int64_t>();
+  meta.config_toml.resize(r.value<uint64_t>());
+  r.bytes(meta.config_toml.data(), meta.config_toml.size());
+  for (uint32_t i = 0; i < count; ++i) {
+    auto [name, t] = r.tensor();
+    if (name == "embeddings") m.embeddings = t;
+    else if (name == "embedding_state") m.embedding_state = t;
+    else if (name == "relations") m.relations = t;
+    else if (name == "relation_state") m.relation_state = t;
+    else if (name == "relation_state2") m.relation_state2 = t;
+    else if (name == "relation_steps") m.relation_steps = t;
+    else if (name == "partition_generation" && t.numel() == 1) meta.partition_generation = static_cast<int32_t>(t.item<int64_t>());
+    else if (name == "partition_crcs") {
+      for (int64_t i = 0; i < t.numel(); ++i) meta.partition_crcs.push_back(static_cast<uint32_t>(t[i].item<int64_t>()));
+    }
+  }
+  const bool nodes_ok = meta.partition_generation >= 0
+                            ? !m.embeddings.defined()
+                            : m.embeddings.defined() && m.embeddings.sizes() == at::IntArrayRef({m.num_nodes, m.dim}) &&
+                                  m.embedding_state.defined();
+  if (!nodes_ok || !m.relations.defined() || !m.relation_state.defined()) {
+    fail(MARIUS_ERR_INVALID_ARGUMENT, "checkpoint {}: tensors are missing or misshapen", file.string());
+  }
+  m.inverse_relations = m.relations.size(0) == 2 * m.num_relations && m.num_relations > 0;
+  if (info != nullptr) *info = std::move(meta);
+  return m;
+}
+
+}  // namespace marius

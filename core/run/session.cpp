@@ -1,0 +1,323 @@
+#include "core/run/session.h"
+
+#include <sys/resource.h>
+
+#include <thread>
+
+#include <ATen/ATen.h>
+#include <c10/util/Exception.h>
+
+#include "core/error.h"
+#include "core/logging.h"
+#include "core/storage/partition_buffer.h"
+#include "core/storage/partition_store.h"
+#include "core/run/memory_budget.h"
+#include "core/run/tier_config.h"
+#include "core/persist/checkpoint.h"
+
+namespace fs = std::filesystem;
+
+namespace marius {
+
+double peak_rss_mb() {
+  struct rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;
+}
+
+namespace {
+
+Dataset open_dataset(const Config& config) {
+  if (config.dataset.empty()) {
+    fail(MARIUS_ERR_INVALID_ARGUMENT, "dataset.path is not set (give it in the config or with --set dataset.path=DIR)");
+  }
+  return Dataset::open(config.dataset);
+}
+
+// More threads than the hardware has only preempt each other: warn and cap.
+void cap_threads(Config& config) {
+  const int64_t hardware = std::max<unsigned>(1, std::thread::hardware_concurrency());
+  for (auto [value, key] : {std::pair{&config.threads, "training.threads"},
+                            std::pair{&config.compute_workers, "pipeline.compute_workers"},
+                            std::pair{&config.load_workers, "pipeline.load_workers"},
+                            std::pair{&config.update_workers, "pipeline.update_workers"}}) {
+    if (*value > hardware) {
+      logger().warn("{} = {} exceeds this machine's {} hardware threads; using {}", key, *value, hardware, hardware);
+      *value = hardware;
+    }
+  }
+}
+
+// Runs `allocate`; an allocation failure (std::bad_alloc, LibTorch's "can't
+// allocate memory", CUDA's "out of memory") becomes Error(OUT_OF_MEMORY)
+// naming `what` and the keys that size it, instead of a backtrace.
+template <class F>
+auto allocating(const std::string& what, const char* keys, F&& allocate) -> decltype(allocate()) {
+  auto refuse = [&](const char* detail) {
+    fail(MARIUS_ERR_OUT_OF_MEMORY, "allocating {} failed ({}); lower {}", what, detail, keys);
+  };
+  try {
+    return allocate();
+  } catch (const std::bad_alloc&) {
+    refuse("out of memory");
+  } catch (const c10::Error& e) {
+    const std::string message = e.what_without_backtrace();
+    if (message.find("can't allocate memory") == std::string::npos &&
+        message.find("out of memory") == std::string::npos) {
+      throw;
+    }
+    refuse(message.substr(0, message.find('\n')).c_str());
+  }
+  throw;  // not reached
+}
+
+}  // namespace
+
+Session::Session(Config config, const std::vector<std::string>& plugin_paths)
+    : config_(std::move(config)), dataset_(open_dataset(config_)) {
+  if (!dataset_.info().has_relations) config_.inverse_relations = false;  // nothing to invert
+  cap_threads(config_);
+  registry_.add_builtin();
+  for (const auto& p : plugin_paths) registry_.add_path(p);
+  score_ = std::make_unique<ScoreFunction>(registry_.load(registry_.find(config_.score, MARIUS_KIND_SCORE_FUNCTION)),
+                                           config_.score_options);
+  sampler_ = std::make_unique<NegativeSampler>(
+      registry_.load(registry_.find(config_.sampler, MARIUS_KIND_NEGATIVE_SAMPLER)), config_.sampler_options);
+  capacity_ = resolve_capacity(config_, dataset_);
+  training_device(config_);
+  const int32_t p = static_cast<int32_t>(dataset_.partition_offsets().size()) - 1;
+  device_capacity_ = resolve_device_capacity(config_, dataset_, capacity_ > 0 ? capacity_ : std::max(p, 1));
+  if (capacity_ > 0) {
+    storage_ = std::make_unique<StorageBackend>(
+        registry_.load(registry_.find(config_.storage_backend, MARIUS_KIND_STORAGE_BACKEND)),
+        config_.storage_backend_options);
+  }
+  if (capacity_ > 0 || (device_capacity_ > 0 && device_capacity_ < p)) {
+    ordering_ = std::make_unique<OrderingPolicy>(
+        registry_.load(registry_.find(config_.ordering, MARIUS_KIND_ORDERING_POLICY)), config_.ordering_options);
+  }
+}
+
+uint64_t Session::buffer_bytes() const {
+  return out_of_core() ? PartitionBuffer::slab_bytes_for(*store_, capacity_, config_.prefetch) : 0;
+}
+
+const NodeRows& Session::node_rows() const {
+  if (!node_rows_) fail(MARIUS_ERR_INVALID_ARGUMENT, "the session has no model (call initialize)");
+  return *node_rows_;
+}
+
+Session::~Session() = default;
+
+fs::path Session::checkpoint_path() const { return fs::path(config_.output) / "checkpoint.bin"; }
+
+namespace {
+
+fs::path storage_dir(const Config& config) {
+  return config.storage_dir.empty() ? fs::path(config.output) / "partitions" : fs::path(config.storage_dir);
+}
+
+}  // namespace
+
+void Session::initialize(bool resume, bool overwrite) {
+  const DatasetInfo& info = dataset_.info();
+  non_finite_.clear();
+  saved_epochs_ = -1;
+  std::error_code ec;
+  if (!resume && !overwrite && fs::exists(checkpoint_path(), ec)) {
+    fail(MARIUS_ERR_INVALID_ARGUMENT,
+         "output.dir {} already holds a checkpoint ({}); continue it with --resume, or replace it with --overwrite "
+         "(or choose another output.dir)",
+         config_.output, checkpoint_path().string());
+  }
+  check_memory();
+  if (resume) {
+    CheckpointInfo meta;
+    model_ = std::make_unique<Model>(load_checkpoint(checkpoint_path(), &meta));
+    Config saved = Config::parse(meta.config_toml, checkpoint_path().string() + " (stored config)", {});
+    auto differ = [&](const char* key, const std::string& a, const std::string& b) {
+      if (a != b) {
+        fail(MARIUS_ERR_INVALID_ARGUMENT, "--resume: {} is {} here but {} in {}", key, a, b, checkpoint_path().string());
+      }
+    };
+    differ("model.score", config_.score, saved.score);
+    differ("model.dim", std::to_string(config_.dim), std::to_string(saved.dim));
+    if (model_->num_nodes != info.num_nodes || model_->num_relations != info.num_relations) {
+      fail(MARIUS_ERR_INVALID_ARGUMENT, "--resume: the checkpoint {} has {} nodes and {} relations, the dataset {} has {} and {}",
+           checkpoint_path().string(), model_->num_nodes, model_->num_relations, config_.dataset, info.num_nodes,
+           info.num_relations);
+    }
+    if (model_->inverse_relations != config_.inverse_relations) {
+      fail(MARIUS_ERR_INVALID_ARGUMENT, "--resume: model.inverse_relations is {} here but {} in {}",
+           config_.inverse_relations, model_->inverse_relations, checkpoint_path().string());
+    }
+    if (config_.relation_optimizer == RelationOptimizer::kAdam && !model_->relation_state2.defined()) {
+      fail(MARIUS_ERR_INVALID_ARGUMENT, "--resume: the checkpoint was trained with adagrad relations, the config says adam");
+    }
+    const bool saved_out_of_core = meta.partition_generation >= 0;
+    if (saved_out_of_core != out_of_core()) {
+      fail(MARIUS_ERR_INVALID_ARGUMENT,
+           "--resume: the checkpoint {} holds a model trained {}, but this configuration trains {} (storage.buffer_capacity "
+           "= {}, dataset partitions = {})",
+           checkpoint_path().string(), saved_out_of_core ? "out of core" : "in memory",
+           out_of_core() ? "out of core" : "in memory", config_.buffer_capacity, dataset_.partition_offsets().size() - 1);
+    }
+    if (out_of_core()) {
+      store_ = std::make_unique<PartitionStore>(*storage_, storage_dir(config_), dataset_.partition_offsets(),
+                                                config_.dim, /*create=*/false,
+                                                static_cast<int32_t>(config_.generations));
+      store_->restore(meta.partition_generation, meta.partition_crcs);
+    }
+    epochs_done_ = meta.epochs_done;
+    saved_epochs_ = epochs_done_;
+    logger().info("loaded {} (after epoch {})", checkpoint_path().string(), epochs_done_);
+  } else {
+    model_ = allocating("the model's tables", "model.dim (or train out of core: storage.buffer_capacity)", [&] {
+      return std::make_unique<Model>(
+          Model::create(config_, info.num_nodes, info.num_relations, *score_, /*node_tables=*/!out_of_core()));
+    });
+    epochs_done_ = 0;
+    if (out_of_core()) {
+      store_ = std::make_unique<PartitionStore>(*storage_, storage_dir(config_), dataset_.partition_offsets(),
+                                                config_.dim, /*create=*/true,
+                                                static_cast<int32_t>(config_.generations));
+      for (int32_t k = 0; k < store_->num_partitions(); ++k) {
+        at::Tensor embeddings = Model::initial_embeddings(config_, store_->rows(k), static_cast<uint64_t>(k));
+        at::Tensor state = at::zeros_like(embeddings);
+        store_->write(k, embeddings.data_ptr<float>(), state.data_ptr<float>());
+      }
+      store_->commit();
+    }
+  }
+  task_.reset();
+  scheduler_.reset();
+  buffer_.reset();
+  if (out_of_core()) {
+    node_rows_ = std::make_unique<NodeRows>(*store_);
+
+  } else {
+    node_rows_ = std::make_unique<NodeRows>(model_->embeddings);
+  }
+}
+
+void Session::check_memory() const {
+  int64_t rows = 0;
+  const std::vector<int64_t>& offsets = dataset_.partition_offsets();
+  for (size_t k = 0; k + 1 < offsets.size(); ++k) rows = std::max(rows, offsets[k + 1] - offsets[k]);
+  MemoryLayout layout;
+  layout.largest_partition_rows = rows;
+  layout.buffer_capacity = capacity_;
+  layout.device_capacity = device_capacity_;
+  layout.device_on_host = training_device(config_).is_cpu();
+  CallContext ctx(score_->label());
+  layout.relation_width = score_->relation_width(ctx, config_.dim);
+  std::string source;
+  const uint64_t available = available_memory(&source);
+  require_memory(estimate_training_memory(config_, dataset_.info(), layout), available, source);
+}
+
+EpochResult Session::train_epoch(Progress* progress) {
+  if (!model_) fail(MARIUS_ERR_INVALID_ARGUMENT, "train_epoch: the session has no model (call initialize)");
+  if (!non_finite_.empty()) fail(MARIUS_ERR_NON_FINITE, "train: {}", non_finite_);
+  if (out_of_core() && !buffer_) {  // the slab exists while training (evaluation frees it)
+    buffer_ = allocating("the partition buffer", "storage.buffer_capacity or storage.buffer_bytes", [&] {
+      return std::make_unique<PartitionBuffer>(*store_, capacity_, config_.prefetch);
+    });
+    logger().info("out of core: {} partitions of up to {:.1f} MB in {}; buffer of {} partition(s){} = {:.1f} MB; "
+                  "ordering {}, backend {}",
+                  store_->num_partitions(), store_->max_rows() * 8.0 * config_.dim / 1e6,
+                  store_->file(0).parent_path().string(), capacity_, config_.prefetch ? " + 1 prefetch slot" : "",
+                  buffer_->slab_bytes() / 1e6, config_.ordering, config_.storage_backend);
+    scheduler_.reset();
+  }
+  at::Tensor train_edges;  // read once for the task's filter and the in-memory scheduler
+  auto read_train_edges = [&] {
+    if (!train_edges.defined()) train_edges = dataset_.edges(Split::kTrain);
+    return train_edges;
+  };
+  if (!task_) {
+    task_ = std::make_unique<LinkPredictionTask>(config_, *model_, *score_, *sampler_,
+                                                 config_.filtered ? read_train_edges() : at::Tensor(),
+                                                 training_device(config_));
+    task_->replace_node_optimizer(node_optimizer_);
+    task_->use_device_kernels(device_kernels_);
+  }
+  if (!scheduler_) {
+    Tiers tiers{&dataset_, ordering_.get(), buffer_.get(), training_device(config_), device_capacity_};
+    if (device_capacity_ > 0) {
+      logger().info("device tier on {}: {} of {} partition(s){}", config_.device, device_capacity_,
+                    out_of_core() ? capacity_ : static_cast<int32_t>(dataset_.partition_offsets().size()) - 1,
+                    out_of_core() ? " of each host buffer state" : " of the table in memory");
+    }
+    scheduler_ = std::make_unique<EpochScheduler>(
+        config_, *model_, out_of_core() ? at::Tensor() : read_train_edges(), dataset_.degrees(), tiers);
+  }
+  EpochResult r;
+  try {
+    r = allocating("a batch's temporaries", "training.batch_size, negatives.per_chunk or pipeline.staleness",
+                   [&] { return scheduler_->train_epoch(*task_, epochs_done_, progress); });
+  } catch (const Error& e) {
+    if (e.code() == MARIUS_ERR_NON_FINITE) non_finite_ = e.what();
+    throw;
+  }
+  ++epochs_done_;
+  if (out_of_core()) {
+    store_->commit();
+    save();
+  }
+  return r;
+}
+
+void Session::use_device_kernels(bool on) {
+  device_kernels_ = on;
+  if (task_) task_->use_device_kernels(on);
+}
+
+void Session::replace_node_optimizer(LinkPredictionTask::NodeOptimizer apply) {
+  node_optimizer_ = std::move(apply);
+  if (task_) task_->replace_node_optimizer(node_optimizer_);
+}
+
+RankMetrics Session::evaluate(Split split) {
+  if (!model_) fail(MARIUS_ERR_INVALID_ARGUMENT, "evaluate: the session has no model");
+  if (out_of_core()) {  // evaluation reads the partition files: give the buffer's memory back first
+    scheduler_.reset();
+    buffer_.reset();
+  }
+  const bool filtered = config_.eval_protocol != EvalProtocol::kSampled;
+  auto edges_of = [&](Split s) -> const at::Tensor& {
+    at::Tensor& e = split_edges_[static_cast<int>(s)];
+    if (!e.defined()) e = dataset_.edges(s);
+    return e;
+  };
+  if (!evaluator_) {
+    // Filtering needs every true edge; the sampled protocol (large graphs) none.
+    at::Tensor known = filtered ? at::cat({edges_of(Split::kTrain), edges_of(Split::kValid), edges_of(Split::kTest)})
+                                : at::empty({0, 3}, at::kLong);
+    evaluator_ = std::make_unique<Evaluator>(known, dataset_.degrees(), dataset_.info().num_relations);
+  }
+  const at::Tensor& edges = edges_of(split);
+  if (config_.eval_protocol == EvalProtocol::kSampled) {
+    return evaluator_->sampled(*model_, *node_rows_, *score_, edges, config_.eval_negatives, config_.eval_batch_size,
+                               static_cast<uint64_t>(config_.seed) + 17);
+  }
+  return evaluator_->filtered(*model_, *node_rows_, *score_, edges, config_.eval_batch_size);
+}
+
+void Session::save() {
+  if (!non_finite_.empty()) {
+    fail(MARIUS_ERR_NON_FINITE, "not saving over {}: {}", checkpoint_path().string(), non_finite_);
+  }
+  std::error_code ec;
+  fs::create_directories(config_.output, ec);
+  if (ec) fail(MARIUS_ERR_IO, "output.dir {}: cannot create: {}", config_.output, ec.message());
+  CheckpointInfo info{epochs_done_, config_.to_toml()};
+  if (out_of_core()) {
+    info.partition_generation = store_->generation();
+    info.partition_crcs = store_->crcs();
+  }
+  save_checkpoint(checkpoint_path(), *model_, info);
+  saved_epochs_ = epochs_done_;
+}
+
+}  // namespace marius

@@ -1,0 +1,128 @@
+// core/run/session.h - one link-prediction job: configuration, dataset,
+// plugins, model, and the operations the CLI (and the C API) offer on them:
+// train (the whole run, train_run.cpp), evaluate, save; export and predict
+// read its model.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/config/config.h"
+#include "core/data/dataset.h"
+#include "core/plugin/negative_sampler.h"
+#include "core/plugin/ordering_policy.h"
+#include "core/plugin/storage_backend.h"
+#include "core/plugin/registry.h"
+#include "core/plugin/score_function.h"
+#include "core/tasks/link_prediction/evaluator.h"
+#include "core/model/model.h"
+#include "core/model/node_rows.h"
+#include "core/run/scheduler.h"
+#include "core/run/train_run.h"
+#include "core/tasks/link_prediction/link_prediction_task.h"
+
+namespace marius {
+
+class Session {
+ public:
+  // Opens the dataset and creates the score and sampler plugins. `plugin_paths`
+  // are added after the built-in plugins (like --plugin). Throws Error naming
+  // the key, file or plugin at fault.
+  Session(Config config, const std::vector<std::string>& plugin_paths);
+  ~Session();
+
+  // A fresh model (resume = false), or the last checkpoint in output.dir. With
+  // resume, the checkpoint's configuration must match this one in every key that
+  // shapes the model (dataset, score, dim). A fresh model refuses an output.dir
+  // that holds a checkpoint (nothing trained is replaced by accident) unless
+  // `overwrite`. Before allocating, the model's memory is estimated and
+  // refused, naming the keys to change, when it exceeds what this process may
+  // use (memory_budget.h).
+  //
+  // Out of core (a partitioned dataset and storage.buffer_capacity below its
+  // partition count), the node tables live in partition files under
+  // storage.dir: a fresh model writes its initial partitions there; resume
+  // verifies each partition against the checkpoint's CRCs.
+  void initialize(bool resume, bool overwrite = false);
+
+  // True when training keeps only storage.buffer_capacity partitions in memory.
+  bool out_of_core() const { return capacity_ > 0; }
+  int32_t buffer_capacity() const { return capacity_; }
+  // The device tier: training.device and d, its partitions (0: none).
+  const std::string& device() const { return config_.device; }
+  int32_t device_capacity() const { return device_capacity_; }
+  // Bytes of the partition buffer's slab (0 in memory). The slab is allocated
+  // for training and freed by evaluate().
+  uint64_t buffer_bytes() const;
+  // The node embeddings, in memory or in the partition files.
+  const NodeRows& node_rows() const;
+
+  const Config& config() const { return config_; }
+  const Dataset& dataset() const { return dataset_; }
+  Model& model() { return *model_; }
+  const ScoreFunction& score() const { return *score_; }
+  int64_t epochs_done() const { return epochs_done_; }
+  std::filesystem::path checkpoint_path() const;
+
+  // The training run: epochs up to options.epochs (or training.epochs), each
+  // followed by validation and a checkpoint as configured, with a record of
+  // each in output.dir/metrics.jsonl (see train_run.h). Throws Error(CANCELLED)
+  // after Ctrl-C and Error(NON_FINITE) when a value became NaN or infinite;
+  // either way the last checkpoint is kept, and after NON_FINITE this session
+  // refuses to save or train again.
+  TrainReport train(const TrainOptions& options, TrainObserver* observer = nullptr);
+
+  // Trains the next epoch; `progress` may be null. Out of core it also commits
+  // the partition files and writes the checkpoint (the next epoch overwrites
+  // the previous generation, so the checkpoint must name the new one first).
+  // train() is the whole run; this is its step (and the tests').
+  EpochResult train_epoch(Progress* progress);
+  // Tests: replaces sparse Adagrad on node rows in every later epoch (see
+  // LinkPredictionTask::replace_node_optimizer).
+  void replace_node_optimizer(LinkPredictionTask::NodeOptimizer apply);
+  // Tests: the device path's kernels on the host too (LinkPredictionTask::use_device_kernels).
+  void use_device_kernels(bool on);
+
+  // Evaluates a split with the configured protocol.
+  RankMetrics evaluate(Split split);
+
+  // Writes the checkpoint of the current state (refused after NON_FINITE).
+  void save();
+
+ private:
+  // Estimates the run's memory (memory_budget.h) and refuses it when it does
+  // not fit what this process may use.
+  void check_memory() const;
+
+  Config config_;
+  PluginRegistry registry_;
+  Dataset dataset_;
+  std::unique_ptr<ScoreFunction> score_;
+  std::unique_ptr<NegativeSampler> sampler_;
+  std::unique_ptr<Model> model_;
+  int32_t capacity_ = 0;  // out of core: partitions in the buffer; 0 in memory
+  int32_t device_capacity_ = 0;  // partitions in the device tier; 0: none
+  std::unique_ptr<StorageBackend> storage_;
+  std::unique_ptr<OrderingPolicy> ordering_;
+  std::unique_ptr<PartitionStore> store_;
+  std::unique_ptr<PartitionBuffer> buffer_;
+  std::unique_ptr<NodeRows> node_rows_;
+  std::unique_ptr<LinkPredictionTask> task_;
+  std::unique_ptr<EpochScheduler> scheduler_;
+  LinkPredictionTask::NodeOptimizer node_optimizer_;
+  bool device_kernels_ = false;
+  std::unique_ptr<Evaluator> evaluator_;
+  at::Tensor split_edges_[3];  // read once, by Split
+  int64_t epochs_done_ = 0;
+  int64_t saved_epochs_ = -1;   // epochs_done_ of the checkpoint in output.dir; -1: none written or loaded
+  std::string non_finite_;      // set when training stopped on a non-finite value: the reason
+};
+
+// Peak resident set size of this process, in MiB.
+double peak_rss_mb();
+
+}  // namespace marius
