@@ -12,6 +12,7 @@
 #include <ATen/ATen.h>
 
 #include "core/error.h"
+#include "marius/sdk/errno_status.hpp"
 
 namespace fs = std::filesystem;
 
@@ -23,8 +24,7 @@ constexpr char kMagic[8] = {'M', 'R', 'S', 'C', 'K', 'P', 'T', '\0'};
 constexpr uint32_t kVersion = 1;
 
 [[noreturn]] void io_fail(const fs::path& file, const char* what, int err) {
-  fail(err == ENOSPC || err == EDQUOT ? MARIUS_ERR_NO_SPACE : MARIUS_ERR_IO, "checkpoint {}: {} failed: {}",
-       file.string(), what, std::strerror(err));
+  fail(sdk::status_of_errno(err), "checkpoint {}: {} failed: {}", file.string(), what, std::strerror(err));
 }
 
 // Writes through a file descriptor, computing the CRC as it goes.
