@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "core/plugin/option_spec.h"
+#include "core/config/value.h"  // Value, OptionInputs
 
 namespace marius {
 
