@@ -21,6 +21,7 @@ set(MARIUS_TRAIN_SOURCES
   storage/table_source.cpp
   storage/tier_plan.cpp
   storage/plan.cpp
+  storage/plan_analysis.cpp
 )
 set_source_files_properties(train/sparse_optimizer.cpp PROPERTIES COMPILE_OPTIONS "-fno-math-errno")
 set_source_files_properties(train/softmax_kernel.cpp PROPERTIES COMPILE_OPTIONS "-ffast-math")
