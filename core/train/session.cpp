@@ -162,6 +162,7 @@ void Session::initialize(bool resume) {
   if (resume) {
     CheckpointInfo meta;
     model_ = std::make_unique<Model>(load_checkpoint(checkpoint_path(), &meta));
+    require_same_dataset(meta, dataset_, checkpoint_path());
     Config saved = Config::parse(meta.config_toml, checkpoint_path().string() + " (stored config)", {});
     auto differ = [&](const char* key, const std::string& a, const std::string& b) {
       if (a != b) {
@@ -302,6 +303,7 @@ void Session::save() {
   fs::create_directories(config_.output, ec);
   if (ec) fail(MARIUS_ERR_IO, "output.dir {}: cannot create: {}", config_.output, ec.message());
   CheckpointInfo info{epochs_done_, config_.to_toml()};
+  info.dataset = fingerprint_of(dataset_);
   if (out_of_core()) {
     info.partition_generation = store_->generation();
     info.partition_crcs = store_->crcs();
