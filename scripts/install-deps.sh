@@ -11,7 +11,7 @@ packages=(
   g++ cmake ninja-build ccache pkg-config
   libtorch-dev                                  # LibTorch 1.13 (CPU)
   libopenblas0-pthread                          # the optimised BLAS behind LibTorch
-  libtomlplusplus-dev libspdlog-dev libfmt-dev libcli11-dev
+  libtomlplusplus-dev libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
   libboost-dev libboost-filesystem-dev          # Boost.DLL (header-only) + Boost.Filesystem
   libdlpack-dev zlib1g-dev liburing-dev
   nlohmann-json3-dev                            # JSON for metrics.jsonl and --json outputs

@@ -10,6 +10,7 @@
 #include "core/plugin/host_services.h"
 #include "core/plugin/ordering_policy.h"
 #include "core/plugin/registry.h"
+#include "core/storage/plan_analysis.h"
 #include "test_util.h"
 
 namespace marius {
@@ -192,6 +193,53 @@ TEST(Shuffle, RandomRepeatsForASeedAndDiffersAcrossSeeds) {
   auto random = policy("random");
   EXPECT_TRUE(same_plan(plan_of(*random, 12, 3, 5), plan_of(*random, 12, 3, 5)));
   EXPECT_FALSE(same_plan(plan_of(*random, 12, 3, 5), plan_of(*random, 12, 3, 6)));
+}
+
+// What `marius-run plan` prints, computed in the core: BETA at p = 5, c = 3 makes
+// 4 swaps (the lower bound) and moves 3 + 4 partitions each way; a device tier
+// of 2 within p = 8, c = 4 makes the 28 sub-states and 38 partitions that
+// training measures.
+TEST(PlanAnalysis, TransitionsSwapsBytesAndTheDeviceTier) {
+  PluginRegistry registry;
+  registry.add_builtin();
+  PlanRequest request;
+  request.ordering = "beta";
+  request.partitions = 5;
+  request.buffer = 3;
+  request.partition_bytes = 1024;
+  PlanAnalysis a = analyse_plan(registry, request);
+  EXPECT_EQ(a.ordering, "beta");
+  EXPECT_EQ(a.manifest, builtin_manifest("beta"));
+  ASSERT_EQ(a.states.size(), a.plan.states.size());
+  EXPECT_EQ(a.states[0].admitted, (std::vector<int32_t>{0, 1, 2}));
+  EXPECT_EQ(a.states[1].admitted, std::vector<int32_t>{3});
+  EXPECT_EQ(a.states[1].evicted, std::vector<int32_t>{2});
+  EXPECT_EQ(a.swaps, 4);
+  EXPECT_EQ(a.lower_bound, 4);
+  EXPECT_EQ(a.partitions_read, 7u);
+  EXPECT_EQ(a.partitions_written, 7u);
+  EXPECT_EQ(a.bytes_read, 7168u);
+  EXPECT_EQ(a.bytes_written, 7168u);
+  EXPECT_FALSE(a.device.has_value());
+
+  request.partitions = 8;
+  request.buffer = 4;
+  request.device = 2;
+  request.partition_bytes = 1000;
+  a = analyse_plan(registry, request);
+  ASSERT_TRUE(a.device.has_value());
+  EXPECT_EQ(a.device->states, 28u);
+  EXPECT_EQ(a.device->partitions, 38u);
+  EXPECT_EQ(a.device->bytes, 38000u);
+  uint64_t states = 0;
+  for (const StateTraffic& t : a.states) states += t.device_states;
+  EXPECT_EQ(states, 28u);
+
+  request.partition_bytes = UINT64_MAX;
+  testing::expect_error([&] { analyse_plan(registry, request); }, MARIUS_ERR_OUT_OF_RANGE, {"overflows 64 bits"});
+  request.ordering = "distmult";
+  testing::expect_error([&] { analyse_plan(registry, request); }, MARIUS_ERR_INVALID_ARGUMENT,
+                        {"is a score_function, not a ordering_policy"});
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 // validate_plan accepts exactly the plans that process every bucket once with
 // both of its partitions resident, and Plan::swaps counts admitted partitions.
-#include "core/plugin/ordering_policy.h"
+#include "core/storage/plan.h"
 #include "test_util.h"
 
 namespace marius {

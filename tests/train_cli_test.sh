@@ -77,6 +77,17 @@ check "checkpoint after SIGTERM loads" "$run" eval "$tmp/c.toml" --set output.di
 
 check "eval of the saved model" bash -c "'$run' eval '$tmp/c.toml' > '$tmp/eval.json' && grep -q '\"mrr\"' '$tmp/eval.json'"
 
+# The checkpoint records its dataset: the same graph with other node ids (same counts) is refused, naming both.
+mkdir -p "$tmp/raw-renamed"
+for f in train valid test; do sed 's/n/v/g' "$tmp/raw/$f.tsv" > "$tmp/raw-renamed/$f.tsv"; done
+check "preprocess a renamed copy" "$run" preprocess --train "$tmp/raw-renamed/train.tsv" --valid "$tmp/raw-renamed/valid.tsv" --test "$tmp/raw-renamed/test.tsv" --output "$tmp/renamed"
+expect "eval on another dataset of the same shape is refused" 1 \
+  "checkpoint $tmp/a/checkpoint.bin was trained on $tmp/data (300 nodes, 4 relations" -- \
+  "$run" eval "$tmp/c.toml" --set dataset.path="$tmp/renamed"
+expect "export on another dataset names it" 1 "not on $tmp/renamed (300 nodes, 4 relations" -- \
+  "$run" export "$tmp/c.toml" --set dataset.path="$tmp/renamed" --output "$tmp/export-renamed"
+check "nothing exported for the other dataset" test ! -e "$tmp/export-renamed/nodes.tsv"
+
 check "export" "$run" export "$tmp/c.toml" --output "$tmp/export"
 check "export round trip: npy and tsv agree, ids match the dataset" /usr/bin/python3 -c "
 import numpy as np

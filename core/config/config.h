@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "core/config/choices.h"
-#include "core/plugin/option_spec.h"
+#include "core/config/value.h"  // Value, OptionInputs
 
 namespace marius {
 

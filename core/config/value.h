@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <variant>
 
@@ -11,6 +12,10 @@ namespace marius {
 
 // A config or option value: integer, float, boolean or string.
 using Value = std::variant<int64_t, double, bool, std::string>;
+
+// Option values as given by a user (config file or --set), by option name: a
+// plugin's options before core/plugin/option_spec.h checks them.
+using OptionInputs = std::map<std::string, Value>;
 
 // "integer", "float", "boolean" or "string".
 const char* value_type_name(const Value& value);

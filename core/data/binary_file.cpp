@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "marius/sdk/errno_status.hpp"
 
 namespace marius {
 
@@ -14,10 +15,7 @@ constexpr size_t kBufferBytes = size_t{1} << 20;
 }
 
 void fail_system(const std::filesystem::path& path, const std::string& what, int error_number) {
-  marius_status code = error_number == ENOSPC || error_number == EDQUOT ? MARIUS_ERR_NO_SPACE
-                       : error_number == ENOENT                          ? MARIUS_ERR_NOT_FOUND
-                                                                         : MARIUS_ERR_IO;
-  fail(code, "{}: {}: {}", path.string(), what, std::strerror(error_number));
+  fail(sdk::status_of_errno(error_number), "{}: {}: {}", path.string(), what, std::strerror(error_number));
 }
 
 // ---- BinaryWriter ----------------------------------------------------------------------

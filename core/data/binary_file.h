@@ -61,7 +61,8 @@ class BinaryReader {
   uint64_t size_ = 0;
 };
 
-// Throws Error(IO or NO_SPACE) "PATH: WHAT: <strerror(errno)>".
+// Throws Error "PATH: WHAT: <strerror(errno)>" with the status of `error_number`
+// (marius/sdk/errno_status.hpp: NO_SPACE, NOT_FOUND, OUT_OF_MEMORY or IO).
 [[noreturn]] void fail_system(const std::filesystem::path& path, const std::string& what, int error_number);
 
 }  // namespace marius

@@ -10,6 +10,7 @@ set(MARIUS_DATA_SOURCES
   data/bucket_writer.cpp
   data/staging_dir.cpp
   data/dataset.cpp
+  data/dataset_fingerprint.cpp
   data/preprocess.cpp
   data/generate.cpp
   data/generate_powerlaw.cpp

@@ -11,7 +11,10 @@
 
 #include <ATen/ATen.h>
 
+#include "core/data/dataset.h"
 #include "core/error.h"
+#include "core/logging.h"
+#include "marius/sdk/errno_status.hpp"
 
 namespace fs = std::filesystem;
 
@@ -20,11 +23,12 @@ namespace marius {
 namespace {
 
 constexpr char kMagic[8] = {'M', 'R', 'S', 'C', 'K', 'P', 'T', '\0'};
-constexpr uint32_t kVersion = 1;
+// Version 2 added the dataset fingerprint; version 1 is still read.
+constexpr uint32_t kVersion = 2;
+constexpr uint32_t kOldestVersion = 1;
 
 [[noreturn]] void io_fail(const fs::path& file, const char* what, int err) {
-  fail(err == ENOSPC || err == EDQUOT ? MARIUS_ERR_NO_SPACE : MARIUS_ERR_IO, "checkpoint {}: {} failed: {}",
-       file.string(), what, std::strerror(err));
+  fail(sdk::status_of_errno(err), "checkpoint {}: {} failed: {}", file.string(), what, std::strerror(err));
 }
 
 // Writes through a file descriptor, computing the CRC as it goes.
@@ -83,6 +87,22 @@ void write_tensor(Writer& w, const std::string& name, const at::Tensor& t) {
   w.bytes(c.data_ptr(), size);
 }
 
+// Version 2's fingerprint block: u32 present (0 or 1), then, when present, the
+// dataset directory (u64 length, bytes), i64 nodes, relations, train/valid/test
+// edges, partitions, and u32 CRC-32s of nodes.txt and relations.txt.
+void write_fingerprint(Writer& w, const std::optional<DatasetFingerprint>& f) {
+  w.value<uint32_t>(f ? 1 : 0);
+  if (!f) return;
+  w.value<uint64_t>(f->dataset.size());
+  w.bytes(f->dataset.data(), f->dataset.size());
+  for (int64_t v : {f->num_nodes, f->num_relations, f->num_edges[0], f->num_edges[1], f->num_edges[2],
+                    f->num_partitions}) {
+    w.value<int64_t>(v);
+  }
+  w.value<uint32_t>(f->node_ids_crc);
+  w.value<uint32_t>(f->relation_ids_crc);
+}
+
 // Reads from a buffer with bounds checks; every failure names the file.
 class Reader {
  public:
@@ -114,6 +134,28 @@ class Reader {
     bytes(t.data_ptr(), size);
     return {name, t};
   }
+  std::optional<DatasetFingerprint> fingerprint() {
+    const uint32_t present = value<uint32_t>();
+    if (present > 1) fail(MARIUS_ERR_INVALID_ARGUMENT, "checkpoint {}: corrupt dataset fingerprint", file_.string());
+    if (present == 0) return std::nullopt;
+    DatasetFingerprint f;
+    f.dataset = text();
+    for (int64_t* v : {&f.num_nodes, &f.num_relations, &f.num_edges[0], &f.num_edges[1], &f.num_edges[2],
+                       &f.num_partitions}) {
+      *v = value<int64_t>();
+    }
+    f.node_ids_crc = value<uint32_t>();
+    f.relation_ids_crc = value<uint32_t>();
+    return f;
+  }
+  // A u64 length, then that many bytes.
+  std::string text() {
+    const uint64_t size = value<uint64_t>();
+    if (size > data_.size() - pos_) fail(MARIUS_ERR_INVALID_ARGUMENT, "checkpoint {}: truncated", file_.string());
+    std::string s(size, '\0');
+    bytes(s.data(), size);
+    return s;
+  }
   size_t pos() const { return pos_; }
 
  private:
@@ -140,6 +182,7 @@ void save_checkpoint(const fs::path& file, const Model& m, const CheckpointInfo&
     w.value<int64_t>(m.relation_width);
     w.value<uint64_t>(info.config_toml.size());
     w.bytes(info.config_toml.data(), info.config_toml.size());
+    write_fingerprint(w, info.dataset);
     write_tensor(w, "embeddings", m.embeddings);
     write_tensor(w, "embedding_state", m.embedding_state);
     write_tensor(w, "relations", m.relations);
@@ -187,9 +230,9 @@ Model load_checkpoint(const fs::path& file, CheckpointInfo* info) {
   char magic[8];
   r.bytes(magic, sizeof(magic));
   uint32_t version = r.value<uint32_t>();
-  if (version != kVersion) {
-    fail(MARIUS_ERR_INVALID_ARGUMENT, "checkpoint {}: version {} is not understood (this build reads {})",
-         file.string(), version, kVersion);
+  if (version < kOldestVersion || version > kVersion) {
+    fail(MARIUS_ERR_INVALID_ARGUMENT, "checkpoint {}: version {} is not understood (this build reads {} to {})",
+         file.string(), version, kOldestVersion, kVersion);
   }
   uint32_t count = r.value<uint32_t>();
   CheckpointInfo meta;
@@ -199,8 +242,8 @@ Model load_checkpoint(const fs::path& file, CheckpointInfo* info) {
   m.dim = r.value<int64_t>();
   m.num_relations = r.value<int64_t>();
   m.relation_width = r.value<int64_t>();
-  meta.config_toml.resize(r.value<uint64_t>());
-  r.bytes(meta.config_toml.data(), meta.config_toml.size());
+  meta.config_toml = r.text();
+  if (version >= 2) meta.dataset = r.fingerprint();
   for (uint32_t i = 0; i < count; ++i) {
     auto [name, t] = r.tensor();
     if (name == "embeddings") m.embeddings = t;
@@ -224,6 +267,22 @@ Model load_checkpoint(const fs::path& file, CheckpointInfo* info) {
   m.inverse_relations = m.relations.size(0) == 2 * m.num_relations && m.num_relations > 0;
   if (info != nullptr) *info = std::move(meta);
   return m;
+}
+
+void require_same_dataset(const CheckpointInfo& info, const Dataset& dataset, const fs::path& checkpoint) {
+  if (!info.dataset) {
+    logger().warn("checkpoint {} records no dataset fingerprint (written before format version 2): not checking that "
+                  "it was trained on {}",
+                  checkpoint.string(), dataset.dir().string());
+    return;
+  }
+  const DatasetFingerprint here = fingerprint_of(dataset);
+  if (!info.dataset->same_data(here)) {
+    fail(MARIUS_ERR_INVALID_ARGUMENT,
+         "checkpoint {} was trained on {}, not on {}; use the dataset it was trained on (dataset.path), or train a "
+         "new model into another output.dir",
+         checkpoint.string(), info.dataset->describe(), here.describe());
+  }
 }
 
 }  // namespace marius

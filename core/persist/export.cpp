@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
+#include "marius/sdk/errno_status.hpp"
 
 namespace fs = std::filesystem;
 
@@ -24,7 +25,7 @@ class AtomicFile {
  public:
   explicit AtomicFile(fs::path file) : file_(std::move(file)), tmp_(file_.string() + ".tmp") {
     out_ = std::fopen(tmp_.c_str(), "wb");
-    if (out_ == nullptr) fail(MARIUS_ERR_IO, "export {}: cannot open: {}", tmp_.string(), std::strerror(errno));
+    if (out_ == nullptr) fail_io("open");
     std::setvbuf(out_, nullptr, _IOFBF, 1 << 20);
   }
   ~AtomicFile() {
@@ -51,8 +52,7 @@ class AtomicFile {
  private:
   [[noreturn]] void fail_io(const char* what) {
     int err = errno;
-    fail(err == ENOSPC ? MARIUS_ERR_NO_SPACE : MARIUS_ERR_IO, "export {}: {} failed: {}", tmp_.string(), what,
-         std::strerror(err));
+    fail(sdk::status_of_errno(err), "export {}: {} failed: {}", tmp_.string(), what, std::strerror(err));
   }
   fs::path file_, tmp_;
   std::FILE* out_ = nullptr;

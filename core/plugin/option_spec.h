@@ -27,9 +27,6 @@ struct OptionSpec {
   std::string description;
 };
 
-// Option values as given by a user (config file or --set), by option name.
-using OptionInputs = std::map<std::string, Value>;
-
 // A complete, validated set of option values: every declared option exactly
 // once, in declaration order.
 using ResolvedOptions = std::vector<std::pair<std::string, Value>>;

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
+#include "core/storage/row_bytes.h"
 
 namespace marius {
 
@@ -50,7 +51,7 @@ uint64_t MemoryEstimate::total() const {
 
 MemoryEstimate estimate_training_memory(const Config& config, const DatasetInfo& info, const MemoryLayout& layout) {
   MemoryEstimate e;
-  const uint64_t row = static_cast<uint64_t>(config.dim) * 2 * sizeof(float);  // embedding + Adagrad state
+  const uint64_t row = node_row_bytes(config.dim);  // embedding + Adagrad state
   const uint64_t prefetch = config.prefetch ? 1 : 0;
   if (layout.buffer_capacity == 0) {
     e.parts.push_back({"node embeddings and Adagrad state", "model.dim (or train out of core: storage.buffer_capacity)",

@@ -13,6 +13,7 @@
 #include "core/storage/partition_store.h"
 #include "core/run/memory_budget.h"
 #include "core/run/tier_config.h"
+#include "core/storage/row_bytes.h"
 #include "core/persist/checkpoint.h"
 
 namespace fs = std::filesystem;
@@ -134,6 +135,7 @@ void Session::initialize(bool resume, bool overwrite) {
   if (resume) {
     CheckpointInfo meta;
     model_ = std::make_unique<Model>(load_checkpoint(checkpoint_path(), &meta));
+    require_same_dataset(meta, dataset_, checkpoint_path());
     Config saved = Config::parse(meta.config_toml, checkpoint_path().string() + " (stored config)", {});
     auto differ = [&](const char* key, const std::string& a, const std::string& b) {
       if (a != b) {
@@ -225,7 +227,7 @@ EpochResult Session::train_epoch(Progress* progress) {
     });
     logger().info("out of core: {} partitions of up to {:.1f} MB in {}; buffer of {} partition(s){} = {:.1f} MB; "
                   "ordering {}, backend {}",
-                  store_->num_partitions(), store_->max_rows() * 8.0 * config_.dim / 1e6,
+                  store_->num_partitions(), static_cast<double>(store_->max_rows() * node_row_bytes(config_.dim)) / 1e6,
                   store_->file(0).parent_path().string(), capacity_, config_.prefetch ? " + 1 prefetch slot" : "",
                   buffer_->slab_bytes() / 1e6, config_.ordering, config_.storage_backend);
     scheduler_.reset();
@@ -312,6 +314,7 @@ void Session::save() {
   fs::create_directories(config_.output, ec);
   if (ec) fail(MARIUS_ERR_IO, "output.dir {}: cannot create: {}", config_.output, ec.message());
   CheckpointInfo info{epochs_done_, config_.to_toml()};
+  info.dataset = fingerprint_of(dataset_);
   if (out_of_core()) {
     info.partition_generation = store_->generation();
     info.partition_crcs = store_->crcs();

@@ -34,6 +34,8 @@ set(MARIUS_TRAIN_SOURCES
   storage/partition_buffer.cpp
   storage/table_source.cpp
   storage/tier_plan.cpp
+  storage/plan.cpp
+  storage/plan_analysis.cpp
 )
 set_source_files_properties(kernels/sparse_optimizer.cpp PROPERTIES COMPILE_OPTIONS "-fno-math-errno")
 set_source_files_properties(kernels/softmax_kernel.cpp PROPERTIES COMPILE_OPTIONS "-ffast-math")

@@ -5,6 +5,7 @@
 #include <ATen/Context.h>
 
 #include "core/error.h"
+#include "core/storage/row_bytes.h"
 
 namespace marius {
 
@@ -12,7 +13,7 @@ int64_t largest_partition_bytes(const Config& config, const Dataset& dataset) {
   const std::vector<int64_t>& offsets = dataset.partition_offsets();
   int64_t rows = 0;
   for (size_t k = 0; k + 1 < offsets.size(); ++k) rows = std::max(rows, offsets[k + 1] - offsets[k]);
-  return rows * 8 * config.dim;
+  return rows * static_cast<int64_t>(node_row_bytes(config.dim));
 }
 
 int32_t resolve_capacity(const Config& config, const Dataset& dataset) {

@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "core/storage/partition_source.h"
+#include "core/storage/row_bytes.h"
 
 namespace marius {
 
@@ -45,8 +46,8 @@ int32_t PartitionBuffer::slots_for(const PartitionSource& source, int32_t capaci
 }
 
 uint64_t PartitionBuffer::slab_bytes_for(const PartitionSource& source, int32_t capacity, bool prefetch) {
-  return static_cast<uint64_t>(slots_for(source, capacity, prefetch)) * static_cast<uint64_t>(source.max_rows()) * 8 *
-         static_cast<uint64_t>(source.dim());
+  return static_cast<uint64_t>(slots_for(source, capacity, prefetch)) * static_cast<uint64_t>(source.max_rows()) *
+         node_row_bytes(source.dim());
 }
 
 uint64_t PartitionBuffer::slab_bytes() const { return slab_bytes_for(source_, capacity_, slots_ > capacity_); }

@@ -44,7 +44,7 @@
 #include <ATen/core/Tensor.h>
 #include <c10/core/Device.h>
 
-#include "core/plugin/ordering_policy.h"
+#include "core/storage/plan.h"
 
 namespace marius {
 

@@ -13,6 +13,8 @@
 
 #include <ATen/core/Tensor.h>
 
+#include "core/storage/row_bytes.h"
+
 namespace marius {
 
 class PartitionSource {
@@ -25,7 +27,7 @@ class PartitionSource {
   virtual int64_t rows(int32_t k) const = 0;
   virtual int64_t max_rows() const = 0;
   // Bytes a read or write of partition k moves: embeddings and Adagrad state.
-  uint64_t partition_bytes(int32_t k) const { return static_cast<uint64_t>(rows(k)) * 8 * static_cast<uint64_t>(dim()); }
+  uint64_t partition_bytes(int32_t k) const { return static_cast<uint64_t>(rows(k)) * node_row_bytes(dim()); }
 
   // Copies partition k into `embeddings` and `state`, float32 [rows(k), D]
   // contiguous views of the buffer's slab (on the buffer's device).

@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "core/plugin/storage_backend.h"
+#include "core/storage/row_bytes.h"
 
 namespace fs = std::filesystem;
 
@@ -69,7 +70,7 @@ int32_t PartitionStore::source_of(int32_t k) {
   return from;
 }
 
-uint64_t PartitionStore::offset_of(int32_t k) const { return static_cast<uint64_t>(offsets_[k]) * 8 * dim_; }
+uint64_t PartitionStore::offset_of(int32_t k) const { return static_cast<uint64_t>(offsets_[k]) * node_row_bytes(dim_); }
 
 void PartitionStore::read(int32_t k, float* embeddings, float* state) {
   const int32_t from = source_of(k);

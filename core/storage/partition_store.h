@@ -3,8 +3,8 @@
 //
 // Layout (docs/formats.md, "Partition files"): two generation files,
 // <dir>/nodes.0.bin and <dir>/nodes.1.bin. In each, partition k lives at byte
-// offset offsets[k] * 8 * D as [embeddings rows(k) x D float32][Adagrad state
-// rows(k) x D float32].
+// offset offsets[k] * node_row_bytes(D) (row_bytes.h: 8 * D) as [embeddings
+// rows(k) x D float32][Adagrad state rows(k) x D float32].
 //
 // Crash consistency: a committed generation g is the state after some epoch,
 // with a CRC-32 of every partition region. While an epoch runs, every write goes

@@ -1,5 +1,5 @@
-// plugins/storage_common/os_file.hpp - what the file-backed storage plugins (mmap,
-// io_uring, fault) share: opening a file descriptor from MARIUS_OPEN_* flags, its
+// plugins/storage_common/os_file.hpp - what the file-backed storage plugins (posix,
+// mmap, io_uring, fault, and memory's errors) share: opening a file descriptor from MARIUS_OPEN_* flags, its
 // size, and the error messages of the storage ABI ("write /x at 4096: No space left
 // on device"). Header-only; each plugin includes it with
 // target_include_directories(<plugin> PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/..).
@@ -14,18 +14,13 @@
 #include <cstring>
 #include <string>
 
+#include "marius/sdk/errno_status.hpp"
 #include "marius/sdk/plugin.hpp"
 
 namespace marius::plugins {
 
-// The status of an OS error: ENOSPC/EDQUOT -> NO_SPACE, ENOENT -> NOT_FOUND,
-// ENOMEM -> OUT_OF_MEMORY, anything else -> IO.
-inline marius_status status_of_errno(int err) {
-  return err == ENOSPC || err == EDQUOT ? MARIUS_ERR_NO_SPACE
-         : err == ENOENT                 ? MARIUS_ERR_NOT_FOUND
-         : err == ENOMEM                 ? MARIUS_ERR_OUT_OF_MEMORY
-                                         : MARIUS_ERR_IO;
-}
+// The status of an OS error (marius/sdk/errno_status.hpp, shared with the core).
+using marius::sdk::status_of_errno;
 
 // "<op> <path>[ at <offset>]", the start of every storage error message; offset < 0
 // leaves the position out.
