@@ -20,6 +20,10 @@ expect "random split of a CSV plain graph" 0 "relations  1 (a plain graph)" -- \
 expect "malformed line names file:line" 1 "marius-run: error: $tmp/bad.tsv:2: expected 3 columns (hrt) separated by tab, found 2: \"c\\td\"" -- \
   bash -c "printf 'a\tr\tb\nc\td\n' > '$tmp/bad.tsv'; '$run' preprocess --train '$tmp/bad.tsv' --output '$tmp/bad'"
 [[ ! -e "$tmp/bad" ]] || { echo "FAIL: a failed preprocess left $tmp/bad"; failed=$((failed + 1)); }
+expect "control character in an id names file:line and the byte" 1 \
+  "marius-run: error: $tmp/nul.tsv:2: tail \"a\\x00b\" (column 3) contains control character 0x00" -- \
+  bash -c "printf 'a\tr\tb\nc\tr\ta\\000b\n' > '$tmp/nul.tsv'; '$run' preprocess --train '$tmp/nul.tsv' --output '$tmp/nul'"
+[[ ! -e "$tmp/nul" ]] || { echo "FAIL: a refused preprocess left $tmp/nul"; failed=$((failed + 1)); }
 if ls "$tmp" | grep -q 'tmp-'; then echo "FAIL: a temporary directory was left behind"; failed=$((failed + 1)); fi
 expect "unknown delimiter" 1 "--delimiter \"pipe\": expected tab, comma, space, auto or a single character" -- \
   "$run" preprocess --train "$tmp/plain.csv" --delimiter pipe --output "$tmp/x"
