@@ -31,6 +31,15 @@ expect "missing output" 1 "--output: required" -- "$run" preprocess --train "$tm
 expect "missing input" 1 "$tmp/none.tsv: no such file" -- "$run" preprocess --train "$tmp/none.tsv" --output "$tmp/x"
 expect "refuses to replace other directories" 1 "exists and is not a marius dataset" -- \
   "$run" preprocess --train "$tmp/gen/train.tsv" --output "$tmp/gen"
+printf 'checkpoint' > "$tmp/ds/checkpoint.bin"
+expect "refuses a dataset directory holding other files" 1 \
+  "$tmp/ds: exists and is not a marius dataset (it holds \"checkpoint.bin\", which is not a dataset file)" -- \
+  "$run" preprocess --train "$tmp/gen/train.tsv" --output "$tmp/ds"
+[[ $(cat "$tmp/ds/checkpoint.bin") == checkpoint && -f "$tmp/ds/header.bin" ]] ||
+  { echo "FAIL: a refused preprocess changed $tmp/ds"; failed=$((failed + 1)); }
+rm "$tmp/ds/checkpoint.bin"
+expect "re-preprocess over its own output" 0 "train      3200 edges" -- \
+  "$run" preprocess --train "$tmp/gen/train.tsv" --output "$tmp/ds"
 expect "partitioned preprocess" 0 "partitions 3 (9 buckets)" -- \
   "$run" preprocess --train "$tmp/gen/train.tsv" --partitions 3 --seed 5 --output "$tmp/parts"
 [[ -f "$tmp/parts/train.buckets" ]] || { echo "FAIL: train.buckets missing"; failed=$((failed + 1)); }
