@@ -2,7 +2,10 @@
  * tests/capi_test.c - drives the C embedding API (marius/embedding.h) end to end,
  * compiled as C99: preprocess a generated graph, open sessions, train with a
  * progress callback, evaluate, read tensors (zero-copy in memory, a copy out of
- * core), ids, export, predict, resume, errors, threads.
+ * core), ids, export, predict, resume, errors, threads, and closing: calls after
+ * close, double close, close racing with calls on other threads, close from the
+ * progress callback. Run it under AddressSanitizer to see that closing never
+ * touches freed memory (see docs/abi.md, "Session rule").
  *
  * The graph has planted structure: 300 nodes in 10 clusters; relation r sends
  * cluster c to cluster (c + r + 1) mod 10. Training must beat the untrained
@@ -462,6 +465,195 @@ static void test_in_memory(void) {
   relations->deleter(relations);
 }
 
+/* ---- Closing ---------------------------------------------------------------------------- */
+
+/* Every session call on a closed handle fails INVALID_ARGUMENT "<call>: the session is closed". */
+#define CLOSED(call) FAILS(call, MARIUS_ERR_INVALID_ARGUMENT, "the session is closed")
+
+static void test_calls_after_close(void) {
+  marius_session* s = NULL;
+  OK(open_session("data", "out-closed", NULL, 0, &s));
+  if (s == NULL) return;
+  DLManagedTensor* nodes = tensor_of(s, MARIUS_TABLE_NODES, 0, NULL);
+  DLManagedTensor* copy = tensor_of(s, MARIUS_TABLE_NODES, MARIUS_TENSOR_COPY, NULL);
+  OK(marius_session_close(s));
+  /* The handle is a tombstone now: every call fails cleanly, a second close too. */
+  marius_session_info info;
+  memset(&info, 0, sizeof info);
+  info.struct_size = sizeof info;
+  CLOSED(marius_session_get_info(s, &info));
+  CHECK(strcmp(marius_last_error(), "marius_session_get_info: the session is closed") == 0);
+  CHECK(strstr(marius_session_error(s), "the session is closed") != NULL);
+  CHECK(info.num_nodes == 0); /* nothing written */
+  marius_train_args args;
+  memset(&args, 0, sizeof args);
+  args.struct_size = sizeof args;
+  args.epochs = 1;
+  CLOSED(marius_session_train(s, &args, NULL));
+  CLOSED(marius_session_save(s));
+  marius_metrics m;
+  memset(&m, 0, sizeof m);
+  m.struct_size = sizeof m;
+  CLOSED(marius_session_evaluate(s, MARIUS_SPLIT_TEST, &m));
+  DLManagedTensor* t = NULL;
+  CLOSED(marius_session_tensor(s, MARIUS_TABLE_NODES, 0, &t, NULL));
+  CHECK(t == NULL);
+  const char* blob = NULL;
+  uint64_t bytes = 0;
+  int64_t count = 0, row = -1;
+  CLOSED(marius_session_names(s, MARIUS_TABLE_NODES, &blob, &bytes, &count));
+  CLOSED(marius_session_lookup(s, MARIUS_TABLE_NODES, "n0", &row));
+  CLOSED(marius_session_name(s, MARIUS_TABLE_NODES, 0, &blob));
+  CLOSED(marius_session_export(s, NULL));
+  int64_t best[1];
+  marius_predict_args p;
+  memset(&p, 0, sizeof p);
+  p.struct_size = sizeof p;
+  p.node = "n0";
+  p.relation = "r0";
+  p.k = 1;
+  p.out_nodes = best;
+  CLOSED(marius_session_predict(s, &p));
+  CLOSED(marius_session_close(s));
+  CHECK(strcmp(marius_last_error(), "marius_session_close: the session is closed") == 0);
+  CLOSED(marius_session_close(s));
+  /* A view handed out before close still holds the table. */
+  if (nodes != NULL && copy != NULL) {
+    CHECK(nodes->dl_tensor.shape[0] == NODES &&
+          memcmp(nodes->dl_tensor.data, copy->dl_tensor.data, sizeof(float) * NODES * 16) == 0);
+  }
+  if (nodes != NULL) nodes->deleter(nodes);
+  if (copy != NULL) copy->deleter(copy);
+}
+
+/* A thread calling into a session until the session is closed under it. */
+struct racer {
+  marius_session* session;
+  int evaluate;              /* 0: get_info, 1: evaluate */
+  pthread_mutex_t* mutex;
+  pthread_cond_t* cond;
+  int* started;              /* racers that made their first call */
+  long ok;                   /* calls that succeeded */
+  marius_status last;        /* the status that ended the loop */
+  int closed_message;        /* the last error said "the session is closed" */
+};
+
+static void* race(void* arg) {
+  struct racer* r = (struct racer*)arg;
+  for (;;) {
+    marius_status status;
+    if (r->evaluate) {
+      marius_metrics m;
+      memset(&m, 0, sizeof m);
+      m.struct_size = sizeof m;
+      status = marius_session_evaluate(r->session, MARIUS_SPLIT_VALID, &m);
+    } else {
+      marius_session_info info;
+      memset(&info, 0, sizeof info);
+      info.struct_size = sizeof info;
+      status = marius_session_get_info(r->session, &info);
+    }
+    if (r->ok == 0) { /* announce the first call, whatever its outcome */
+      pthread_mutex_lock(r->mutex);
+      ++*r->started;
+      pthread_cond_broadcast(r->cond);
+      pthread_mutex_unlock(r->mutex);
+    }
+    if (status != MARIUS_OK) {
+      r->last = status;
+      r->closed_message = strstr(marius_last_error(), "the session is closed") != NULL;
+      return NULL;
+    }
+    ++r->ok;
+  }
+}
+
+/* close() while two threads call get_info and evaluate on the session: close
+ * waits for the call in flight, the racers' next calls fail cleanly. */
+static void test_close_races_with_calls(void) {
+  enum { kIterations = 40, kRacers = 3 };
+  int clean = 0;
+  for (int i = 0; i < kIterations; ++i) {
+    marius_session* s = NULL;
+    OK(open_session("data", "out-race", NULL, 0, &s));
+    if (s == NULL) return;
+    pthread_mutex_t mutex = PTHREAD_MUTEX_INITIALIZER;
+    pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
+    int started = 0;
+    struct racer racers[kRacers];
+    pthread_t threads[kRacers];
+    for (int k = 0; k < kRacers; ++k) {
+      memset(&racers[k], 0, sizeof racers[k]);
+      racers[k].session = s;
+      racers[k].evaluate = k == 0;
+      racers[k].mutex = &mutex;
+      racers[k].cond = &cond;
+      racers[k].started = &started;
+      racers[k].last = MARIUS_OK;
+      pthread_create(&threads[k], NULL, race, &racers[k]);
+    }
+    pthread_mutex_lock(&mutex);
+    while (started < kRacers) pthread_cond_wait(&cond, &mutex);
+    pthread_mutex_unlock(&mutex);
+    OK(marius_session_close(s));
+    for (int k = 0; k < kRacers; ++k) pthread_join(threads[k], NULL);
+    int all_clean = 1;
+    for (int k = 0; k < kRacers; ++k) {
+      all_clean &= racers[k].last == MARIUS_ERR_INVALID_ARGUMENT && racers[k].closed_message;
+    }
+    clean += all_clean;
+    pthread_mutex_destroy(&mutex);
+    pthread_cond_destroy(&cond);
+  }
+  printf("close racing with calls: %d of %d rounds ended cleanly\n", clean, kIterations);
+  CHECK(clean == kIterations);
+}
+
+/* Close from the session's own progress callback: refused, and nothing changes. */
+struct close_log {
+  marius_session* session;
+  int calls;
+  marius_status status;  /* what close returned */
+  int message;           /* its message named the callback */
+};
+
+static int32_t close_from_callback(const marius_progress* p, void* user) {
+  struct close_log* log = (struct close_log*)user;
+  (void)p;
+  if (log->calls++ == 0) {
+    log->status = marius_session_close(log->session);
+    log->message = strstr(marius_last_error(), "progress callback") != NULL;
+  }
+  return 0;
+}
+
+static void test_close_from_progress_callback(void) {
+  marius_session* s = NULL;
+  OK(open_session("data", "out-callback-close", NULL, 0, &s));
+  if (s == NULL) return;
+  struct close_log log;
+  memset(&log, 0, sizeof log);
+  log.session = s;
+  log.status = MARIUS_OK;
+  marius_train_args args;
+  memset(&args, 0, sizeof args);
+  args.struct_size = sizeof args;
+  args.epochs = 2;
+  args.progress = close_from_callback;
+  args.user_data = &log;
+  marius_train_result r;
+  memset(&r, 0, sizeof r);
+  r.struct_size = sizeof r;
+  OK(marius_session_train(s, &args, &r));
+  CHECK(log.status == MARIUS_ERR_INVALID_ARGUMENT && log.message);
+  CHECK(r.epochs_trained == 2 && r.epochs_done == 2 && r.stopped == 0 && log.calls >= 2);
+  /* The session is open and whole: it answers, trains on and closes. */
+  CHECK(info_of(s).epochs_done == 2);
+  r = train(s, 1, NULL);
+  CHECK(r.epochs_done == 3);
+  OK(marius_session_close(s));
+}
+
 static void test_out_of_core(void) {
   marius_session* s = NULL;
   OK(open_session("data-p4", "out-p4", "storage.buffer_capacity=2", 0, &s));
@@ -517,6 +709,9 @@ int main(void) {
   test_errors();
   test_in_memory();
   test_out_of_core();
+  test_calls_after_close();
+  test_close_from_progress_callback();
+  test_close_races_with_calls();
 
   nftw(work, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
   printf("capi: %d checks, %d failed\n", checks, failures);

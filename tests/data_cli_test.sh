@@ -20,6 +20,10 @@ expect "random split of a CSV plain graph" 0 "relations  1 (a plain graph)" -- \
 expect "malformed line names file:line" 1 "marius-run: error: $tmp/bad.tsv:2: expected 3 columns (hrt) separated by tab, found 2: \"c\\td\"" -- \
   bash -c "printf 'a\tr\tb\nc\td\n' > '$tmp/bad.tsv'; '$run' preprocess --train '$tmp/bad.tsv' --output '$tmp/bad'"
 [[ ! -e "$tmp/bad" ]] || { echo "FAIL: a failed preprocess left $tmp/bad"; failed=$((failed + 1)); }
+expect "control character in an id names file:line and the byte" 1 \
+  "marius-run: error: $tmp/nul.tsv:2: tail \"a\\x00b\" (column 3) contains control character 0x00" -- \
+  bash -c "printf 'a\tr\tb\nc\tr\ta\\000b\n' > '$tmp/nul.tsv'; '$run' preprocess --train '$tmp/nul.tsv' --output '$tmp/nul'"
+[[ ! -e "$tmp/nul" ]] || { echo "FAIL: a refused preprocess left $tmp/nul"; failed=$((failed + 1)); }
 if ls "$tmp" | grep -q 'tmp-'; then echo "FAIL: a temporary directory was left behind"; failed=$((failed + 1)); fi
 expect "unknown delimiter" 1 "--delimiter \"pipe\": expected tab, comma, space, auto or a single character" -- \
   "$run" preprocess --train "$tmp/plain.csv" --delimiter pipe --output "$tmp/x"
@@ -27,6 +31,15 @@ expect "missing output" 1 "--output: required" -- "$run" preprocess --train "$tm
 expect "missing input" 1 "$tmp/none.tsv: no such file" -- "$run" preprocess --train "$tmp/none.tsv" --output "$tmp/x"
 expect "refuses to replace other directories" 1 "exists and is not a marius dataset" -- \
   "$run" preprocess --train "$tmp/gen/train.tsv" --output "$tmp/gen"
+printf 'checkpoint' > "$tmp/ds/checkpoint.bin"
+expect "refuses a dataset directory holding other files" 1 \
+  "$tmp/ds: exists and is not a marius dataset (it holds \"checkpoint.bin\", which is not a dataset file)" -- \
+  "$run" preprocess --train "$tmp/gen/train.tsv" --output "$tmp/ds"
+[[ $(cat "$tmp/ds/checkpoint.bin") == checkpoint && -f "$tmp/ds/header.bin" ]] ||
+  { echo "FAIL: a refused preprocess changed $tmp/ds"; failed=$((failed + 1)); }
+rm "$tmp/ds/checkpoint.bin"
+expect "re-preprocess over its own output" 0 "train      3200 edges" -- \
+  "$run" preprocess --train "$tmp/gen/train.tsv" --output "$tmp/ds"
 expect "partitioned preprocess" 0 "partitions 3 (9 buckets)" -- \
   "$run" preprocess --train "$tmp/gen/train.tsv" --partitions 3 --seed 5 --output "$tmp/parts"
 [[ -f "$tmp/parts/train.buckets" ]] || { echo "FAIL: train.buckets missing"; failed=$((failed + 1)); }

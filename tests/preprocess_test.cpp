@@ -3,12 +3,15 @@
 // leaves an output directory behind).
 #include "core/data/preprocess.h"
 
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <set>
 
 #include <ATen/ATen.h>
 
 #include "core/data/dataset.h"
+#include "core/data/dataset_format.h"
 #include "data_test_util.h"
 
 namespace fs = std::filesystem;
@@ -197,13 +200,68 @@ TEST(Preprocess, ReplacesAnExistingDatasetAndRefusesOtherDirectories) {
   fs::create_directory(other);
   dir.write("notes/todo.txt", "keep me");
   expect_error([&] { preprocess(files(one, "", "", other)); }, MARIUS_ERR_INVALID_ARGUMENT,
-               {other.string() + ": exists and is not a marius dataset; refusing to replace it"});
+               {other.string() + ": exists and is not a marius dataset (it holds \"todo.txt\", which is not a "
+                                 "dataset file); refusing to replace it"});
   EXPECT_TRUE(fs::exists(other / "todo.txt"));
 
   fs::create_directory(dir.path() / "empty");
   preprocess(files(one, "", "", dir.path() / "empty"));
   EXPECT_EQ(Dataset::open(dir.path() / "empty").info().num_nodes, 2);
   EXPECT_EQ(entries(dir.path()), (std::vector<std::string>{"ds", "empty", "notes", "one.tsv", "two.tsv"}));
+}
+
+std::string contents(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// A dataset directory that also holds a checkpoint, metrics or anything else (a
+// training run's output.dir pointed at it) is refused, naming the first foreign
+// entry, and nothing in it is deleted; the dataset files alone are replaced.
+TEST(Preprocess, RefusesADatasetDirectoryHoldingFilesItDidNotWrite) {
+  TempDir dir;
+  auto one = dir.write("one.tsv", "a\tr\tb\n");
+  auto two = dir.write("two.tsv", "x\tr\ty\ny\tr\tz\n");
+  fs::path out = dir.path() / "ds";
+  preprocess(files(one, "", "", out));
+  std::vector<std::string> dataset = dataset_file_names();
+  std::sort(dataset.begin(), dataset.end());
+  EXPECT_EQ(entries(out), dataset);  // preprocess writes exactly the files it may replace
+
+  const std::string refused = out.string() + ": exists and is not a marius dataset (it holds \"";
+  for (const char* name : {"checkpoint.bin", "metrics.jsonl", "notes"}) {
+    const std::string foreign = name;
+    dir.write("ds/" + foreign, "keep me");
+    expect_error([&] { preprocess(files(two, "", "", out)); }, MARIUS_ERR_INVALID_ARGUMENT,
+                 {refused + foreign + "\", which is not a dataset file); refusing to replace it"});
+    std::vector<std::string> kept = dataset;
+    kept.push_back(foreign);
+    std::sort(kept.begin(), kept.end());
+    EXPECT_EQ(entries(out), kept) << "nothing deleted, nothing added";
+    EXPECT_EQ(contents(out / foreign), "keep me");
+    EXPECT_EQ(Dataset::open(out).info().num_nodes, 2);  // the old dataset, whole
+    fs::remove(out / foreign);
+  }
+  // The first foreign entry by name is named; a subdirectory is foreign too.
+  fs::create_directory(out / "partitions");
+  dir.write("ds/metrics.jsonl", "");
+  expect_error([&] { preprocess(files(two, "", "", out)); }, MARIUS_ERR_INVALID_ARGUMENT,
+               {refused + "metrics.jsonl\""});
+  fs::remove(out / "metrics.jsonl");
+  expect_error([&] { preprocess(files(two, "", "", out)); }, MARIUS_ERR_INVALID_ARGUMENT,
+               {refused + "partitions\""});
+  fs::remove(out / "partitions");
+  // Dataset file names without a dataset header are not a dataset.
+  fs::path names_only = dir.path() / "names";
+  fs::create_directory(names_only);
+  dir.write("names/nodes.txt", "mine\n");
+  expect_error([&] { preprocess(files(one, "", "", names_only)); }, MARIUS_ERR_INVALID_ARGUMENT,
+               {names_only.string() + ": exists and is not a marius dataset (it has no header.bin"});
+  EXPECT_EQ(contents(names_only / "nodes.txt"), "mine\n");
+
+  preprocess(files(two, "", "", out));  // only the dataset left: replaced
+  EXPECT_EQ(Dataset::open(out).info().num_nodes, 3);
+  EXPECT_EQ(entries(dir.path()), (std::vector<std::string>{"ds", "names", "one.tsv", "two.tsv"}));
 }
 
 // ---- errors: each names the file:line or the option, and leaves no output ---------------

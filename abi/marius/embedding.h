@@ -137,10 +137,13 @@ typedef struct marius_session_args {
 MARIUS_API marius_status marius_session_open(const marius_session_args* args, marius_session** out);
 
 /* Closes the session and frees everything it holds except tensors still
- * exported (see marius_session_tensor). NULL is a no-op. Must not run
- * concurrently with another call on the session, nor from its progress callback
- * (then it fails with INVALID_ARGUMENT and closes nothing). The handle is invalid
- * afterwards. */
+ * exported (see marius_session_tensor). NULL is a no-op. May run concurrently
+ * with other calls on the session: it waits for the call in progress (a train
+ * call: until it returns). From the session's own progress callback it fails
+ * with INVALID_ARGUMENT and changes nothing. Afterwards the handle stays a valid
+ * pointer to a small closed handle that is never freed: every later call on it,
+ * a second close included, fails with INVALID_ARGUMENT "<call>: the session is
+ * closed". */
 MARIUS_API marius_status marius_session_close(marius_session* session);
 
 /* The message of the most recent failed call on this session, or "". Valid until

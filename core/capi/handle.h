@@ -4,6 +4,13 @@
 // calls on the session, the session's last error, and caches of the original
 // ids (read from the dataset on first use, kept until close so the strings the
 // API hands out stay valid).
+//
+// Closing releases the session and everything it holds, but not the handle:
+// the handle becomes a tombstone (closed = true, a few hundred bytes) that is
+// never freed, so a call racing with close, or made after it, locks a live
+// mutex and fails "<call>: the session is closed" instead of touching freed
+// memory. Every handle ever opened stays on a process-wide list (keep_handle),
+// which keeps tombstones reachable (leak checkers stay quiet).
 #pragma once
 
 #include <cstdint>
@@ -30,17 +37,25 @@ struct Names {
 
 struct marius_session {
   std::mutex mutex;                         // held by every call on the session
-  std::unique_ptr<marius::Session> session;
+  bool closed = false;                      // under mutex; set once by close, never cleared
+  std::unique_ptr<marius::Session> session; // null once closed
   std::string dataset_dir, output_dir, score;
   std::optional<marius::capi::Names> node_names, relation_names;
 
   std::mutex error_mutex;  // the message only
   std::string error;
 
+  marius_session* next_handle = nullptr;  // the process-wide list of handles (written once, at open)
+
   // Locks the session for `call`. Throws Error(INVALID_ARGUMENT) when the
   // calling thread is inside this session's progress callback (the session is
-  // busy training and would deadlock).
+  // busy training and would deadlock), and, once the lock is taken, when the
+  // session is closed.
   std::unique_lock<std::mutex> lock(const char* call);
+
+  // Releases the session, its tables (but not tensors handed out) and the
+  // caches, and marks the handle closed. REQUIRES: lock held, not closed.
+  void release() noexcept;
 
   // The original ids of MARIUS_TABLE_NODES or MARIUS_TABLE_RELATIONS (relation
   // rows include the "@inverse" rows). REQUIRES: lock held.
@@ -51,6 +66,10 @@ namespace marius::capi {
 
 // The session whose progress callback this thread is running, or nullptr.
 marius_session*& callback_session() noexcept;
+
+// Puts a new handle on the process-wide list; handles are never freed once on
+// it (see above). Never fails.
+void keep_handle(marius_session* handle) noexcept;
 
 // Throws Error(INVALID_ARGUMENT) naming `call` when `table` is not a MARIUS_TABLE_*.
 void require_table(int32_t table, const char* call);

@@ -1,5 +1,6 @@
 // core/capi/library_api.cpp - the boundary helpers and the calls that need no
 // session: version, errors, log level, preprocessing.
+#include <atomic>
 #include <cstddef>
 
 #include <c10/util/Exception.h>
@@ -64,6 +65,19 @@ void require_size(uint32_t struct_size, uint64_t minimum, const char* call, cons
 marius_session*& callback_session() noexcept {
   thread_local marius_session* current = nullptr;
   return current;
+}
+
+namespace {
+
+std::atomic<marius_session*> all_handles{nullptr};  // head of the list of every handle opened
+
+}  // namespace
+
+void keep_handle(marius_session* handle) noexcept {
+  marius_session* head = all_handles.load(std::memory_order_relaxed);
+  do {
+    handle->next_handle = head;
+  } while (!all_handles.compare_exchange_weak(head, handle, std::memory_order_release, std::memory_order_relaxed));
 }
 
 void require_table(int32_t table, const char* call) {

@@ -19,7 +19,19 @@ std::unique_lock<std::mutex> marius_session::lock(const char* call) {
     fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: called from the session's own progress callback (the session is training)",
          call);
   }
-  return std::unique_lock<std::mutex>(mutex);
+  std::unique_lock<std::mutex> held(mutex);
+  if (closed) fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: the session is closed", call);
+  return held;
+}
+
+void marius_session::release() noexcept {
+  session.reset();
+  node_names.reset();
+  relation_names.reset();
+  std::string().swap(dataset_dir);
+  std::string().swap(output_dir);
+  std::string().swap(score);
+  closed = true;
 }
 
 namespace {
@@ -146,17 +158,21 @@ MARIUS_EXTERN_C marius_status marius_session_open(const marius_session_args* arg
     handle->session = std::make_unique<Session>(std::move(config), plugins);
     handle->session->initialize((args->flags & MARIUS_SESSION_RESUME) != 0,
                                 (args->flags & MARIUS_SESSION_OVERWRITE) != 0);
+    keep_handle(handle.get());
     *out = handle.release();
   });
 }
 
+// The handle itself is never freed (handle.h): a call that races with close, or
+// comes after it, fails "the session is closed" on the tombstone.
 MARIUS_EXTERN_C marius_status marius_session_close(marius_session* session) {
+  static const char* const call = "marius_session_close";
   if (session == nullptr) return MARIUS_OK;
-  return guard("marius_session_close", nullptr, [&] {
-    {
-      auto lock = session->lock("marius_session_close");  // waits for a call in progress; refuses the callback
-    }
-    delete session;
+  return guard(call, session, [&] {
+    // Waits for the call in progress; refuses the session's own progress
+    // callback and a closed session before changing anything.
+    auto lock = session->lock(call);
+    session->release();
   });
 }
 

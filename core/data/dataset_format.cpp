@@ -4,7 +4,10 @@
 #include <cstring>
 #include <fstream>
 
+#include <fmt/format.h>
+
 #include "core/data/partitioning.h"
+#include "core/data/staging_dir.h"
 #include "core/error.h"
 
 namespace marius {
@@ -55,10 +58,27 @@ const char* edge_file_name(Split split) {
   return "unknown.edges";
 }
 
-bool is_dataset_directory(const std::filesystem::path& dir) {
+const std::vector<std::string>& dataset_file_names() {
+  static const std::vector<std::string> names = {kHeaderFile,
+                                                 edge_file_name(Split::kTrain),
+                                                 edge_file_name(Split::kValid),
+                                                 edge_file_name(Split::kTest),
+                                                 kBucketsFile,
+                                                 kDegreesFile,
+                                                 kNodeNamesFile,
+                                                 kRelationNamesFile};
+  return names;
+}
+
+std::string dataset_replace_refusal(const std::filesystem::path& dir) {
+  const std::string foreign = first_foreign_entry(dir, dataset_file_names());
+  if (!foreign.empty()) return fmt::format("it holds \"{}\", which is not a dataset file", foreign);
   std::ifstream in(dir / kHeaderFile, std::ios::binary);
   char magic[8] = {};
-  return in.read(magic, sizeof magic) && std::memcmp(magic, kDatasetMagic, sizeof magic) == 0;
+  if (!in.read(magic, sizeof magic) || std::memcmp(magic, kDatasetMagic, sizeof magic) != 0) {
+    return fmt::format("it has no {} starting with the dataset magic", kHeaderFile);
+  }
+  return "";
 }
 
 // Offsets: magic 0, version 8, id_bytes 12, flags 16, num_partitions 20, num_nodes 24,

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
+#include <string>
 #include <vector>
 
 #include "core/data/dataset_info.h"
@@ -30,9 +31,16 @@ inline constexpr const char* kRelationNamesFile = "relations.txt";
 inline constexpr const char* kBucketsFile = "train.buckets";
 const char* edge_file_name(Split split);  // "train.edges", "valid.edges", "test.edges"
 
-// True when `dir` holds a header.bin that starts with the dataset magic (of
-// any version): a directory preprocess may replace.
-bool is_dataset_directory(const std::filesystem::path& dir);
+// Every file a dataset directory holds (kHeaderFile ... kRelationNamesFile and
+// the three edge files), and nothing else.
+const std::vector<std::string>& dataset_file_names();
+
+// Why preprocess (or generate --kind powerlaw) may not replace the existing,
+// non-empty directory `dir`, or "" when it may: `dir` must hold a header.bin
+// that starts with the dataset magic (of any version) and nothing but
+// dataset_file_names(), so replacing it deletes only what a previous run wrote
+// (not a checkpoint, metrics or anything else kept there). A StagingDir::Refusal.
+std::string dataset_replace_refusal(const std::filesystem::path& dir);
 
 // header.bin: 80 bytes. decode_header checks num_partitions against
 // partitioning.h's bounds (1 <= p <= min(num_nodes, kMaxPartitions)).

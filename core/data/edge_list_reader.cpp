@@ -119,10 +119,25 @@ void EdgeListReader::detect(std::string_view line) {
   }
 }
 
+size_t find_control_character(std::string_view text) {
+  for (size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x20 || c == 0x7F) return i;
+  }
+  return std::string_view::npos;
+}
+
 std::string_view EdgeListReader::id_field(int column, const char* what, size_t slot) {
   std::string_view field = fields_[static_cast<size_t>(column)];
   if (field.empty()) fail_line(fmt::format("empty {} (column {})", what, column + 1));
-  if (format_.ids == IdKind::kString) return field;
+  if (format_.ids == IdKind::kString) {
+    const size_t bad = find_control_character(field);
+    if (bad != std::string_view::npos) {
+      fail_line(fmt::format("{} {} (column {}) contains control character 0x{:02x}", what, quote_line(field),
+                            column + 1, static_cast<unsigned char>(field[bad])));
+    }
+    return field;
+  }
   int64_t value = 0;
   const char* first = field.data();
   const char* last = first + field.size();

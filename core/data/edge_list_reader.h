@@ -5,8 +5,11 @@
 // lines whose first character is '#' are skipped, and so is the first other
 // line when the format says the file has a header. Fields are split at every
 // delimiter (no quoting: a '"' is an ordinary character) and kept verbatim,
-// spaces and any UTF-8 included. With integer ids every id field must be a
-// base-10 int64 ("-12", "007"); it is handed on in canonical form ("-12", "7").
+// spaces and any UTF-8 included, but no control character (a byte below 0x20,
+// tab included, or 0x7f: find_control_character), so an id never holds the NUL
+// that ends it in the C API or a tab of the TSV exports. With integer ids every
+// id field must be a base-10 int64 ("-12", "007"); it is handed on in canonical
+// form ("-12", "7").
 //
 // Every malformed line fails with Error(INVALID_ARGUMENT)
 //   FILE:LINE: REASON: "LINE TEXT"
@@ -106,5 +109,9 @@ class EdgeListReader {
 // `line` quoted for an error message: tabs and control characters escaped,
 // cut after about 200 bytes (on a UTF-8 character boundary).
 std::string quote_line(std::string_view line);
+
+// The index of the first control character of `text` (a byte below 0x20 or
+// 0x7f), or npos. String ids may not contain one.
+size_t find_control_character(std::string_view text);
 
 }  // namespace marius

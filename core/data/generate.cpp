@@ -32,14 +32,11 @@ void check_range(const char* option, int64_t value, int64_t low, int64_t high) {
   }
 }
 
-// A directory generate may replace: it holds only the files generate writes.
-bool is_generated_directory(const fs::path& dir) {
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    std::string name = entry.path().filename().string();
-    if (name != kFiles[0] && name != kFiles[1] && name != kFiles[2]) return false;
-  }
-  return !ec;
+// Why generate may not replace `dir`, or "" when it holds only the files generate writes.
+std::string generated_replace_refusal(const fs::path& dir) {
+  const std::string foreign = first_foreign_entry(dir, {kFiles[0], kFiles[1], kFiles[2]});
+  if (foreign.empty()) return "";
+  return fmt::format("it holds \"{}\", which is not {}, {} or {}", foreign, kFiles[0], kFiles[1], kFiles[2]);
 }
 
 // Clusters as lists of nodes, and per relation the cluster each cluster maps to.
@@ -122,7 +119,7 @@ GenerateResult generate(const GenerateOptions& o) {
          "half of them can be asked for (more nodes or fewer clusters admit more)",
          o.edges, o.nodes, clusters, o.relations, possible);
   }
-  StagingDir staging(o.output, is_generated_directory, "a directory of generated edge lists");
+  StagingDir staging(o.output, generated_replace_refusal, "a directory of generated edge lists");
 
   std::vector<std::array<int64_t, 3>> edges;
   edges.reserve(static_cast<size_t>(o.edges));

@@ -178,7 +178,7 @@ int64_t write_numbered_names(const fs::path& file, int64_t count) {
 PowerLawResult generate_powerlaw(const PowerLawOptions& o) {
   const auto start = std::chrono::steady_clock::now();
   check_options(o);
-  StagingDir staging(o.output, is_dataset_directory, "a marius dataset");
+  StagingDir staging(o.output, dataset_replace_refusal, "a marius dataset");
   const fs::path& dir = staging.path();
 
   PowerLawResult result;

@@ -252,7 +252,7 @@ std::array<double, 3> parse_split(const std::string& text) {
 PreprocessResult preprocess(const PreprocessOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   check_options(options);
-  StagingDir staging(options.output, is_dataset_directory, "a marius dataset");
+  StagingDir staging(options.output, dataset_replace_refusal, "a marius dataset");
   const fs::path& dir = staging.path();
 
   // Pass 1.

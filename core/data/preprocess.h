@@ -26,8 +26,10 @@
 // grows with the number of distinct ids, not with the number of edges.
 //
 // Atomic: everything is written into OUTPUT.tmp-XXXXXX, renamed to OUTPUT at the
-// very end (replacing a previous dataset there; anything else at OUTPUT is
-// refused before work starts). On any error the temporary directory is removed.
+// very end (replacing a previous dataset there that holds nothing else, see
+// dataset_replace_refusal; anything else at OUTPUT, a checkpoint or metrics
+// beside a dataset included, is refused before work starts and nothing is
+// deleted). On any error the temporary directory is removed.
 #pragma once
 
 #include <array>

@@ -1,5 +1,6 @@
 #include "core/data/staging_dir.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <random>
@@ -43,8 +44,8 @@ fs::path unique_sibling(const fs::path& target, const char* tag) {
 
 }  // namespace
 
-StagingDir::StagingDir(const fs::path& target, MayReplace may_replace, std::string what)
-    : target_(fs::absolute(target).lexically_normal()), may_replace_(std::move(may_replace)), what_(std::move(what)) {
+StagingDir::StagingDir(const fs::path& target, Refusal refusal, std::string what)
+    : target_(fs::absolute(target).lexically_normal()), refusal_(std::move(refusal)), what_(std::move(what)) {
   if (target_.filename().empty()) target_ = target_.parent_path();  // "out/" names "out"
   check_target();
   std::error_code ec;
@@ -64,9 +65,29 @@ void StagingDir::check_target() const {
   std::error_code ec;
   fs::file_status status = fs::symlink_status(target_, ec);
   if (!fs::exists(status)) return;
-  if (fs::is_directory(status) && (fs::is_empty(target_, ec) || may_replace_(target_))) return;
-  fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: exists and is not {}; refusing to replace it (remove it or choose another "
-       "output)", target_.string(), what_);
+  std::string reason;
+  if (fs::is_directory(status)) {
+    if (fs::is_empty(target_, ec)) return;
+    reason = refusal_(target_);
+    if (reason.empty()) return;
+    reason = " (" + reason + ")";
+  }
+  fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: exists and is not {}{}; refusing to replace it (remove it or choose another "
+       "output)", target_.string(), what_, reason);
+}
+
+std::string first_foreign_entry(const fs::path& dir, const std::vector<std::string>& allowed) {
+  std::vector<std::string> foreign;
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::string name = it->path().filename().string();
+    const bool known = std::find(allowed.begin(), allowed.end(), name) != allowed.end();
+    std::error_code status_error;
+    const fs::file_status status = it->symlink_status(status_error);
+    if (!known || status_error || !fs::is_regular_file(status)) foreign.push_back(std::move(name));
+  }
+  if (ec) fail_system(dir, "cannot list the directory", ec.value());
+  return foreign.empty() ? std::string() : *std::min_element(foreign.begin(), foreign.end());
 }
 
 void StagingDir::commit() {

@@ -10,8 +10,13 @@ Every method may raise MariusError carrying the library's message. A failed
 call leaves the session as it was (usable); close() releases it. Calls on one
 session are serialised by the library (a per-session mutex), so a Session may
 be shared between threads; the GIL is released while libmarius works.
+close() may race with calls on other threads: it waits for the calls in
+progress (a train() call: until it returns), and every call after it raises
+MariusError ("the session is closed"). Inside the session's own progress
+callback close() raises MariusError and changes nothing.
 """
 import collections
+import contextlib
 import ctypes
 import json
 import os
@@ -106,7 +111,12 @@ class Session:
     """
 
     def __init__(self, config=None, overrides=None, *, resume=False, plugins=(), **kw):
-        self._handle = None
+        self._handle = None             # the marius_session*; None once closed
+        self._lock = threading.Lock()   # guards _handle, _calls, _closing
+        self._changed = threading.Condition(self._lock)  # _calls reached 0, or _handle became None
+        self._calls = 0                 # calls using the handle now (_call blocks)
+        self._closing = False           # close() waits for _calls to drain; new calls are refused
+        self._callback_thread = None    # the thread running this session's progress callback, if any
         strings = override_strings(overrides) + override_strings(kw)
         over, n_over = _c_strings(strings)
         paths, n_paths = _c_strings(plugins)
@@ -126,10 +136,31 @@ class Session:
 
     def close(self):
         """Releases the session. Arrays and tensors obtained from it stay valid
-        (they keep the table's memory; they stop changing). Idempotent."""
-        if self._handle is not None:
-            handle, self._handle = self._handle, None
+        (they keep the table's memory; they stop changing). Idempotent.
+
+        Waits for the calls other threads are making on the session (a train()
+        call: until it returns); calls made after close() began raise
+        MariusError. From inside this session's progress callback it raises
+        MariusError (INVALID_ARGUMENT) and the session stays open."""
+        if self._callback_thread == threading.get_ident():
+            raise MariusError(INVALID_ARGUMENT, "close: called from the session's own progress callback (the "
+                                                "session is training); it stays open")
+        with self._lock:
+            if self._closing:  # another thread is closing it: wait for that
+                self._changed.wait_for(lambda: not self._closing)
+            if self._handle is None:
+                return
+            self._closing = True
+            self._changed.wait_for(lambda: self._calls == 0)
+            handle = self._handle
+        try:
             check(lib().marius_session_close(handle))
+            handle = None
+        finally:
+            with self._lock:
+                self._handle = handle  # None when closed; kept when the library refused
+                self._closing = False
+                self._changed.notify_all()
 
     @property
     def closed(self):
@@ -147,10 +178,23 @@ class Session:
         except Exception:  # noqa: BLE001 - never raise from a finaliser
             pass
 
-    def _h(self):
-        if self._handle is None:
-            raise MariusError(INVALID_ARGUMENT, "the session is closed")
-        return self._handle
+    @contextlib.contextmanager
+    def _call(self):
+        """The handle, for one call into libmarius. close() waits until the block
+        ends, so memory the session owns (strings the call returned) may be read
+        inside it. Raises MariusError once the session is closed or closing."""
+        with self._lock:
+            if self._handle is None or self._closing:
+                raise MariusError(INVALID_ARGUMENT, "the session is closed")
+            self._calls += 1
+            handle = self._handle
+        try:
+            yield handle
+        finally:
+            with self._lock:
+                self._calls -= 1
+                if self._calls == 0:
+                    self._changed.notify_all()
 
     # ---- Facts ------------------------------------------------------------------------
 
@@ -160,15 +204,17 @@ class Session:
         buffer_capacity, out_of_core, inverse_relations, node_table_address (None
         out of core), relation_table_address, dataset_dir, output_dir, score."""
         i = sized(_native.SessionInfo)
-        check(lib().marius_session_get_info(self._h(), ctypes.byref(i)))
+        with self._call() as h:  # the strings belong to the session: read them before close can run
+            check(lib().marius_session_get_info(h, ctypes.byref(i)))
+            strings = {"dataset_dir": i.dataset_dir.decode(), "output_dir": i.output_dir.decode(),
+                       "score": i.score.decode()}
         out = {name: getattr(i, name) for name, _ in _native.SessionInfo._fields_
                if name not in ("struct_size", "flags", "node_table", "relation_table", "dataset_dir", "output_dir",
                                "score")}
         out.update(out_of_core=bool(i.flags & _native.INFO_OUT_OF_CORE),
                    has_relations=bool(i.flags & _native.INFO_HAS_RELATIONS),
                    inverse_relations=bool(i.flags & _native.INFO_INVERSE_RELATIONS),
-                   node_table_address=i.node_table, relation_table_address=i.relation_table,
-                   dataset_dir=i.dataset_dir.decode(), output_dir=i.output_dir.decode(), score=i.score.decode())
+                   node_table_address=i.node_table, relation_table_address=i.relation_table, **strings)
         return out
 
     @property
@@ -200,6 +246,7 @@ class Session:
                 raised.append(KeyboardInterrupt())
                 return 1
             c = p.contents
+            self._callback_thread = threading.get_ident()  # close() from here is refused; calls never overlap
             try:
                 if progress is None:
                     return 0
@@ -209,13 +256,15 @@ class Session:
             except BaseException as e:  # noqa: BLE001 - handed back to the caller below
                 raised.append(e)
                 return 1
+            finally:
+                self._callback_thread = None
 
         args = sized(_native.TrainArgs, epochs=_native.TRAIN_TO_CONFIG if epochs is None else int(epochs),
                      progress=_native.ProgressFn(relay),
                      progress_interval=float(interval) if progress is not None else 1e9)
         result = sized(_native.TrainResult)
-        with _InterruptFlag(interrupted):
-            check(lib().marius_session_train(self._h(), ctypes.byref(args), ctypes.byref(result)))
+        with _InterruptFlag(interrupted), self._call() as h:
+            check(lib().marius_session_train(h, ctypes.byref(args), ctypes.byref(result)))
         if raised:
             raise raised[0]
         if interrupted:  # after the last epoch's call
@@ -226,7 +275,8 @@ class Session:
 
     def save(self):
         """Writes output.dir/checkpoint.bin now."""
-        check(lib().marius_session_save(self._h()))
+        with self._call() as h:
+            check(lib().marius_session_save(h))
 
     def evaluate(self, split="test"):
         """Ranks a split ("train", "valid", "test") with the configured protocol.
@@ -234,7 +284,8 @@ class Session:
         if split not in _native.SPLITS:
             raise MariusError(INVALID_ARGUMENT, f"evaluate: split {split!r} is not one of train, valid, test")
         m = sized(_native.Metrics)
-        check(lib().marius_session_evaluate(self._h(), _native.SPLITS[split], ctypes.byref(m)))
+        with self._call() as h:
+            check(lib().marius_session_evaluate(h, _native.SPLITS[split], ctypes.byref(m)))
         return {"protocol": _native.PROTOCOLS.get(m.protocol, str(m.protocol)), "mrr": m.mrr, "mr": m.mr,
                 "hits1": m.hits1, "hits3": m.hits3, "hits10": m.hits10, "rankings": m.rankings,
                 "negatives": m.negatives, "seconds": m.seconds}
@@ -245,7 +296,8 @@ class Session:
         flags = _native.TENSOR_COPY if copy else (_native.TENSOR_NO_COPY if require_view else 0)
         managed = _dlpack.DLManagedTensorPtr()
         out_flags = ctypes.c_uint32()
-        check(lib().marius_session_tensor(self._h(), table, flags, ctypes.byref(managed), ctypes.byref(out_flags)))
+        with self._call() as h:
+            check(lib().marius_session_tensor(h, table, flags, ctypes.byref(managed), ctypes.byref(out_flags)))
         return Tensor(managed, bool(out_flags.value & _native.TENSOR_COPIED))
 
     def embedding_tensor(self, copy=False, require_view=False):
@@ -278,9 +330,10 @@ class Session:
 
     def _names(self, table):
         data, size, count = ctypes.c_void_p(), ctypes.c_uint64(), ctypes.c_int64()
-        check(lib().marius_session_names(self._h(), table, ctypes.byref(data), ctypes.byref(size),
-                                         ctypes.byref(count)))
-        names = ctypes.string_at(data.value, size.value).split(b"\0")[:-1] if size.value else []
+        with self._call() as h:  # the names belong to the session: copy them before close can run
+            check(lib().marius_session_names(h, table, ctypes.byref(data), ctypes.byref(size), ctypes.byref(count)))
+            blob = ctypes.string_at(data.value, size.value) if size.value else b""
+        names = blob.split(b"\0")[:-1]
         assert len(names) == count.value
         return [n.decode("utf-8", "surrogateescape") for n in names]
 
@@ -294,14 +347,17 @@ class Session:
 
     def _lookup(self, table, name):
         row = ctypes.c_int64()
-        check(lib().marius_session_lookup(self._h(), table, str(name).encode("utf-8", "surrogateescape"),
-                                          ctypes.byref(row)))
+        with self._call() as h:
+            check(lib().marius_session_lookup(h, table, str(name).encode("utf-8", "surrogateescape"),
+                                              ctypes.byref(row)))
         return row.value
 
     def _name(self, table, row):
         name = ctypes.c_char_p()
-        check(lib().marius_session_name(self._h(), table, int(row), ctypes.byref(name)))
-        return name.value.decode("utf-8", "surrogateescape")
+        with self._call() as h:  # the name belongs to the session: copy it before close can run
+            check(lib().marius_session_name(h, table, int(row), ctypes.byref(name)))
+            value = name.value
+        return value.decode("utf-8", "surrogateescape")
 
     def node_index(self, node_id):
         """The row of an original node id (MariusError NOT_FOUND naming it otherwise)."""
@@ -322,7 +378,8 @@ class Session:
     def export(self, path=None):
         """Writes nodes.{tsv,npy}, node_ids.txt, relations.{tsv,npy}, relation_ids.txt
         into `path` (None: output.dir/export), like `marius-run export`. Returns the directory."""
-        check(lib().marius_session_export(self._h(), None if path is None else os.fsencode(path)))
+        with self._call() as h:
+            check(lib().marius_session_export(h, None if path is None else os.fsencode(path)))
         return pathlib.Path(path) if path is not None else pathlib.Path(self.info()["output_dir"]) / "export"
 
     def predict(self, head=None, relation=None, k=10, *, tail=None):
@@ -342,7 +399,8 @@ class Session:
                      node=str(node).encode("utf-8", "surrogateescape"),
                      relation=None if relation is None else str(relation).encode("utf-8", "surrogateescape"),
                      k=k, out_nodes=nodes, out_scores=scores)
-        check(lib().marius_session_predict(self._h(), ctypes.byref(args)))
+        with self._call() as h:
+            check(lib().marius_session_predict(h, ctypes.byref(args)))
         return [(self.node_id(nodes[i]), scores[i]) for i in range(args.out_count)]
 
     def __repr__(self):

@@ -214,3 +214,83 @@ def test_threads_share_a_session(planted):
         for t in threads:
             t.join()
         assert not errors and len(results) == 3 and len(set(results)) == 1
+
+
+def test_close_from_the_progress_callback_changes_nothing(planted):
+    with open_planted(planted, out="callback-close") as s:
+        seen = []
+
+        def progress(p):
+            if not seen:
+                with pytest.raises(marius.MariusError, match="progress callback") as e:
+                    s.close()
+                seen.append((e.value.status, s.closed))
+        r = s.train(2, progress=progress, interval=0)
+        assert seen == [("INVALID_ARGUMENT", False)]  # refused, and the session is still open
+        assert r["epochs_trained"] == 2 and not r["stopped"]
+        assert not s.closed and s.info()["epochs_done"] == 2
+        # Not caught, the refusal stops training after the current epoch and train() raises it.
+        with pytest.raises(marius.MariusError, match="progress callback"):
+            s.train(3, progress=lambda p: s.close())
+        assert not s.closed and s.info()["epochs_done"] == 3
+    assert s.closed
+
+
+def test_close_waits_for_a_train_call_in_progress(planted):
+    s = open_planted(planted, out="close-waits")
+    in_epoch, release = threading.Event(), threading.Event()
+
+    def progress(p):
+        if not in_epoch.is_set():
+            in_epoch.set()
+            release.wait()
+    result, errors = {}, []
+
+    def train():
+        try:
+            result.update(s.train(2, progress=progress, interval=0))
+        except BaseException as e:  # noqa: BLE001
+            errors.append(e)
+    trainer = threading.Thread(target=train)
+    trainer.start()
+    in_epoch.wait()
+    closer = threading.Thread(target=s.close)
+    closer.start()
+    release.set()
+    trainer.join()
+    closer.join()
+    assert not errors and result["epochs_trained"] == 2 and s.closed
+    with pytest.raises(marius.MariusError, match="the session is closed"):
+        s.info()
+
+
+def test_close_races_with_calls_on_other_threads(planted):
+    # Each round: three threads call into the session until it is closed under them.
+    # They must end with MariusError "the session is closed": no crash, no hang, no
+    # garbage read from the closed session's memory (ids, paths).
+    for _ in range(20):
+        s = open_planted(planted, out="race")
+        calls = (s.info, lambda: s.evaluate("valid"), s.node_ids, lambda: s.node_id(7))
+        started = [threading.Event() for _ in calls]
+        outcomes = []
+
+        def hammer(call, started):
+            try:
+                while True:
+                    call()
+                    started.set()
+            except BaseException as e:  # noqa: BLE001 - checked below
+                outcomes.append(e)
+            finally:
+                started.set()
+        threads = [threading.Thread(target=hammer, args=(c, e)) for c, e in zip(calls, started)]
+        for t in threads:
+            t.start()
+        for e in started:
+            e.wait()
+        s.close()
+        for t in threads:
+            t.join()
+        assert len(outcomes) == len(calls)
+        for e in outcomes:
+            assert isinstance(e, marius.MariusError) and "the session is closed" in str(e), repr(e)
