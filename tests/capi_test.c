@@ -449,6 +449,14 @@ static void test_in_memory(void) {
   OK(marius_session_close(s));
   CHECK(nodes->dl_tensor.shape[0] == NODES);
   s = NULL;
+  /* A fresh session does not replace the trained checkpoint unless told to. */
+  FAILS(open_session("data", "out", NULL, 0, &s), MARIUS_ERR_INVALID_ARGUMENT, "already holds a checkpoint");
+  FAILS(open_session("data", "out", NULL, MARIUS_SESSION_RESUME | MARIUS_SESSION_OVERWRITE, &s),
+        MARIUS_ERR_INVALID_ARGUMENT, "not both");
+  OK(open_session("data", "out", NULL, MARIUS_SESSION_OVERWRITE, &s));
+  if (s != NULL) CHECK(info_of(s).epochs_done == 0);
+  OK(marius_session_close(s));
+  s = NULL;
   OK(open_session("data", "out", NULL, MARIUS_SESSION_RESUME, &s));
   if (s != NULL) {
     CHECK(info_of(s).epochs_done == 5);

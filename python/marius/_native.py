@@ -129,6 +129,7 @@ def sized(struct_type, **fields):
 # Constants of the header.
 PREPROCESS_HEADER = 1 << 0
 SESSION_RESUME = 1 << 0
+SESSION_OVERWRITE = 1 << 1
 INFO_OUT_OF_CORE = 1 << 0
 INFO_HAS_RELATIONS = 1 << 1
 INFO_INVERSE_RELATIONS = 1 << 2

@@ -103,6 +103,9 @@ class Session:
     overrides  a dict {"training.epochs": 1, ...} or ["training.epochs=1", ...],
                applied like `marius-run --set`, before keyword overrides.
     resume     True: load output.dir/checkpoint.bin instead of a fresh model.
+    overwrite  True: a fresh model even when output.dir holds a checkpoint (the
+               first save replaces it). Without it, and without resume, opening
+               over a checkpoint raises MariusError.
     plugins    manifests or directories of them, like `marius-run --plugin`
                (model.score = "path/to/manifest.toml" also loads one).
     **kw       more overrides, "__" standing for "." (training__epochs=1);
@@ -110,7 +113,7 @@ class Session:
                plugin-option table (negatives__sampler_options={"degree_fraction": 0.5}).
     """
 
-    def __init__(self, config=None, overrides=None, *, resume=False, plugins=(), **kw):
+    def __init__(self, config=None, overrides=None, *, resume=False, overwrite=False, plugins=(), **kw):
         self._handle = None             # the marius_session*; None once closed
         self._lock = threading.Lock()   # guards _handle, _calls, _closing
         self._changed = threading.Condition(self._lock)  # _calls reached 0, or _handle became None
@@ -120,7 +123,8 @@ class Session:
         strings = override_strings(overrides) + override_strings(kw)
         over, n_over = _c_strings(strings)
         paths, n_paths = _c_strings(plugins)
-        args = sized(_native.SessionArgs, flags=_native.SESSION_RESUME if resume else 0,
+        flags = (_native.SESSION_RESUME if resume else 0) | (_native.SESSION_OVERWRITE if overwrite else 0)
+        args = sized(_native.SessionArgs, flags=flags,
                      overrides=over, num_overrides=n_over, plugin_paths=paths, num_plugin_paths=n_paths)
         if config is None:
             pass

@@ -294,3 +294,16 @@ def test_close_races_with_calls_on_other_threads(planted):
         assert len(outcomes) == len(calls)
         for e in outcomes:
             assert isinstance(e, marius.MariusError) and "the session is closed" in str(e), repr(e)
+
+
+def test_a_fresh_session_does_not_replace_a_trained_checkpoint(planted):
+    with open_planted(planted, out="guarded") as s:
+        s.train(1)
+    with pytest.raises(marius.MariusError, match="already holds a checkpoint"):
+        open_planted(planted, out="guarded")
+    with open_planted(planted, out="guarded", resume=True) as s:
+        assert s.info()["epochs_done"] == 1
+    with open_planted(planted, out="guarded", overwrite=True) as s:
+        assert s.info()["epochs_done"] == 0
+    with pytest.raises(marius.MariusError, match="not both"):
+        open_planted(planted, out="guarded", resume=True, overwrite=True)
