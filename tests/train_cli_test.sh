@@ -136,6 +136,10 @@ check "--overwrite replaces it" "$run" train "$tmp/c.toml" --set training.epochs
 check "a NaN learning rate is refused by key" bash -c "! '$run' train '$tmp/c.toml' --set optimizer.learning_rate=nan --set output.dir='$tmp/nan' 2> '$tmp/e.txt' && grep -q 'optimizer.learning_rate must be a finite number, got nan' '$tmp/e.txt'"
 check "a diverging model stops with an error naming epoch and batch, and reports no MRR" bash -c "! '$run' train '$tmp/c.toml' --set model.init_scale=1e30 --set output.dir='$tmp/nan' > '$tmp/o.txt' 2> '$tmp/e.txt' && grep -q 'epoch 1, batch 1: .* is not finite' '$tmp/e.txt' && ! grep -q MRR '$tmp/o.txt' && [ ! -e '$tmp/nan/checkpoint.bin' ]"
 
+# A run that cannot fit in what the process may use is refused by key before it allocates (ulimit -v here; a
+# cgroup limit or MemAvailable elsewhere), not OOM-killed or ended by a backtrace.
+check "too little memory is refused naming the keys" bash -c "! (ulimit -v 4000000; '$run' train '$tmp/c.toml' --set model.dim=60000 --set training.batch_size=5000 --set negatives.per_chunk=1000 --set output.dir='$tmp/mem' 2> '$tmp/e.txt') && grep -q 'training needs about .* GiB of memory but this process may use .*ulimit -v.*model.dim' '$tmp/e.txt' && ! grep -q 'frame #' '$tmp/e.txt'"
+
 # Config errors name the key (and file:line).
 printf '[training]\nepochz = 3\n' > "$tmp/bad.toml"
 check "unknown key" bash -c "! '$run' train '$tmp/bad.toml' 2> '$tmp/e.txt' && grep -q \"$tmp/bad.toml:2: unknown key 'training.epochz'\" '$tmp/e.txt'"

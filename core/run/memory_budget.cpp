@@ -86,7 +86,7 @@ MemoryEstimate estimate_training_memory(const Config& config, const DatasetInfo&
                                  ? 1
                                  : static_cast<uint64_t>(config.staleness + 2 * config.queue_size);
   e.parts.push_back({fmt::format("batch temporaries ({} in flight)", in_flight),
-                     "training.batch_size, negatives.per_chunk, pipeline.staleness", per_batch * in_flight});
+                     "training.batch_size, negatives.per_chunk, model.dim, pipeline.staleness", per_batch * in_flight});
   // Filtered evaluation keeps a block's score matrix near 128 MiB, and its copies.
   e.parts.push_back({"evaluation blocks", "evaluation.batch_size", uint64_t{1} << 29});
   return e;
