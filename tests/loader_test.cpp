@@ -2,6 +2,10 @@
 // libraries, throwing plugins, and library lifetime.
 #include <dlfcn.h>
 
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
 #include "core/plugin/loaded_plugin.h"
 #include "core/plugin/negative_sampler.h"
 #include "core/plugin/ordering_policy.h"
@@ -75,7 +79,43 @@ TEST(Loader, LibraryThatDoesNotLoad) {
   TempDir dir;
   dir.write("libjunk.so", "this is not an ELF file");
   auto m = manifest_for(dir, "libjunk.so", "junk");
-  expect_error([&] { load(m); }, MARIUS_ERR_INVALID_ARGUMENT, {"junk", "cannot load library"});
+  expect_error([&] { load(m); }, MARIUS_ERR_INVALID_ARGUMENT, {"junk", "libjunk.so", "not an ELF file"});
+}
+
+// A copy of a real plugin library cut short at `size` bytes, or with the byte at
+// `patch_at` replaced by `patch`.
+std::string library_copy(TempDir& dir, const std::string& name, size_t size, long patch_at = -1, char patch = 0) {
+  std::ifstream in(kVersionedLib, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (patch_at >= 0) bytes[static_cast<size_t>(patch_at)] = patch;
+  bytes.resize(std::min(size, bytes.size()));
+  return dir.write(name, bytes).string();
+}
+
+// dlopen maps segments past the end of a truncated file and dies with SIGBUS on
+// first touch; the loader must refuse such a file before mapping it.
+TEST(Loader, TruncatedLibraryIsRefusedBeforeMapping) {
+  TempDir dir;
+  const size_t full = std::filesystem::file_size(kVersionedLib);
+  for (size_t size : {size_t{0}, size_t{10}, size_t{40}, size_t{64}, size_t{300}, full / 4, full / 2, full - 1}) {
+    SCOPED_TRACE(size);
+    auto lib = library_copy(dir, "libcut_" + std::to_string(size) + ".so", size);
+    auto m = manifest_for(dir, lib, "versioned_v1_0");
+    expect_error([&] { load(m); }, MARIUS_ERR_INVALID_ARGUMENT, {"versioned_v1_0", lib, "cannot be loaded"});
+  }
+  // The intact library still loads.
+  EXPECT_NE(load(manifest_for(dir, library_copy(dir, "libwhole.so", full), "versioned_v1_0")), nullptr);
+}
+
+TEST(Loader, LibraryForAnotherMachineIsRefused) {
+  TempDir dir;
+  const size_t full = std::filesystem::file_size(kVersionedLib);
+  auto lib = library_copy(dir, "libother.so", full, /*e_machine low byte*/ 18, 0x7f);
+  expect_error([&] { load(manifest_for(dir, lib, "versioned_v1_0")); }, MARIUS_ERR_INVALID_ARGUMENT,
+               {"libother.so", "built for ELF machine"});
+  auto lib32 = library_copy(dir, "lib32.so", full, /*EI_CLASS*/ 4, 1);
+  expect_error([&] { load(manifest_for(dir, lib32, "versioned_v1_0")); }, MARIUS_ERR_INVALID_ARGUMENT,
+               {"lib32.so", "it is 32-bit"});
 }
 
 TEST(Loader, MissingEntrySymbol) {

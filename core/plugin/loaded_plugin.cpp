@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "core/logging.h"
+#include "core/plugin/elf_check.h"
 #include "core/plugin/host_services.h"
 
 namespace marius {
@@ -100,6 +101,7 @@ std::shared_ptr<const LoadedPlugin> LoadedPlugin::load(const Manifest& m, AbiVer
   if (!std::filesystem::is_regular_file(m.library, ec)) {
     fail(MARIUS_ERR_NOT_FOUND, "{}: library {} (from [library].path) does not exist", label, m.library.string());
   }
+  check_loadable_elf(m.library.string(), label);  // a truncated file would SIGBUS inside dlopen
 
   auto library = std::make_unique<boost::dll::shared_library>();
   boost::dll::fs::error_code load_error;

@@ -30,7 +30,9 @@ class LoadedPlugin {
   //                     plugin refused the host's version, or its descriptor's
   //                     version does not fit the host
   //   NOT_FOUND         the library file or its entry symbol is missing
-  //   INVALID_ARGUMENT  the library does not load, or its descriptor disagrees
+  //   INVALID_ARGUMENT  the library is not a loadable ELF shared object for this
+  //                     host or is truncated (checked before mapping it, see
+  //                     elf_check.h), or does not load, or its descriptor disagrees
   //                     with the manifest (name, version, kind, capabilities), or
   //                     its vtable is too small or lacks a required slot
   static std::shared_ptr<const LoadedPlugin> load(const Manifest& manifest, AbiVersion host = host_abi_version());
