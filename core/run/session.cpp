@@ -11,6 +11,7 @@
 #include "core/logging.h"
 #include "core/storage/partition_buffer.h"
 #include "core/storage/partition_store.h"
+#include "core/run/allocator.h"
 #include "core/run/memory_budget.h"
 #include "core/run/tier_config.h"
 #include "core/storage/row_bytes.h"
@@ -76,6 +77,7 @@ auto allocating(const std::string& what, const char* keys, F&& allocate) -> decl
 
 Session::Session(Config config, const std::vector<std::string>& plugin_paths)
     : config_(std::move(config)), dataset_(open_dataset(config_)) {
+  keep_freed_memory_for_reuse();
   if (!dataset_.info().has_relations) config_.inverse_relations = false;  // nothing to invert
   cap_threads(config_);
   registry_.add_builtin();
