@@ -360,11 +360,54 @@ TEST_F(FaultBackend, FailSyncReportsThePathAndKeepsTheData) {
   expect_same_bytes(on_disk(path), bytes);
 }
 
+// fault_rate: every fault is one of the documented kinds, leaves at most the first
+// half of a write on disk, and the same seed meets the same faults in the same order.
+TEST_F(FaultBackend, RandomFaultsAreOfTheDocumentedKindsAndFollowTheSeed) {
+  auto run = [&](int64_t seed) {
+    auto backend = make_backend("fault", {{"fault_rate", 0.5}, {"seed", seed}});
+    const std::string path = file("g" + std::to_string(seed) + ".bin");
+    std::vector<uint8_t> bytes = pattern(2000, 15);
+    std::string trace;
+    auto f = backend->open(path, kCreate);
+    for (int i = 0; i < 60; ++i) {
+      try {
+        if (i % 3 == 0) f->write(0, bytes.data(), bytes.size());
+        if (i % 3 == 1) {
+          std::vector<uint8_t> back(bytes.size());
+          f->read(0, back.data(), back.size());
+        }
+        if (i % 3 == 2) f->sync();
+        trace += '.';
+      } catch (const Error& e) {
+        const std::string what = e.what();
+        const bool known = what.find("injected read failure") != std::string::npos ||
+                           what.find("short read (injected)") != std::string::npos ||
+                           what.find("injected write failure") != std::string::npos ||
+                           what.find("short write (injected)") != std::string::npos ||
+                           what.find("No space left on device (injected)") != std::string::npos ||
+                           what.find("injected sync failure") != std::string::npos ||
+                           what.find("past the end") != std::string::npos;  // a read before the first whole write
+        EXPECT_TRUE(known) << what;
+        EXPECT_NE(what.find(path), std::string::npos) << what;
+        trace += 'x';
+      }
+    }
+    f->close();
+    return trace;
+  };
+  const std::string a = run(7);
+  EXPECT_NE(a.find('x'), std::string::npos);
+  EXPECT_NE(a.find('.'), std::string::npos);
+  EXPECT_EQ(run(7), a);  // the same seed, the same faults
+  EXPECT_NE(run(8), a);
+}
+
 TEST_F(FaultBackend, OptionsOutsideTheirRangesAreRefused) {
   expect_error([&] { make_backend("fault", {{"fail_write_after_bytes", int64_t{-2}}}); }, MARIUS_ERR_INVALID_ARGUMENT,
                {"fail_write_after_bytes"});
   expect_error([&] { make_backend("fault", {{"short_read_every", int64_t{-1}}}); }, MARIUS_ERR_INVALID_ARGUMENT,
                {"short_read_every"});
+  expect_error([&] { make_backend("fault", {{"fault_rate", 1.5}}); }, MARIUS_ERR_INVALID_ARGUMENT, {"fault_rate"});
 }
 
 }  // namespace

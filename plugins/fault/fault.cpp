@@ -17,6 +17,16 @@
 //     a failure of the device, not a range error (that is OUT_OF_RANGE, past the end).
 //   read_delay_ms, write_delay_ms = T (0: none): each read or write sleeps T ms first.
 //   fail_sync (false): sync fails with MARIUS_ERR_IO "sync <path>: injected sync failure".
+//   fault_rate = r in [0, 1] (0: never), seed = s: random faults for soak tests
+//     (bench/soak). Each read, write and sync independently meets a fault with
+//     probability r, drawn from one generator seeded with s (calls from several
+//     threads draw in the order they reach it). A read's fault is a short read
+//     (half the buffer filled, as above) or an IO error; a write's is an IO error
+//     with nothing written, a short write (the first half written, then
+//     MARIUS_ERR_IO "...: short write (injected)") or a full device (the first
+//     half written, then NO_SPACE); a sync's is the sync failure above.
+//   max_delay_ms = T (0: none): each read, write and sync also sleeps a random
+//     0..T ms (same generator), to shift the timing of the pipeline's threads.
 // Reads and writes of zero bytes do nothing: they neither count nor sleep nor fail.
 //
 // Threading (MARIUS_CAP_REENTRANT): pread/pwrite of disjoint ranges are safe from
@@ -27,6 +37,7 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <random>
 #include <thread>
 
 #include "storage_common/os_file.hpp"
@@ -77,7 +88,10 @@ class Fault : public marius::sdk::StorageBackend {
         short_read_every_(options.get_int("short_read_every")),
         read_delay_ms_(options.get_int("read_delay_ms")),
         write_delay_ms_(options.get_int("write_delay_ms")),
-        fail_sync_(options.get_bool("fail_sync")) {}
+        fail_sync_(options.get_bool("fail_sync")),
+        fault_rate_(options.get_float("fault_rate")),
+        max_delay_ms_(options.get_int("max_delay_ms")),
+        random_(static_cast<uint64_t>(options.get_int("seed"))) {}
 
   marius_storage_file* open(const marius_call_context&, const std::string& path, uint32_t flags) override {
     mp::Access access = mp::access_of(flags, path);
@@ -91,7 +105,11 @@ class Fault : public marius::sdk::StorageBackend {
     sleep_ms(read_delay_ms_);
     auto* out = static_cast<char*>(dst);
     uint64_t n = reads_.fetch_add(1) + 1;
-    if (short_read_every_ > 0 && n % static_cast<uint64_t>(short_read_every_) == 0) {
+    const Draw draw = draw_fault(2);
+    if (draw.fault == 1) {
+      throw Error(MARIUS_ERR_IO, mp::where("read", f->path, static_cast<int64_t>(offset)) + ": injected read failure");
+    }
+    if (draw.fault == 2 || (short_read_every_ > 0 && n % static_cast<uint64_t>(short_read_every_) == 0)) {
       uint64_t half = size / 2;
       pread_all(*f, offset, out, half, offset, size);
       throw Error(MARIUS_ERR_IO, mp::where("read", f->path, static_cast<int64_t>(offset + half)) +
@@ -105,6 +123,18 @@ class Fault : public marius::sdk::StorageBackend {
     mp::require_access(f->access, "write", f->path);
     if (size == 0) return;
     sleep_ms(write_delay_ms_);
+    const Draw draw = draw_fault(3);
+    if (draw.fault == 1) {
+      throw Error(MARIUS_ERR_IO, mp::where("write", f->path, static_cast<int64_t>(offset)) + ": injected write failure");
+    }
+    if (draw.fault >= 2) {
+      const uint64_t half = size / 2;
+      pwrite_all(*f, offset, static_cast<const char*>(src), half);
+      const bool no_space = draw.fault == 3;
+      throw Error(no_space ? MARIUS_ERR_NO_SPACE : MARIUS_ERR_IO,
+                  mp::where("write", f->path, static_cast<int64_t>(offset + half)) + ": " +
+                      (no_space ? "No space left on device (injected)" : "short write (injected)"));
+    }
     Budget budget = reserve(size);
     pwrite_all(*f, offset, static_cast<const char*>(src), budget.allowed);
     if (budget.allowed < size) {
@@ -115,7 +145,7 @@ class Fault : public marius::sdk::StorageBackend {
   }
 
   void sync(const marius_call_context&, marius_storage_file* f) override {
-    if (fail_sync_) throw Error(MARIUS_ERR_IO, mp::where("sync", f->path) + ": injected sync failure");
+    if (draw_fault(1).fault != 0 || fail_sync_) throw Error(MARIUS_ERR_IO, mp::where("sync", f->path) + ": injected sync failure");
     if (::fdatasync(f->fd) != 0) mp::fail_errno(errno, "sync", f->path);
   }
 
@@ -129,6 +159,27 @@ class Fault : public marius::sdk::StorageBackend {
   }
 
  private:
+  struct Draw {
+    int fault;  // 0: none, else 1..kinds
+  };
+
+  // With fault_rate > 0: whether this call meets a random fault, and which of
+  // `kinds`; with max_delay_ms > 0, sleeps a random delay first.
+  Draw draw_fault(int kinds) {
+    if (fault_rate_ <= 0 && max_delay_ms_ <= 0) return {0};
+    int64_t delay = 0;
+    int fault = 0;
+    {
+      std::lock_guard lock(random_mu_);
+      if (max_delay_ms_ > 0) delay = std::uniform_int_distribution<int64_t>(0, max_delay_ms_)(random_);
+      if (fault_rate_ > 0 && std::uniform_real_distribution<double>(0, 1)(random_) < fault_rate_) {
+        fault = std::uniform_int_distribution<int>(1, kinds)(random_);
+      }
+    }
+    sleep_ms(delay);
+    return {fault};
+  }
+
   // How much of a write may pass, and the fault that stops the rest.
   struct Budget {
     uint64_t allowed;
@@ -159,6 +210,10 @@ class Fault : public marius::sdk::StorageBackend {
 
   const int64_t fail_write_after_, enospc_after_, short_read_every_, read_delay_ms_, write_delay_ms_;
   const bool fail_sync_;
+  const double fault_rate_;
+  const int64_t max_delay_ms_;
+  std::mutex random_mu_;
+  std::mt19937_64 random_;  // guarded by random_mu_
   std::mutex budget_mu_;
   uint64_t written_ = 0;  // bytes passed to pwrite, guarded by budget_mu_
   std::atomic<uint64_t> reads_{0};
