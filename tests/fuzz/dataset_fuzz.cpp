@@ -2,7 +2,7 @@
 // it - header.bin, the three edge files, degrees.bin, train.buckets and the two
 // id dictionaries. The input holds the files in dataset_file_names() order,
 // separated by kSeparator (tests/fuzz/corpus/dataset was packed from real
-// datasets by tests/fuzz/pack_dataset.py). Opening must refuse a corrupt
+// datasets by tests/fuzz/make_seeds.sh). Opening must refuse a corrupt
 // directory with an error; what it accepts must read back in full.
 #include "core/data/dataset.h"
 #include "core/data/dataset_fingerprint.h"
