@@ -99,9 +99,14 @@ TEST_F(DeviceTier, TheDevicePathsKernelsTrainTheSameModelAsTheHostKernels) {
     SCOPED_TRACE(c.overrides.empty() ? std::string("in memory") : c.overrides.back());
     auto host = train(c.partitions, c.overrides, 2);
     auto device = train(c.partitions, c.overrides, 2, at::Tensor(), /*device_kernels=*/true);
-    EXPECT_TRUE(at::allclose(host.first, device.first, 1e-3, 1e-5))
+    // Rounding differs between the fused host kernels and ATen's, and between compilers' code for the
+    // fused kernels (a RelWithDebInfo sanitizer build differs by up to 5e-5 after two epochs, where
+    // Adagrad's division by a small state magnifies it); a wrong step moves a row by lr * gradient,
+    // about 1e-2.
+    EXPECT_TRUE(at::allclose(host.first, device.first, 1e-3, 2e-4))
         << "max difference " << (host.first - device.first).abs().max().item<float>();
-    EXPECT_TRUE(at::allclose(host.second, device.second, 1e-3, 1e-5));
+    EXPECT_TRUE(at::allclose(host.second, device.second, 1e-3, 2e-4))
+        << "max difference " << (host.second - device.second).abs().max().item<float>();
     EXPECT_GT(device.first.abs().max().item<float>(), 0.01);  // trained
   }
 }

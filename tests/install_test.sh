@@ -18,13 +18,19 @@ source_dir=$(cd "$template/../.." && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 prefix=$tmp/prefix
+# "No environment" keeps a sanitizer build's runtime settings (LD_PRELOAD and the *SAN_OPTIONS that
+# tests/CMakeLists.txt and scripts/test.sh --sanitize set); they are empty otherwise.
+clean=(env -i PATH=/usr/bin:/bin)
+for v in LD_PRELOAD ASAN_OPTIONS LSAN_OPTIONS UBSAN_OPTIONS TSAN_OPTIONS; do
+  if [[ -n ${!v:-} ]]; then clean+=("$v=${!v}"); fi
+done
 
 cmake --install "$build" --prefix "$prefix" > "$tmp/install.log"
 test -f "$prefix/include/marius/abi.h"
 echo '#include <marius/abi.h>' | cc -std=c99 -Wall -Werror -x c -fsyntax-only -I "$prefix/include" -
 echo "ok: <marius/abi.h> compiles as C99"
 
-env -i PATH=/usr/bin:/bin "$prefix/bin/marius-run" plugins list | tee "$tmp/list.txt"
+"${clean[@]}" "$prefix/bin/marius-run" plugins list | tee "$tmp/list.txt"
 grep -q "$prefix/lib/marius/plugins/distmult.toml (built-in)" "$tmp/list.txt"
 echo "ok: installed marius-run finds its built-in plugins"
 
@@ -59,11 +65,11 @@ int main(void) {
 EOF2
 cc -std=c99 -Wall -Werror -pedantic "$tmp/embed.c" -I "$prefix/include" -L "$prefix/lib" -lmarius \
   -Wl,-rpath,"$prefix/lib" -o "$tmp/embed"
-env -i PATH=/usr/bin:/bin "$tmp/embed"
+"${clean[@]}" "$tmp/embed"
 echo "ok: a C99 program builds and runs against the installed embedding API"
 
 test -f "$prefix/lib/marius/python/marius/__init__.py"
-env -i PATH=/usr/bin:/bin HOME="$tmp" PYTHONPATH="$prefix/lib/marius/python" PYTHONDONTWRITEBYTECODE=1 \
+"${clean[@]}" HOME="$tmp" PYTHONPATH="$prefix/lib/marius/python" PYTHONDONTWRITEBYTECODE=1 \
   /usr/bin/python3 - "$prefix" "$tmp" "$tmp/plugin-build/my_score.toml" <<'EOF2'
 import random, sys
 import marius
@@ -112,7 +118,7 @@ echo "ok: the installed Python package trains with the out-of-tree plugin named 
 cp -r "$source_dir/python" "$tmp/python-src"
 /usr/bin/python3 -m pip install -q --no-build-isolation --no-index --no-deps --target "$tmp/site" "$tmp/python-src" \
   > "$tmp/pip.log" 2>&1 || { cat "$tmp/pip.log"; exit 1; }
-env -i PATH=/usr/bin:/bin PYTHONPATH="$tmp/site" MARIUS_LIBRARY="$prefix/lib/libmarius.so" PYTHONDONTWRITEBYTECODE=1 \
+"${clean[@]}" PYTHONPATH="$tmp/site" MARIUS_LIBRARY="$prefix/lib/libmarius.so" PYTHONDONTWRITEBYTECODE=1 \
   /usr/bin/python3 -c "import marius; assert marius.version()[0] == 1; assert marius.__file__.startswith('$tmp/site')"
 echo "ok: pip install ./python (offline) gives a working package"
 echo "install: 7 passed, 0 failed"

@@ -172,9 +172,10 @@ void check_chunked_agrees(ScoreHarness& h, uint32_t mode, int64_t dim, int64_t w
         int64_t b = (c * S + s) * N + n;
         int64_t l_row = mode == MARIUS_SCORE_CORRUPT_RHS ? c * S + s : c * N + n;
         int64_t r_row = mode == MARIUS_SCORE_CORRUPT_RHS ? c * N + n : c * S + s;
-        std::copy_n(&chunked.lhs->values[l_row * dim], dim, &flat.lhs->values[b * dim]);
-        std::copy_n(&chunked.rel->values[(c * S + s) * width], width, &flat.rel->values[b * width]);
-        std::copy_n(&chunked.rhs->values[r_row * dim], dim, &flat.rhs->values[b * dim]);
+        // data() + offset, not &values[offset]: a score without relation parameters has width 0.
+        std::copy_n(chunked.lhs->values.data() + l_row * dim, dim, flat.lhs->values.data() + b * dim);
+        std::copy_n(chunked.rel->values.data() + (c * S + s) * width, width, flat.rel->values.data() + b * width);
+        std::copy_n(chunked.rhs->values.data() + r_row * dim, dim, flat.rhs->values.data() + b * dim);
       }
     }
   }

@@ -2,11 +2,13 @@
 
 #include <cmath>
 
+#include "core/kernels/cpu_clones.h"
+
 namespace marius {
 
 // Cloned for CPUs with AVX2 (8-wide exp) with a baseline fallback,
 // chosen at load time.
-__attribute__((target_clones("avx512f", "avx2", "default"))) double softmax_cross_entropy(const float* pos, const float* neg, const float* weight, int64_t rows, int64_t n,
+MARIUS_CPU_CLONES double softmax_cross_entropy(const float* pos, const float* neg, const float* weight, int64_t rows, int64_t n,
                              float* grad_pos, float* grad_neg) {
   double loss = 0;
   for (int64_t r = 0; r < rows; ++r) {

@@ -6,6 +6,8 @@
 
 #include <ATen/ATen.h>
 
+#include "core/kernels/cpu_clones.h"
+
 namespace marius {
 
 namespace {
@@ -36,7 +38,7 @@ bool all_finite(const at::Tensor& t) { return t.numel() == 0 || t.isfinite().all
 // One pass over the batch's gradients and one over the unique rows, with no
 // temporaries: slot[row] maps a row to its accumulator while the call runs.
 // Returns false when an updated value or state is not finite.
-__attribute__((target_clones("avx512f", "avx2", "default"))) bool fused_adagrad(
+MARIUS_CPU_CLONES bool fused_adagrad(
     at::Tensor& param, at::Tensor& state, const std::vector<RowGradients>& parts, float lr, float eps) {
   thread_local std::vector<int32_t> slot;
   thread_local std::vector<int64_t> rows;

@@ -109,6 +109,7 @@ class Reader {
   Reader(const fs::path& file, std::vector<char> data) : file_(file), data_(std::move(data)) {}
   void bytes(void* out, uint64_t size) {
     if (size > data_.size() - pos_) fail(MARIUS_ERR_INVALID_ARGUMENT, "checkpoint {}: truncated", file_.string());
+    if (size == 0) return;  // an empty tensor's data_ptr() is null, which memcpy may not receive
     std::memcpy(out, data_.data() + pos_, size);
     pos_ += size;
   }

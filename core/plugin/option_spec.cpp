@@ -81,7 +81,9 @@ Value check_option_value(const OptionSpec& spec, const Value& value, const std::
 
 ResolvedOptions resolve_options(const std::vector<OptionSpec>& specs, const OptionInputs& inputs,
                                 const std::string& context) {
-  for (const auto& [name, value] : inputs) {
+  for (const auto& input : inputs) {
+    // A reference, not a structured binding: clang 14's lambdas cannot capture those.
+    const std::string& name = input.first;
     bool declared = std::any_of(specs.begin(), specs.end(), [&](const OptionSpec& s) { return s.name == name; });
     if (!declared) {
       std::vector<std::string> names;

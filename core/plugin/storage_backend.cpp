@@ -18,7 +18,7 @@ std::unique_ptr<StorageFile> StorageBackend::open(const std::string& path, uint3
 }
 
 StorageFile::StorageFile(const StorageBackend& backend, std::string path, marius_storage_file* file)
-    : backend_(backend), path_(std::move(path)), file_(file), ctx_(backend.label()) {}
+    : backend_(backend), path_(std::move(path)), file_(file) {}
 
 StorageFile::~StorageFile() {
   if (file_ == nullptr) return;
@@ -30,18 +30,24 @@ StorageFile::~StorageFile() {
 }
 
 void StorageFile::read(uint64_t offset, void* dst, uint64_t size) {
-  ctx_.check(backend_.vtable_.read(backend_.handle(), ctx_.get(), file_, offset, dst, size), "read");
+  CallContext ctx(backend_.label());
+  ctx.check(backend_.vtable_.read(backend_.handle(), ctx.get(), file_, offset, dst, size), "read");
 }
 
 void StorageFile::write(uint64_t offset, const void* src, uint64_t size) {
-  ctx_.check(backend_.vtable_.write(backend_.handle(), ctx_.get(), file_, offset, src, size), "write");
+  CallContext ctx(backend_.label());
+  ctx.check(backend_.vtable_.write(backend_.handle(), ctx.get(), file_, offset, src, size), "write");
 }
 
-void StorageFile::sync() { ctx_.check(backend_.vtable_.sync(backend_.handle(), ctx_.get(), file_), "sync"); }
+void StorageFile::sync() {
+  CallContext ctx(backend_.label());
+  ctx.check(backend_.vtable_.sync(backend_.handle(), ctx.get(), file_), "sync");
+}
 
 uint64_t StorageFile::size() {
+  CallContext ctx(backend_.label());
   uint64_t size = 0;
-  ctx_.check(backend_.vtable_.size(backend_.handle(), ctx_.get(), file_, &size), "size");
+  ctx.check(backend_.vtable_.size(backend_.handle(), ctx.get(), file_, &size), "size");
   return size;
 }
 
@@ -49,7 +55,8 @@ void StorageFile::close() {
   if (file_ == nullptr) return;
   marius_storage_file* file = file_;
   file_ = nullptr;  // released by the plugin even when close fails
-  ctx_.check(backend_.vtable_.close(backend_.handle(), ctx_.get(), file), "close");
+  CallContext ctx(backend_.label());
+  ctx.check(backend_.vtable_.close(backend_.handle(), ctx.get(), file), "close");
 }
 
 }  // namespace marius

@@ -15,7 +15,9 @@ class StorageBackend;
 
 // An open file of a backend. Closing happens in close() (which reports errors) or
 // in the destructor (which logs them). One thread at a time unless the backend is
-// reentrant. REQUIRES: the file does not outlive the StorageBackend that opened it.
+// reentrant; each call has its own CallContext, so concurrent calls on a reentrant
+// backend never share an error slot. REQUIRES: the file does not outlive the
+// StorageBackend that opened it.
 class StorageFile {
  public:
   StorageFile(StorageFile&&) = delete;
@@ -35,7 +37,6 @@ class StorageFile {
   const StorageBackend& backend_;
   std::string path_;
   marius_storage_file* file_;
-  CallContext ctx_;
 };
 
 class StorageBackend : public PluginInstance {
