@@ -6,23 +6,26 @@
 #   scripts/test.sh --sanitize thread             TSan build in ./build-tsan: the threaded parts
 #                                                 (pipeline, partition buffer, device tier, training
 #                                                 runs, C API, Python package)
+#   scripts/test.sh [...] -- CTEST_ARGS           passes CTEST_ARGS to ctest (e.g. -E NAME_REGEX)
 # Sanitizer findings fail the test that triggers them; the suppressions, each explained, are in
 # tests/sanitizers/ (docs/hardening.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sanitize=""
+ctest_args=()
 while [[ $# -gt 0 ]]; do
   case $1 in
     --sanitize) sanitize=${2:?--sanitize needs address,undefined or thread}; shift 2 ;;
     --sanitize=*) sanitize=${1#--sanitize=}; shift ;;
-    *) echo "usage: $0 [--sanitize address,undefined | --sanitize thread]" >&2; exit 2 ;;
+    --) shift; ctest_args=("$@"); break ;;
+    *) echo "usage: $0 [--sanitize address,undefined | --sanitize thread] [-- CTEST_ARGS]" >&2; exit 2 ;;
   esac
 done
 bash scripts/install-deps.sh
 if [[ -z $sanitize ]]; then
   bash scripts/build.sh
   cd build
-  exec ctest --output-on-failure -j "$(nproc)"
+  exec ctest --output-on-failure -j "$(nproc)" "${ctest_args[@]}"
 fi
 
 here=$(pwd)
@@ -40,6 +43,7 @@ cd "$build"
 if [[ $sanitize == *thread* ]]; then
   # The threaded parts; LibTorch's and OpenBLAS's own threads are not instrumented.
   exec ctest --output-on-failure -j "$(nproc)" --timeout 1200 \
-    -R '^(Pipeline|PipelineTrain|PartitionBuffer|Shapes/PartitionBufferPlan|PartitionStore|Backends/ReentrantBackend|DeviceTier|RunGuards|capi|python|out_of_core_cli|train_cli)'
+    -R '^(Pipeline|PipelineTrain|PartitionBuffer|Shapes/PartitionBufferPlan|PartitionStore|Backends/ReentrantBackend|DeviceTier|RunGuards|capi|python|out_of_core_cli|train_cli)' \
+    "${ctest_args[@]}"
 fi
-exec ctest --output-on-failure -j "$(nproc)" --timeout 1200
+exec ctest --output-on-failure -j "$(nproc)" --timeout 1200 "${ctest_args[@]}"

@@ -135,5 +135,37 @@ TEST_F(CheckpointDataset, AVersionOneCheckpointLoadsWithoutAFingerprint) {
   EXPECT_NO_THROW(session.initialize(/*resume=*/true));
 }
 
+// A corrupt length or shape behind a valid checksum (the fuzzer's find: a 4 GiB name
+// length made the reader allocate and zero 4 GiB before noticing the file is short)
+// is refused before anything of that size is allocated.
+TEST_F(CheckpointDataset, ACorruptLengthOrShapeIsRefusedBeforeAllocatingIt) {
+  const std::string output = save_fresh_model();
+  const fs::path checkpoint = fs::path(output) / "checkpoint.bin";
+  const std::string original = slurp(checkpoint);
+  // The first tensor record follows the fingerprint block (see the test above): u32 name length, the name
+  // ("embeddings"), u8 dtype, u8 dims, then i64 sizes.
+  uint64_t config_bytes = 0, path_bytes = 0;
+  std::memcpy(&config_bytes, original.data() + 56, 8);
+  const size_t block = 64 + config_bytes;
+  std::memcpy(&path_bytes, original.data() + block + 4, 8);
+  const size_t name_at = block + 4 + 8 + path_bytes + 6 * 8 + 2 * 4;
+  ASSERT_EQ(original.substr(name_at + 4, 10), "embeddings");
+  const size_t first_size_at = name_at + 4 + 10 + 2;
+  auto expect_refused = [&](size_t at, auto value, const std::string& needle) {
+    std::string bytes = original;
+    std::memcpy(bytes.data() + at, &value, sizeof value);
+    const auto crc = static_cast<uint32_t>(
+        crc32_z(crc32_z(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(bytes.data()), bytes.size() - 4));
+    std::memcpy(bytes.data() + bytes.size() - 4, &crc, 4);
+    std::ofstream(checkpoint, std::ios::binary | std::ios::trunc) << bytes;
+    expect_error([&] { load_checkpoint(checkpoint, nullptr); }, MARIUS_ERR_INVALID_ARGUMENT,
+                 {checkpoint.string(), needle});
+  };
+  expect_refused(name_at, uint32_t{0xFFFFFFFF}, "truncated");                 // a 4 GiB name
+  expect_refused(first_size_at, int64_t{1} << 40, "truncated");              // 2^40 rows
+  expect_refused(first_size_at, int64_t{-5}, "tensor embeddings has a negative size");
+  expect_refused(first_size_at + 8, int64_t{1} << 62, "truncated");          // rows x 2^62 overflows 64 bits
+}
+
 }  // namespace
 }  // namespace marius

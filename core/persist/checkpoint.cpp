@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <vector>
 
 #include <ATen/ATen.h>
@@ -108,7 +109,7 @@ class Reader {
  public:
   Reader(const fs::path& file, std::vector<char> data) : file_(file), data_(std::move(data)) {}
   void bytes(void* out, uint64_t size) {
-    if (size > data_.size() - pos_) fail(MARIUS_ERR_INVALID_ARGUMENT, "checkpoint {}: truncated", file_.string());
+    if (size > remaining()) truncated();
     if (size == 0) return;  // an empty tensor's data_ptr() is null, which memcpy may not receive
     std::memcpy(out, data_.data() + pos_, size);
     pos_ += size;
@@ -119,14 +120,24 @@ class Reader {
     bytes(&v, sizeof(v));
     return v;
   }
+  // Nothing is allocated before its bytes are known to be in the file: a corrupt
+  // length or shape is an error, never a huge allocation.
   std::pair<std::string, at::Tensor> tensor() {
-    std::string name(value<uint32_t>(), '\0');
-    bytes(name.data(), name.size());
+    std::string name = read_string(value<uint32_t>());
     uint8_t dtype = value<uint8_t>();
     if (dtype == 255) return {name, at::Tensor()};
     if (dtype > 1) fail(MARIUS_ERR_INVALID_ARGUMENT, "checkpoint {}: tensor {} has unknown dtype", file_.string(), name);
+    const uint64_t element_size = dtype == 0 ? sizeof(float) : sizeof(int64_t);
     std::vector<int64_t> shape(value<uint8_t>());
-    for (int64_t& d : shape) d = value<int64_t>();
+    uint64_t numel = 1;
+    for (int64_t& d : shape) {
+      d = value<int64_t>();
+      if (d < 0) fail(MARIUS_ERR_INVALID_ARGUMENT, "checkpoint {}: tensor {} has a negative size", file_.string(), name);
+      // numel <= remaining() keeps the product from overflowing
+      if (d > 0 && numel > remaining() / static_cast<uint64_t>(d)) truncated();
+      numel *= static_cast<uint64_t>(d);
+    }
+    if (numel > remaining() / element_size) truncated();
     at::Tensor t = at::empty(shape, dtype == 0 ? at::kFloat : at::kLong);
     uint64_t size = value<uint64_t>();
     if (size != static_cast<uint64_t>(t.numel()) * t.element_size()) {
@@ -150,16 +161,22 @@ class Reader {
     return f;
   }
   // A u64 length, then that many bytes.
-  std::string text() {
-    const uint64_t size = value<uint64_t>();
-    if (size > data_.size() - pos_) fail(MARIUS_ERR_INVALID_ARGUMENT, "checkpoint {}: truncated", file_.string());
+  std::string text() { return read_string(value<uint64_t>()); }
+  size_t pos() const { return pos_; }
+
+ private:
+  uint64_t remaining() const { return data_.size() - pos_; }
+  [[noreturn]] void truncated() const {
+    fail(MARIUS_ERR_INVALID_ARGUMENT, "checkpoint {}: truncated", file_.string());
+  }
+  // The next `size` bytes as a string.
+  std::string read_string(uint64_t size) {
+    if (size > remaining()) truncated();
     std::string s(size, '\0');
     bytes(s.data(), size);
     return s;
   }
-  size_t pos() const { return pos_; }
 
- private:
   fs::path file_;
   std::vector<char> data_;
   size_t pos_ = 0;
@@ -245,6 +262,7 @@ Model load_checkpoint(const fs::path& file, CheckpointInfo* info) {
   m.relation_width = r.value<int64_t>();
   meta.config_toml = r.text();
   if (version >= 2) meta.dataset = r.fingerprint();
+  at::Tensor generation, crcs;
   for (uint32_t i = 0; i < count; ++i) {
     auto [name, t] = r.tensor();
     if (name == "embeddings") m.embeddings = t;
@@ -253,19 +271,51 @@ Model load_checkpoint(const fs::path& file, CheckpointInfo* info) {
     else if (name == "relation_state") m.relation_state = t;
     else if (name == "relation_state2") m.relation_state2 = t;
     else if (name == "relation_steps") m.relation_steps = t;
-    else if (name == "partition_generation" && t.numel() == 1) meta.partition_generation = static_cast<int32_t>(t.item<int64_t>());
-    else if (name == "partition_crcs") {
-      for (int64_t i = 0; i < t.numel(); ++i) meta.partition_crcs.push_back(static_cast<uint32_t>(t[i].item<int64_t>()));
+    else if (name == "partition_generation") generation = t;
+    else if (name == "partition_crcs") crcs = t;
+  }
+  auto misshapen = [&](const char* what) {
+    fail(MARIUS_ERR_INVALID_ARGUMENT, "checkpoint {}: {} is misshapen", file.string(), what);
+  };
+  auto is_vector_of_long = [](const at::Tensor& t) {
+    return t.defined() && t.dim() == 1 && t.scalar_type() == at::kLong;
+  };
+  if (generation.defined()) {  // one i64 in [0, 2^31)
+    if (!is_vector_of_long(generation) || generation.numel() != 1) misshapen("partition_generation");
+    const int64_t g = generation.data_ptr<int64_t>()[0];
+    if (g < 0 || g > std::numeric_limits<int32_t>::max()) misshapen("partition_generation");
+    meta.partition_generation = static_cast<int32_t>(g);
+  }
+  if (crcs.defined()) {  // one CRC-32 per partition, each in [0, 2^32)
+    if (!is_vector_of_long(crcs)) misshapen("partition_crcs");
+    const int64_t* v = crcs.data_ptr<int64_t>();
+    for (int64_t i = 0; i < crcs.numel(); ++i) {
+      if (v[i] < 0 || v[i] > std::numeric_limits<uint32_t>::max()) misshapen("partition_crcs");
+      meta.partition_crcs.push_back(static_cast<uint32_t>(v[i]));
     }
   }
+  // Every tensor has the dtype and shape the header's counts give (Model::create), so
+  // nothing downstream indexes past a table.
+  auto is = [](const at::Tensor& t, at::ScalarType dtype, at::IntArrayRef shape) {
+    return t.defined() && t.scalar_type() == dtype && t.sizes() == shape;
+  };
+  const int64_t rows = m.relations.defined() && m.relations.dim() == 2 ? m.relations.size(0) : -1;
+  const bool counts_ok = m.num_nodes >= 0 && m.dim > 0 && m.num_relations >= 0 && m.relation_width >= 0;
   const bool nodes_ok = meta.partition_generation >= 0
-                            ? !m.embeddings.defined()
-                            : m.embeddings.defined() && m.embeddings.sizes() == at::IntArrayRef({m.num_nodes, m.dim}) &&
-                                  m.embedding_state.defined();
-  if (!nodes_ok || !m.relations.defined() || !m.relation_state.defined()) {
+                            ? !m.embeddings.defined() && !m.embedding_state.defined()
+                            : is(m.embeddings, at::kFloat, {m.num_nodes, m.dim}) &&
+                                  is(m.embedding_state, at::kFloat, {m.num_nodes, m.dim});
+  const bool adam = m.relation_state2.defined() || m.relation_steps.defined();
+  const bool doubled = rows > 0 && rows % 2 == 0 && rows / 2 == m.num_relations;  // inverse relations
+  const bool relations_ok = (rows == m.num_relations || doubled) &&
+                            is(m.relations, at::kFloat, {rows, m.relation_width}) &&
+                            is(m.relation_state, at::kFloat, {rows, m.relation_width}) &&
+                            (!adam || (is(m.relation_state2, at::kFloat, {rows, m.relation_width}) &&
+                                       is(m.relation_steps, at::kLong, {rows})));
+  if (!counts_ok || !nodes_ok || !relations_ok) {
     fail(MARIUS_ERR_INVALID_ARGUMENT, "checkpoint {}: tensors are missing or misshapen", file.string());
   }
-  m.inverse_relations = m.relations.size(0) == 2 * m.num_relations && m.num_relations > 0;
+  m.inverse_relations = doubled;
   if (info != nullptr) *info = std::move(meta);
   return m;
 }

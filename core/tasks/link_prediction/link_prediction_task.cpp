@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "core/model/sample_calls.h"
+#include "core/pipeline/hogwild.h"
 #include "core/run/step.h"
 #include "core/tasks/link_prediction/link_prediction_batch.h"
 #include "core/tasks/link_prediction/edge_set.h"
@@ -142,6 +143,7 @@ std::unique_ptr<TaskBatch> LinkPredictionTask::load(const Segment& g, int64_t in
   }
   const at::Tensor& E = table.embeddings;
   b->fused = shared && model_.inverse_relations;
+  HogwildAccess hogwild;  // the rows may be under update by earlier batches
   if (b->fused) {
     // Both corruptions are tail corruptions of one set of negatives: the heads'
     // queries (head, r, ?) then the tails' (tail, r + R, ?), per chunk.
@@ -181,12 +183,15 @@ void LinkPredictionTask::update(TaskBatch& batch, uint32_t worker) {
   Worker& w = *updaters_[worker];
   auto clock = std::chrono::steady_clock::now();
   bool finite = true;
-  if (node_optimizer_) {
-    node_optimizer_(b.number, b.gradients);
-  } else {
-    at::Tensor embeddings = b.table->embeddings, state = b.table->state;  // handles to the table's storage
-    finite = sparse_adagrad(embeddings, state, b.gradients, config_.learning_rate, config_.adagrad_eps,
-                            /*fused=*/!device_kernels_);
+  {
+    HogwildAccess hogwild;  // other update workers and the loads may touch the same rows
+    if (node_optimizer_) {
+      node_optimizer_(b.number, b.gradients);
+    } else {
+      at::Tensor embeddings = b.table->embeddings, state = b.table->state;  // handles to the table's storage
+      finite = sparse_adagrad(embeddings, state, b.gradients, config_.learning_rate, config_.adagrad_eps,
+                              /*fused=*/!device_kernels_);
+    }
   }
   if (!finite) {
     std::vector<const at::Tensor*> grads;
