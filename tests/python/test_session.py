@@ -91,7 +91,9 @@ def test_session_survives_errors_and_closes_cleanly(planted):
 
 
 def test_train_progress_and_stopping(planted):
-    with open_planted(planted, out="progress") as s:
+    # Sync with one thread: bit-for-bit reproducible, so the learning check below cannot depend on how loaded the
+    # machine is (pipelined runs reached MRR 0.06-0.10 after 3 epochs, lower when another test shares the cores).
+    with open_planted(planted, out="progress", pipeline__mode="sync", training__threads=1) as s:
         untrained = s.evaluate()["mrr"]
         calls = []
         r = s.train(3, progress=calls.append, interval=0)
