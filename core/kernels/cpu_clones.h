@@ -6,15 +6,9 @@
 // crashes every program linking the core at startup.
 #pragma once
 
-#if defined(__SANITIZE_THREAD__)
-#define MARIUS_TSAN_BUILD 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define MARIUS_TSAN_BUILD 1
-#endif
-#endif
+#include "core/thread_sanitizer.h"
 
-#if defined(MARIUS_TSAN_BUILD)
+#if defined(MARIUS_THREAD_SANITIZER)
 #define MARIUS_CPU_CLONES
 #else
 #define MARIUS_CPU_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))

@@ -1,13 +1,7 @@
 // core/pipeline/hogwild.h - marks the node-row accesses that race on purpose.
 #pragma once
 
-#if defined(__SANITIZE_THREAD__)
-#define MARIUS_THREAD_SANITIZER 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define MARIUS_THREAD_SANITIZER 1
-#endif
-#endif
+#include "core/thread_sanitizer.h"
 
 #ifdef MARIUS_THREAD_SANITIZER
 extern "C" {  // ThreadSanitizer's runtime (dynamic annotations)
