@@ -19,6 +19,8 @@ struct PreprocessArgs {
   std::string train, valid, test, input, split, output, columns;
   std::string delimiter = "tab";
   std::string ids = "string";
+  std::string features, labels, train_nodes, valid_nodes, test_nodes;
+  std::string features_dtype = "float32";
   bool header = false;
   uint64_t seed = 1;
   int64_t partitions = 1;
@@ -38,6 +40,15 @@ int run_preprocess(const PreprocessArgs& a) {
   o.format.columns = ColumnLayout::parse(a.columns);
   o.format.ids = parse_id_kind(a.ids);
   o.partitions = a.partitions;
+  o.node_inputs.features = a.features;
+  o.node_inputs.labels = a.labels;
+  o.node_inputs.split_nodes[0] = a.train_nodes;
+  o.node_inputs.split_nodes[1] = a.valid_nodes;
+  o.node_inputs.split_nodes[2] = a.test_nodes;
+  if (a.features_dtype != "float32" && a.features_dtype != "float16") {
+    fail(MARIUS_ERR_INVALID_ARGUMENT, "--features-dtype \"{}\": expected float32 or float16", a.features_dtype);
+  }
+  o.node_inputs.float16 = a.features_dtype == "float16";
 
   PreprocessResult r = preprocess(o);
   const DatasetInfo& info = r.info;
@@ -149,6 +160,13 @@ void add_data_commands(CLI::App& app, const GlobalOptions&, int& exit_code) {
                   "Node partitions p, 1 to min(nodes, 1024): p > 1 renumbers nodes by a random permutation (--seed) "
                   "and groups train edges into p x p buckets (train.buckets)")
       ->capture_default_str();
+  pre->add_option("--features", p->features,
+                  "Node features: node<TAB>v1 v2 ... vD (.tsv or .tsv.gz), or a 2-D float .npy whose row i is node \"i\"");
+  pre->add_option("--features-dtype", p->features_dtype, "float32 or float16 (half the bytes)")->capture_default_str();
+  pre->add_option("--labels", p->labels, "Node labels: node<TAB>class (-1: unlabelled)");
+  pre->add_option("--train-nodes", p->train_nodes, "Training nodes, one per line (node classification)");
+  pre->add_option("--valid-nodes", p->valid_nodes, "Validation nodes, one per line");
+  pre->add_option("--test-nodes", p->test_nodes, "Test nodes, one per line");
   pre->callback([p, &exit_code] { exit_code = run_preprocess(*p); });
 
   auto g = std::make_shared<GenerateArgs>();

@@ -2,7 +2,10 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <algorithm>
 #include <memory>
+
+#include <ATen/ATen.h>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -14,6 +17,7 @@
 #include "core/tasks/link_prediction/predict.h"
 #include "core/run/interrupt.h"
 #include "core/run/session.h"
+#include "core/tasks/node_classification/node_classification_session.h"
 
 namespace fs = std::filesystem;
 
@@ -60,7 +64,41 @@ class TerminalReport : public TrainObserver {
   const Session& session_;
 };
 
+bool node_classification(const GlobalOptions& global, const std::string& config_file) {
+  return Config::load(config_file, global.overrides).task == TaskKind::kNodeClassification;
+}
+
+std::string accuracy_line(const std::string& prefix, const ClassificationMetrics& m) {
+  return fmt::format("{} accuracy {:.4f}  macro-F1 {:.4f}  ({} nodes, {} inference, {:.2f} s)", prefix, m.accuracy,
+                     m.macro_f1, m.nodes, m.inference, m.seconds);
+}
+
+std::unique_ptr<NodeClassificationSession> open_nc(const GlobalOptions& global, const std::string& config_file,
+                                                   bool resume) {
+  auto session = std::make_unique<NodeClassificationSession>(Config::load(config_file, global.overrides), global.plugin_paths);
+  session->initialize(resume);
+  return session;
+}
+
+int train_node_classification(const GlobalOptions& global, const std::string& config_file, bool resume, bool overwrite) {
+  NodeClassificationSession session(Config::load(config_file, global.overrides), global.plugin_paths);
+  session.initialize(resume, overwrite);
+  const Config& config = session.config();
+  logger().info("training node classification with {} x {} on {} ({} nodes, {} classes, {} training nodes), epochs {}..{}",
+                config.layers, config.encoder, config.dataset, session.dataset().info().num_nodes,
+                session.node_data().num_classes(), session.node_data().nodes(Split::kTrain).numel(),
+                session.epochs_done() + 1, config.epochs);
+  InterruptHandler interrupt;
+  NodeClassificationReport report = session.train(-1, stderr, stdout, /*test_at_end=*/true);
+  if (report.valid) fmt::print("{}\n", accuracy_line("valid", *report.valid));
+  if (report.test) fmt::print("{}\n", accuracy_line("test", *report.test));
+  fmt::print("checkpoint: {}\nmetrics: {}\n", session.checkpoint_path().string(),
+             (fs::path(config.output) / "metrics.jsonl").string());
+  return 0;
+}
+
 int train(const GlobalOptions& global, const std::string& config_file, bool resume, bool overwrite) {
+  if (node_classification(global, config_file)) return train_node_classification(global, config_file, resume, overwrite);
   Session session = open_session(global, config_file);
   const Config& config = session.config();
   session.initialize(resume, overwrite);
@@ -82,6 +120,15 @@ int train(const GlobalOptions& global, const std::string& config_file, bool resu
 }
 
 int eval(const GlobalOptions& global, const std::string& config_file, const std::string& split_name) {
+  if (node_classification(global, config_file)) {
+    auto owned = open_nc(global, config_file, /*resume=*/true);
+    NodeClassificationSession& session = *owned;
+    Split split = split_name == "train" ? Split::kTrain : split_name == "valid" ? Split::kValid : Split::kTest;
+    ClassificationMetrics m = session.evaluate(split);
+    fmt::print(stderr, "{}\n", accuracy_line(split_name, m));
+    fmt::print("{}\n", m.json().dump());
+    return 0;
+  }
   Session session = open_session(global, config_file);
   session.initialize(/*resume=*/true);
   Split split = split_name == "train" ? Split::kTrain : split_name == "valid" ? Split::kValid : Split::kTest;
@@ -92,6 +139,15 @@ int eval(const GlobalOptions& global, const std::string& config_file, const std:
 }
 
 int export_command(const GlobalOptions& global, const std::string& config_file, const std::string& dir) {
+  if (node_classification(global, config_file)) {
+    auto owned = open_nc(global, config_file, /*resume=*/true);
+    NodeClassificationSession& session = *owned;
+    fs::path out = dir.empty() ? fs::path(session.config().output) / "export" : fs::path(dir);
+    for (const auto& file : export_node_rows(session.representations(), session.dataset(), out, "representations")) {
+      fmt::print("{}\n", file.string());
+    }
+    return 0;
+  }
   Session session = open_session(global, config_file);
   session.initialize(/*resume=*/true);
   fs::path out = dir.empty() ? fs::path(session.config().output) / "export" : fs::path(dir);
@@ -100,7 +156,22 @@ int export_command(const GlobalOptions& global, const std::string& config_file, 
 }
 
 int predict_command(const GlobalOptions& global, const std::string& config_file, const std::string& head,
-                    const std::string& tail, const std::string& relation, int64_t k) {
+                    const std::string& tail, const std::string& relation, int64_t k, const std::string& node) {
+  if (node_classification(global, config_file)) {
+    if (node.empty()) fail(MARIUS_ERR_INVALID_ARGUMENT, "predict: node classification takes --node ID");
+    auto owned = open_nc(global, config_file, /*resume=*/true);
+    NodeClassificationSession& session = *owned;
+    const std::vector<std::string> names = session.dataset().node_names();
+    auto it = std::find(names.begin(), names.end(), node);
+    if (it == names.end()) fail(MARIUS_ERR_NOT_FOUND, "predict: node '{}' is not in dataset {}", node, session.config().dataset);
+    at::Tensor p = session.probabilities()[it - names.begin()];
+    auto [values, classes] = p.topk(std::min<int64_t>(k, p.size(0)));
+    fmt::print("rank\tclass\tprobability\n");
+    for (int64_t i = 0; i < values.size(0); ++i) {
+      fmt::print("{}\t{}\t{:.6f}\n", i + 1, classes[i].item<int64_t>(), values[i].item<double>());
+    }
+    return 0;
+  }
   if (head.empty() == tail.empty()) fail(MARIUS_ERR_INVALID_ARGUMENT, "predict: give exactly one of --head and --tail");
   Session session = open_session(global, config_file);
   session.initialize(/*resume=*/true);
@@ -115,13 +186,13 @@ int predict_command(const GlobalOptions& global, const std::string& config_file,
 
 void add_train_commands(CLI::App& app, const GlobalOptions& global, int& exit_code) {
   struct Args {
-    std::string config, split = "test", dir, head, tail, relation;
+    std::string config, split = "test", dir, head, tail, relation, node;
     bool resume = false, overwrite = false, markdown = false;
     int64_t k = 10;
   };
   auto args = std::make_shared<Args>();
 
-  auto* train_cmd = app.add_subcommand("train", "Train a link-prediction model (config: docs/config.md)");
+  auto* train_cmd = app.add_subcommand("train", "Train a model: link prediction, or node classification with a GNN (config: docs/config.md)");
   train_cmd->add_option("config", args->config, "TOML configuration file")->check(CLI::ExistingFile);
   train_cmd->add_flag("--resume", args->resume, "Continue from the last checkpoint in output.dir");
   train_cmd->add_flag("--overwrite", args->overwrite, "Start afresh over a checkpoint already in output.dir");
@@ -145,9 +216,10 @@ void add_train_commands(CLI::App& app, const GlobalOptions& global, int& exit_co
   predict_cmd->add_option("--head", args->head, "Original id of the head: predict tails");
   predict_cmd->add_option("--tail", args->tail, "Original id of the tail: predict heads");
   predict_cmd->add_option("--relation", args->relation, "Original id of the relation (omit for plain graphs)");
+  predict_cmd->add_option("--node", args->node, "Original id of a node: its top classes (node classification)");
   predict_cmd->add_option("-k,--top", args->k, "How many")->check(CLI::PositiveNumber);
   predict_cmd->callback([&global, &exit_code, args] {
-    exit_code = predict_command(global, args->config, args->head, args->tail, args->relation, args->k);
+    exit_code = predict_command(global, args->config, args->head, args->tail, args->relation, args->k, args->node);
   });
 
   auto* config_cmd = app.add_subcommand("config", "Print the effective configuration, or the key reference");

@@ -42,8 +42,9 @@ TEST(Conformance, BuiltinDirectoryHoldsExactlyTheCheckedPlugins) {
     ASSERT_TRUE(e.manifest) << e.error;
     names.push_back(e.manifest->name);
   }
-  EXPECT_EQ(names, (std::vector<std::string>{"beta", "complex", "distmult", "dot", "fault", "hilbert", "in_batch", "io_uring",
-                                             "memory", "mmap", "posix", "random", "sequential", "transe", "uniform"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"beta", "complex", "distmult", "dot", "fault", "gat", "gcn", "graphsage", "hilbert",
+                                             "in_batch", "io_uring", "memory", "mmap", "posix", "random", "rgcn",
+                                             "sequential", "transe", "uniform"}));
 }
 
 TEST(Conformance, PlainCPluginPasses) {

@@ -7,6 +7,7 @@ set(MARIUS_TRAIN_TEST_SOURCES
   device_tier_test.cpp
   run_guards_test.cpp
   checkpoint_test.cpp
+  gnn_test.cpp
 )
 add_test(NAME train_cli COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/train_cli_test.sh $<TARGET_FILE:marius-run>)
 set_tests_properties(train_cli PROPERTIES TIMEOUT 300)

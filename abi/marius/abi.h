@@ -1,11 +1,12 @@
 /*
- * marius/abi.h - the marius plugin C ABI, version 1.0 (umbrella header).
+ * marius/abi.h - the marius plugin C ABI, version 1.1 (umbrella header).
  *
  *   common.h    versions, status codes, kinds, capabilities, options, call context
  *   host.h      services the host hands to plugins (log, errors, memory, RNG)
  *   plugin.h    the entry function, the descriptor and the common vtable header
  *   score.h     score functions          sampler.h   negative samplers
  *   ordering.h  edge-bucket orderings    storage.h   storage backends
+ *   layer.h     GNN layers (since 1.1)
  *
  * docs/abi.md states the versioning, ownership and threading rules.
  */
@@ -19,5 +20,6 @@
 #include "marius/abi/sampler.h"
 #include "marius/abi/ordering.h"
 #include "marius/abi/storage.h"
+#include "marius/abi/layer.h"
 
 #endif /* MARIUS_ABI_H_ */

@@ -14,6 +14,11 @@ enum class Regularization { kNone, kL2, kN3 };                  // training.regu
 enum class PipelineMode { kSync, kPipelined };                  // pipeline.mode
 enum class RelationOptimizer { kAdagrad, kAdam };               // optimizer.relation_optimizer
 enum class EvalProtocol { kFiltered, kSampled, kNone };         // evaluation.protocol
+enum class TaskKind { kLinkPrediction, kNodeClassification };   // model.task
+enum class NeighborDirection { kIncoming, kOutgoing, kBoth };   // model.direction
+enum class NodeInput { kAuto, kFeatures, kEmbeddings, kBoth };  // model.node_input
+enum class DenseOptimizerKind { kAdam, kAdamW, kSgd };              // optimizer.dense
+enum class InferenceMode { kFull, kSampled };                   // evaluation.inference
 
 // The configuration name of a choice ("softmax", "pipelined", ...).
 const char* choice_name(InitKind v);
@@ -23,5 +28,10 @@ const char* choice_name(Regularization v);
 const char* choice_name(PipelineMode v);
 const char* choice_name(RelationOptimizer v);
 const char* choice_name(EvalProtocol v);
+const char* choice_name(TaskKind v);
+const char* choice_name(NeighborDirection v);
+const char* choice_name(NodeInput v);
+const char* choice_name(DenseOptimizerKind v);
+const char* choice_name(InferenceMode v);
 
 }  // namespace marius

@@ -24,12 +24,23 @@ struct Config {
   std::string dataset;  // preprocessed dataset directory
 
   // [model]
+  TaskKind task = TaskKind::kLinkPrediction;
   std::string score = "distmult";  // score-function plugin name or manifest path
   OptionInputs score_options;      // [model.score_options], checked against the plugin's manifest
   int64_t dim = 50;
   bool inverse_relations = true;   // separate parameters for each relation's inverse
   InitKind init = InitKind::kUniform;
   double init_scale = 1e-3;        // uniform: U(-s, s); normal: N(0, s^2)
+  // GNN encoder (docs/gnn.md): empty encoder = none
+  std::string encoder;               // layer plugin name or manifest path
+  OptionInputs encoder_options;      // [model.encoder_options], every layer's
+  OptionInputs output_layer_options; // [model.output_layer_options], the last layer's on top
+  int64_t layers = 1;
+  int64_t hidden_dim = 0;            // 0: model.dim
+  std::string fanouts = "all";       // per hop, hop 1 first: "15,10,5", "all", "dropout:0.5"
+  NeighborDirection direction = NeighborDirection::kBoth;
+  NodeInput node_input = NodeInput::kAuto;  // what the first layer reads
+  bool normalize_features = false;   // divide each feature row by its sum of absolute values
 
   // [negatives]
   std::string sampler = "uniform";  // negative-sampler plugin name or manifest path
@@ -68,12 +79,16 @@ struct Config {
   double adam_beta1 = 0.9;
   double adam_beta2 = 0.999;
   double adam_eps = 1e-8;
+  DenseOptimizerKind dense_optimizer = DenseOptimizerKind::kAdam;  // GNN layer parameters
+  double dense_learning_rate = 0.01;
+  double weight_decay = 0.0;
 
   // [evaluation]
   EvalProtocol eval_protocol = EvalProtocol::kFiltered;
   bool eval_every_epoch = true;            // validation metrics after each epoch
   int64_t eval_negatives = 1000;           // sampled: n uniform + n degree-weighted
   int64_t eval_batch_size = 1000;
+  InferenceMode inference = InferenceMode::kFull;  // GNN evaluation: full neighbourhoods or the sampler's
 
   // [output]
   std::string output = "marius-output";  // checkpoints, metrics.jsonl, exports

@@ -19,6 +19,18 @@ const char* choice_name(EvalProtocol v) {
   return v == EvalProtocol::kSampled ? "sampled" : v == EvalProtocol::kNone ? "none" : "filtered";
 }
 
+const char* choice_name(TaskKind v) { return v == TaskKind::kNodeClassification ? "node_classification" : "link_prediction"; }
+const char* choice_name(NeighborDirection v) {
+  return v == NeighborDirection::kIncoming ? "incoming" : v == NeighborDirection::kOutgoing ? "outgoing" : "both";
+}
+const char* choice_name(NodeInput v) {
+  return v == NodeInput::kFeatures ? "features" : v == NodeInput::kEmbeddings ? "embeddings" : v == NodeInput::kBoth ? "both" : "auto";
+}
+const char* choice_name(DenseOptimizerKind v) {
+  return v == DenseOptimizerKind::kAdamW ? "adamw" : v == DenseOptimizerKind::kSgd ? "sgd" : "adam";
+}
+const char* choice_name(InferenceMode v) { return v == InferenceMode::kSampled ? "sampled" : "full"; }
+
 namespace config_schema {
 
 bool is_device_name(const std::string& name) {
@@ -69,6 +81,9 @@ const std::vector<KeySpec>& keys() {
   static const std::vector<KeySpec> all = {
       scalar("dataset", "path", K::kString, &Config::dataset,
              "Preprocessed dataset directory (`marius-run preprocess --output`). Required by train and eval."),
+      choice("model", "task", &Config::task, {TaskKind::kLinkPrediction, TaskKind::kNodeClassification},
+             "What to train: `link_prediction` (edges, with a score function) or `node_classification` (labels; "
+             "needs `encoder`, features or learned embeddings, and a dataset with labels and node splits)."),
       scalar("model", "score", K::kString, &Config::score,
              "Score-function plugin: a name (`marius-run plugins list`) or a manifest path."),
       options("model", "score_options", &Config::score_options,
@@ -82,6 +97,30 @@ const std::vector<KeySpec>& keys() {
              "Initialisation of node embeddings: `uniform` draws U(-s, s), `normal` draws N(0, s^2). Relation "
              "parameters are initialised by the score plugin (DistMult and ComplEx: identity; TransE: zero)."),
       scalar("model", "init_scale", K::kFloat, &Config::init_scale, "The s of `init`.", 0),
+      scalar("model", "encoder", K::kString, &Config::encoder,
+             "GNN layer plugin (`graphsage`, `gcn`, `gat`, `rgcn`, or a manifest path) stacked `layers` times; "
+             "empty: no encoder (shallow embeddings). See docs/gnn.md."),
+      options("model", "encoder_options", &Config::encoder_options,
+              "Options of every encoder layer, checked against the layer plugin's manifest (e.g. `{ dropout = 0.5 }`)."),
+      options("model", "output_layer_options", &Config::output_layer_options,
+              "Options of the last layer on top of `encoder_options` (e.g. `{ heads = 1, concat = false }` for GAT). "
+              "The last layer's activation is `none` unless set here."),
+      scalar("model", "layers", K::kInt, &Config::layers, "Encoder layers (hops).", 1, 16),
+      scalar("model", "hidden_dim", K::kInt, &Config::hidden_dim, "Width of the hidden layers; 0: `dim`.", 0, 65536),
+      scalar("model", "fanouts", K::kString, &Config::fanouts,
+             "Neighbours sampled per hop, hop 1 (the batch's own neighbours) first, comma-separated: a count k "
+             "(uniform without replacement), `all`, or `dropout:RATE`; one entry is used for every hop."),
+      choice("model", "direction", &Config::direction,
+             {NeighborDirection::kIncoming, NeighborDirection::kOutgoing, NeighborDirection::kBoth},
+             "Which neighbours a node aggregates: sources of its incoming edges, targets of its outgoing edges, or "
+             "both (relational graphs: outgoing edges as inverse relation types)."),
+      scalar("model", "normalize_features", K::kBool, &Config::normalize_features,
+             "Divide each node's feature row by its sum of absolute values (PyG's NormalizeFeatures, the usual "
+             "preprocessing of the citation graphs)."),
+      choice("model", "node_input", &Config::node_input,
+             {NodeInput::kAuto, NodeInput::kFeatures, NodeInput::kEmbeddings, NodeInput::kBoth},
+             "What the first layer reads: the dataset's features, learned embeddings of width `dim` (sparse "
+             "Adagrad), or both concatenated; auto: features when the dataset has them."),
       scalar("negatives", "sampler", K::kString, &Config::sampler,
              "Negative-sampler plugin: `uniform` (with a degree-weighted fraction) or `in_batch`, or a manifest path."),
       options("negatives", "sampler_options", &Config::sampler_options,
@@ -152,6 +191,12 @@ const std::vector<KeySpec>& keys() {
              "Optimizer of relation parameters: `adagrad` or `adam` (both sparse over the relations a batch uses)."),
       scalar("optimizer", "relation_learning_rate", K::kFloat, &Config::relation_learning_rate,
              "Learning rate of relation parameters; a negative value means `learning_rate`."),
+      choice("optimizer", "dense", &Config::dense_optimizer, {DenseOptimizerKind::kAdam, DenseOptimizerKind::kAdamW, DenseOptimizerKind::kSgd},
+             "Optimizer of the encoder's layer parameters (and the classifier)."),
+      scalar("optimizer", "dense_learning_rate", K::kFloat, &Config::dense_learning_rate,
+             "Learning rate of `dense`.", 0, 1e6),
+      scalar("optimizer", "weight_decay", K::kFloat, &Config::weight_decay,
+             "Weight decay of `dense` (adam, sgd: an L2 term in the gradient; adamw: decoupled).", 0, 1e6),
       scalar("optimizer", "adagrad_eps", K::kFloat, &Config::adagrad_eps, "Adagrad's epsilon.", 0),
       scalar("optimizer", "adam_beta1", K::kFloat, &Config::adam_beta1, "Adam's beta1.", 0, 1),
       scalar("optimizer", "adam_beta2", K::kFloat, &Config::adam_beta2, "Adam's beta2.", 0, 1),
@@ -164,6 +209,9 @@ const std::vector<KeySpec>& keys() {
              "Evaluate on the validation split after each epoch (the test split is evaluated at the end)."),
       scalar("evaluation", "negatives", K::kInt, &Config::eval_negatives, "n of the sampled protocol.", 1, kInt32Max),
       scalar("evaluation", "batch_size", K::kInt, &Config::eval_batch_size, "Edges scored at once in evaluation.", 1, kInt32Max),
+      choice("evaluation", "inference", &Config::inference, {InferenceMode::kFull, InferenceMode::kSampled},
+             "GNN evaluation: `full` computes each layer once for every node over whole neighbourhoods (exact); "
+             "`sampled` uses the training fanouts."),
       scalar("storage", "partitions", K::kInt, &Config::partitions,
              "The number of node partitions p the dataset must have (`marius-run preprocess --partitions p`); an "
              "error names both counts when it differs. 0 accepts any dataset. `bench/run-lp` preprocesses with it.",

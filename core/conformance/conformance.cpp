@@ -53,6 +53,7 @@ ConformanceReport run_conformance(std::shared_ptr<const LoadedPlugin> plugin, co
       case MARIUS_KIND_NEGATIVE_SAMPLER: conformance::check_negative_sampler(checker, plugin, options); break;
       case MARIUS_KIND_ORDERING_POLICY: conformance::check_ordering_policy(checker, plugin, options); break;
       case MARIUS_KIND_STORAGE_BACKEND: conformance::check_storage_backend(checker, plugin, options); break;
+      case MARIUS_KIND_LAYER: conformance::check_layer(checker, plugin, options); break;
       default: checker.record("kind", false, "unknown plugin kind");
     }
   } catch (const std::exception& e) {

@@ -4,7 +4,7 @@
 // with default options (plus the user's), call every slot with valid input and
 // check the results, call every slot with invalid input and check that an error
 // status with a message comes back (never a crash, never silent acceptance), and
-// for score functions compare backward with finite differences.
+// for score functions and layers compare backward with finite differences.
 #pragma once
 
 #include <functional>
@@ -60,6 +60,7 @@ void check_score_function(Checker& checker, std::shared_ptr<const LoadedPlugin> 
 void check_negative_sampler(Checker& checker, std::shared_ptr<const LoadedPlugin> plugin, const OptionInputs& options);
 void check_ordering_policy(Checker& checker, std::shared_ptr<const LoadedPlugin> plugin, const OptionInputs& options);
 void check_storage_backend(Checker& checker, std::shared_ptr<const LoadedPlugin> plugin, const OptionInputs& options);
+void check_layer(Checker& checker, std::shared_ptr<const LoadedPlugin> plugin, const OptionInputs& options);
 
 }  // namespace conformance
 }  // namespace marius

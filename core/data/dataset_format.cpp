@@ -1,4 +1,5 @@
 #include "core/data/dataset_format.h"
+#include "core/data/node_data.h"
 
 #include <algorithm>
 #include <cstring>
@@ -70,8 +71,17 @@ const std::vector<std::string>& dataset_file_names() {
   return names;
 }
 
+const std::vector<std::string>& replaceable_dataset_file_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> all = dataset_file_names();
+    for (const char* const* n = node_data_file_names(); *n != nullptr; ++n) all.emplace_back(*n);
+    return all;
+  }();
+  return names;
+}
+
 std::string dataset_replace_refusal(const std::filesystem::path& dir) {
-  const std::string foreign = first_foreign_entry(dir, dataset_file_names());
+  const std::string foreign = first_foreign_entry(dir, replaceable_dataset_file_names());
   if (!foreign.empty()) return fmt::format("it holds \"{}\", which is not a dataset file", foreign);
   std::ifstream in(dir / kHeaderFile, std::ios::binary);
   char magic[8] = {};

@@ -34,11 +34,14 @@ const char* edge_file_name(Split split);  // "train.edges", "valid.edges", "test
 // Every file a dataset directory holds (kHeaderFile ... kRelationNamesFile and
 // the three edge files), and nothing else.
 const std::vector<std::string>& dataset_file_names();
+// dataset_file_names() and the optional node data files (node_data.h): what
+// preprocess may replace.
+const std::vector<std::string>& replaceable_dataset_file_names();
 
 // Why preprocess (or generate --kind powerlaw) may not replace the existing,
 // non-empty directory `dir`, or "" when it may: `dir` must hold a header.bin
 // that starts with the dataset magic (of any version) and nothing but
-// dataset_file_names(), so replacing it deletes only what a previous run wrote
+// replaceable_dataset_file_names(), so replacing it deletes only what a previous run wrote
 // (not a checkpoint, metrics or anything else kept there). A StagingDir::Refusal.
 std::string dataset_replace_refusal(const std::filesystem::path& dir);
 

@@ -319,6 +319,7 @@ PreprocessResult preprocess(const PreprocessOptions& options) {
   header.node_names_bytes = write_name_file(dir / kNodeNamesFile, nodes);
   header.relation_names_bytes = write_name_file(dir / kRelationNamesFile, relations);
   write_degrees_file(dir / kDegreesFile, degrees);
+  if (options.node_inputs.any()) write_node_data(dir, options.node_inputs, nodes);
   write_header_file(dir, header);
   staging.commit();
 

@@ -40,6 +40,7 @@
 
 #include "core/data/dataset_info.h"
 #include "core/data/edge_list_reader.h"
+#include "core/data/node_data.h"
 
 namespace marius {
 
@@ -57,6 +58,7 @@ struct PreprocessOptions {
   EdgeListFormat format;
   int32_t id_bytes = 0;  // 0: 4 when every id fits in int32, else 8; 8: always 8
   int64_t partitions = 1;  // 1 <= partitions <= min(nodes, kMaxPartitions); see above
+  NodeInputs node_inputs;  // features, labels and node splits (node_data.h); optional
 };
 
 // Parses "--split 0.9,0.05,0.05": three non-negative fractions summing to 1,

@@ -12,6 +12,7 @@ set(MARIUS_DATA_SOURCES
   data/dataset.cpp
   data/dataset_fingerprint.cpp
   data/preprocess.cpp
+  data/node_data.cpp
   data/generate.cpp
   data/generate_powerlaw.cpp
 )

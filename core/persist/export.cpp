@@ -142,4 +142,20 @@ std::vector<fs::path> export_model(const Model& model, const NodeRows& node_rows
           dir / "relation_ids.txt"};
 }
 
+std::vector<fs::path> export_node_rows(const at::Tensor& rows, const Dataset& dataset, const fs::path& dir,
+                                       const std::string& stem) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) fail(MARIUS_ERR_IO, "export {}: cannot create the directory: {}", dir.string(), ec.message());
+  std::vector<std::string> nodes = dataset.node_names();
+  at::Tensor r = rows.to(at::kFloat).contiguous();
+  if (static_cast<int64_t>(nodes.size()) != r.size(0)) {
+    fail(MARIUS_ERR_INVALID_ARGUMENT, "export: the dataset has {} node ids, the model {} rows", nodes.size(), r.size(0));
+  }
+  write_tsv(dir / (stem + ".tsv"), nodes, r);
+  write_npy(dir / (stem + ".npy"), r.data_ptr<float>(), r.size(0), r.size(1));
+  write_ids(dir / "node_ids.txt", nodes);
+  return {dir / (stem + ".tsv"), dir / (stem + ".npy"), dir / "node_ids.txt"};
+}
+
 }  // namespace marius

@@ -24,6 +24,12 @@ namespace marius {
 std::vector<std::filesystem::path> export_model(const Model& model, const NodeRows& nodes, const Dataset& dataset,
                                                 const std::filesystem::path& dir);
 
+// Writes per-node rows `rows` float32 [num_nodes, D] (a GNN's final-layer
+// representations) as <stem>.tsv, <stem>.npy and node_ids.txt, like
+// export_model's node files. Returns the files written.
+std::vector<std::filesystem::path> export_node_rows(const at::Tensor& rows, const Dataset& dataset,
+                                                    const std::filesystem::path& dir, const std::string& stem);
+
 // Writes a float32 matrix as .npy (atomically). Exposed for tests.
 void write_npy(const std::filesystem::path& file, const float* data, int64_t rows, int64_t cols);
 

@@ -17,14 +17,19 @@ AbiVersion host_abi_version() { return {MARIUS_ABI_MAJOR, MARIUS_ABI_MINOR}; }
 
 namespace {
 
-uint64_t vtable_size_1_0(uint32_t kind) {
+// The size of a kind's vtable at the minor version that introduced the kind.
+uint64_t min_vtable_size(uint32_t kind) {
   switch (kind) {
     case MARIUS_KIND_SCORE_FUNCTION: return MARIUS_SCORE_VTABLE_SIZE_1_0;
     case MARIUS_KIND_NEGATIVE_SAMPLER: return MARIUS_SAMPLER_VTABLE_SIZE_1_0;
     case MARIUS_KIND_ORDERING_POLICY: return MARIUS_ORDERING_VTABLE_SIZE_1_0;
+    case MARIUS_KIND_LAYER: return MARIUS_LAYER_VTABLE_SIZE_1_1;
     default: return MARIUS_STORAGE_VTABLE_SIZE_1_0;
   }
 }
+
+// The minor version that introduced a kind.
+uint32_t kind_minor(uint32_t kind) { return kind == MARIUS_KIND_LAYER ? 1 : 0; }
 
 // The required slots of each kind's vtable (read only once its size is checked).
 struct KindLayout {
@@ -52,6 +57,10 @@ KindLayout layout_of(uint32_t kind, const marius_vtable_header* header) {
     case MARIUS_KIND_ORDERING_POLICY: {
       auto* v = reinterpret_cast<const marius_ordering_vtable*>(header);
       return {{{"plan", present(v->plan)}}};
+    }
+    case MARIUS_KIND_LAYER: {
+      auto* v = reinterpret_cast<const marius_layer_vtable*>(header);
+      return {{{"describe", present(v->describe)}, {"forward", present(v->forward)}, {"backward", present(v->backward)}}};
     }
     default: {
       auto* v = reinterpret_cast<const marius_storage_vtable*>(header);
@@ -167,11 +176,15 @@ std::shared_ptr<const LoadedPlugin> LoadedPlugin::load(const Manifest& m, AbiVer
     fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: the vtable is a {}, the descriptor says {}", label, kind_name(v->kind),
          kind_name(d->kind));
   }
+  if (d->abi_min_host_minor < kind_minor(d->kind)) {
+    fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: the {} kind is ABI {}.{}, but the descriptor says it needs only {}", label,
+         kind_name(d->kind), MARIUS_ABI_MAJOR, kind_minor(d->kind), built.str());
+  }
   // The size is checked before any slot is read: a smaller vtable has no such slots.
-  const uint64_t min_size = vtable_size_1_0(d->kind);
+  const uint64_t min_size = min_vtable_size(d->kind);
   if (v->struct_size < min_size) {
-    fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: the {} vtable has struct_size {}, below the ABI 1.0 size {}", label,
-         kind_name(d->kind), v->struct_size, min_size);
+    fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: the {} vtable has struct_size {}, below the ABI {}.{} size {}", label,
+         kind_name(d->kind), v->struct_size, MARIUS_ABI_MAJOR, kind_minor(d->kind), min_size);
   }
   KindLayout layout = layout_of(d->kind, v);
   if (v->create == nullptr || v->destroy == nullptr) {

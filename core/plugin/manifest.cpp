@@ -85,12 +85,13 @@ const char* kind_name(uint32_t kind) {
     case MARIUS_KIND_NEGATIVE_SAMPLER: return "negative_sampler";
     case MARIUS_KIND_ORDERING_POLICY: return "ordering_policy";
     case MARIUS_KIND_STORAGE_BACKEND: return "storage_backend";
+    case MARIUS_KIND_LAYER: return "layer";
     default: return "unknown";
   }
 }
 
 uint32_t kind_from_name(const std::string& name) {
-  for (uint32_t k = MARIUS_KIND_SCORE_FUNCTION; k <= MARIUS_KIND_STORAGE_BACKEND; ++k) {
+  for (uint32_t k = MARIUS_KIND_SCORE_FUNCTION; k <= MARIUS_KIND_LAYER; ++k) {
     if (name == kind_name(k)) return k;
   }
   return 0;

@@ -22,6 +22,14 @@ set(MARIUS_TRAIN_SOURCES
   tasks/link_prediction/relation_table.cpp
   tasks/link_prediction/evaluator.cpp
   tasks/link_prediction/predict.cpp
+  tasks/node_classification/node_classification_task.cpp
+  tasks/node_classification/node_classification_session.cpp
+  gnn/adjacency.cpp
+  gnn/dense_sampler.cpp
+  gnn/layer_autograd.cpp
+  gnn/encoder.cpp
+  gnn/dense_optimizer.cpp
+  persist/tensor_archive.cpp
   kernels/loss.cpp
   kernels/softmax_kernel.cpp
   kernels/sparse_optimizer.cpp

@@ -1,7 +1,7 @@
 /*
  * marius/abi/common.h - the vocabulary every part of the marius C ABI shares.
  *
- * Version 1.0 of the plugin ABI. Pure C99; also compiles as C++.
+ * Version 1.1 of the plugin ABI (1.1 added the layer kind, marius/abi/layer.h). Pure C99; also compiles as C++.
  *
  * Rules that hold for every struct of the ABI (docs/abi.md has the full text):
  *  - The first member is `uint32_t struct_size`, set by whoever fills the struct
@@ -27,7 +27,7 @@
 /* The ABI version this header describes. Major: incompatible change. Minor:
  * members or slots appended (older plugins keep working). */
 #define MARIUS_ABI_MAJOR 1
-#define MARIUS_ABI_MINOR 0
+#define MARIUS_ABI_MINOR 1
 
 #ifdef __cplusplus
 #define MARIUS_EXTERN_C extern "C"
@@ -88,6 +88,7 @@ typedef int32_t marius_status;
 #define MARIUS_KIND_NEGATIVE_SAMPLER 2
 #define MARIUS_KIND_ORDERING_POLICY 3
 #define MARIUS_KIND_STORAGE_BACKEND 4
+#define MARIUS_KIND_LAYER 5 /* since 1.1 */
 
 /* ---- Capability bits (marius_vtable_header.capabilities) --------------------- */
 #define MARIUS_CAP_CPU ((uint64_t)1 << 0)           /* accepts tensors in host memory */

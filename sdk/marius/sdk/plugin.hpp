@@ -1,6 +1,6 @@
 // marius/sdk/plugin.hpp - write a marius plugin in C++ without ABI boilerplate.
 //
-// A plugin is a class derived from one of the four kind bases below, plus one line
+// A plugin is a class derived from one of the five kind bases below, plus one line
 //
 //     MARIUS_PLUGIN(MyScore, "my_score", "1.0.0", MARIUS_CAP_CPU | MARIUS_CAP_REENTRANT)
 //
@@ -265,6 +265,35 @@ class StorageBackend {
   virtual void close(const marius_call_context& ctx, marius_storage_file* file) = 0;
 };
 
+// A parameter a layer declares (see marius_layer_param).
+struct ParamSpec {
+  std::string name;
+  std::vector<int64_t> shape;
+  uint32_t init = MARIUS_INIT_GLOROT;  // MARIUS_INIT_*
+  double scale = 1.0;
+};
+
+// GNN layers (ABI 1.1). describe() is called once per instance, before forward.
+class Layer {
+ public:
+  static constexpr uint32_t kKind = MARIUS_KIND_LAYER;
+  virtual ~Layer() = default;
+  virtual std::vector<ParamSpec> describe(const marius_call_context& ctx, const marius_layer_dims& dims) = 0;
+  virtual void forward(const marius_call_context& ctx, const marius_layer_args& args) = 0;
+  virtual void backward(const marius_call_context& ctx, const marius_layer_args& args) = 0;
+
+  // The C view of the last describe() (the vtable's trampoline fills it).
+  struct Described {
+    std::vector<ParamSpec> specs;
+    std::vector<marius_layer_param> params;
+    std::vector<const marius_layer_param*> pointers;
+  };
+  Described& described() { return described_; }
+
+ private:
+  Described described_;
+};
+
 // ---- Vtable generation ---------------------------------------------------------------
 
 namespace detail {
@@ -418,6 +447,56 @@ struct Vtable<T, MARIUS_KIND_STORAGE_BACKEND> {
   }
 };
 
+template <class T>
+struct Vtable<T, MARIUS_KIND_LAYER> {
+  static marius_status describe(void* inst, const marius_call_context* ctx, const marius_layer_dims* dims,
+                                marius_layer_params* out) noexcept {
+    return guard(ctx, "describe", [&] {
+      require_arg(inst != nullptr && dims != nullptr && out != nullptr, "describe: NULL argument");
+      require_arg(dims->struct_size >= MARIUS_LAYER_DIMS_SIZE_1_1, "describe: dims struct_size too small");
+      Layer::Described& d = self<T>(inst)->described();
+      d.specs = self<T>(inst)->describe(ctx_ref(ctx), *dims);
+      d.params.assign(d.specs.size(), marius_layer_param{});
+      d.pointers.clear();
+      for (size_t i = 0; i < d.specs.size(); ++i) {
+        const ParamSpec& spec = d.specs[i];
+        require_arg(!spec.shape.empty() && spec.shape.size() <= MARIUS_LAYER_MAX_NDIM,
+                    "parameter '" + spec.name + "' must have 1 to 4 dimensions");
+        marius_layer_param& p = d.params[i];
+        p.struct_size = sizeof(marius_layer_param);
+        p.init = spec.init;
+        p.name = spec.name.c_str();
+        p.ndim = static_cast<int32_t>(spec.shape.size());
+        for (size_t k = 0; k < spec.shape.size(); ++k) p.shape[k] = spec.shape[k];
+        p.scale = spec.scale;
+        d.pointers.push_back(&p);
+      }
+      out->count = static_cast<uint32_t>(d.pointers.size());
+      out->items = d.pointers.data();
+    });
+  }
+  static marius_status forward(void* inst, const marius_call_context* ctx, const marius_layer_args* args) noexcept {
+    return guard(ctx, "forward", [&] {
+      require_arg(inst != nullptr && args != nullptr, "forward: NULL argument");
+      self<T>(inst)->forward(ctx_ref(ctx), *args);
+    });
+  }
+  static marius_status backward(void* inst, const marius_call_context* ctx, const marius_layer_args* args) noexcept {
+    return guard(ctx, "backward", [&] {
+      require_arg(inst != nullptr && args != nullptr, "backward: NULL argument");
+      self<T>(inst)->backward(ctx_ref(ctx), *args);
+    });
+  }
+  static const marius_vtable_header* get(uint64_t caps) {
+    static const marius_layer_vtable table{header<T>(sizeof(marius_layer_vtable), caps), &describe, &forward,
+                                           &backward};
+    return &table.header;
+  }
+};
+
+// The lowest host minor a plugin of `kind` needs: the minor that introduced the kind.
+constexpr uint32_t kind_min_minor(uint32_t kind) { return kind == MARIUS_KIND_LAYER ? 1 : 0; }
+
 // The body of a generated entry function: negotiates the version and hands out
 // the descriptor.
 template <class T>
@@ -432,17 +511,19 @@ marius_status entry(marius_entry_args* args, const char* name, const char* versi
                       std::to_string(MARIUS_PLUGIN_ABI_MAJOR) + ", the host speaks " +
                       std::to_string(args->host_abi_major) + "." + std::to_string(args->host_abi_minor));
   }
-  if (args->host_abi_minor < MARIUS_PLUGIN_MIN_HOST_MINOR) {
+  constexpr uint32_t min_minor = MARIUS_PLUGIN_MIN_HOST_MINOR > kind_min_minor(T::kKind) ? MARIUS_PLUGIN_MIN_HOST_MINOR
+                                                                                      : kind_min_minor(T::kKind);
+  if (args->host_abi_minor < min_minor) {
     return report(ctx, MARIUS_ERR_VERSION_MISMATCH,
                   std::string("plugin '") + name + "' needs marius ABI " + std::to_string(MARIUS_PLUGIN_ABI_MAJOR) +
-                      "." + std::to_string(MARIUS_PLUGIN_MIN_HOST_MINOR) + " or newer, the host speaks " +
+                      "." + std::to_string(min_minor) + " or newer, the host speaks " +
                       std::to_string(args->host_abi_major) + "." + std::to_string(args->host_abi_minor));
   }
   return guard(ctx, "entry", [&] {
     static const marius_plugin_descriptor descriptor{sizeof(marius_plugin_descriptor),
                                                      T::kKind,
                                                      MARIUS_PLUGIN_ABI_MAJOR,
-                                                     MARIUS_PLUGIN_MIN_HOST_MINOR,
+                                                     min_minor,
                                                      name,
                                                      version,
                                                      Vtable<T>::get(caps)};
