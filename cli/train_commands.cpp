@@ -152,6 +152,11 @@ int export_command(const GlobalOptions& global, const std::string& config_file, 
   session.initialize(/*resume=*/true);
   fs::path out = dir.empty() ? fs::path(session.config().output) / "export" : fs::path(dir);
   for (const auto& file : export_model(session.model(), session.node_rows(), session.dataset(), out)) fmt::print("{}\n", file.string());
+  if (session.has_encoder()) {  // the encoder's output of every node: what the score function sees
+    for (const auto& file : export_node_rows(session.representations(), session.dataset(), out, "representations")) {
+      fmt::print("{}\n", file.string());
+    }
+  }
   return 0;
 }
 
@@ -176,7 +181,16 @@ int predict_command(const GlobalOptions& global, const std::string& config_file,
   Session session = open_session(global, config_file);
   session.initialize(/*resume=*/true);
   bool heads = !tail.empty();
-  auto results = predict(session.model(), session.node_rows(), session.dataset(), session.score(), heads ? tail : head, relation, k, heads);
+  Model encoded;
+  std::unique_ptr<NodeRows> encoded_rows;
+  if (session.has_encoder()) {  // rank by the encoder's output of every node
+    encoded = session.model();
+    encoded.embeddings = session.representations();
+    encoded_rows = std::make_unique<NodeRows>(encoded.embeddings);
+  }
+  const Model& model = session.has_encoder() ? encoded : session.model();
+  const NodeRows& rows = session.has_encoder() ? *encoded_rows : session.node_rows();
+  auto results = predict(model, rows, session.dataset(), session.score(), heads ? tail : head, relation, k, heads);
   fmt::print("rank\t{}\tscore\n", heads ? "head" : "tail");
   for (size_t i = 0; i < results.size(); ++i) fmt::print("{}\t{}\t{:.6f}\n", i + 1, results[i].id, results[i].score);
   return 0;

@@ -8,6 +8,7 @@ set(MARIUS_TRAIN_TEST_SOURCES
   run_guards_test.cpp
   checkpoint_test.cpp
   gnn_test.cpp
+  abi_compat_test.cpp
 )
 add_test(NAME train_cli COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/train_cli_test.sh $<TARGET_FILE:marius-run>)
 set_tests_properties(train_cli PROPERTIES TIMEOUT 300)

@@ -16,6 +16,10 @@
 #include "core/run/tier_config.h"
 #include "core/storage/row_bytes.h"
 #include "core/persist/checkpoint.h"
+#include "core/persist/tensor_archive.h"
+#include "core/data/node_data.h"
+#include "core/tasks/link_prediction/gnn_link_prediction_task.h"
+#include <map>
 
 namespace fs = std::filesystem;
 
@@ -94,6 +98,12 @@ Session::Session(Config config, const std::vector<std::string>& plugin_paths)
     storage_ = std::make_unique<StorageBackend>(
         registry_.load(registry_.find(config_.storage_backend, MARIUS_KIND_STORAGE_BACKEND)),
         config_.storage_backend_options);
+  }
+  if (!config_.encoder.empty() && (capacity_ > 0 || device_capacity_ > 0)) {
+    fail(MARIUS_ERR_INVALID_ARGUMENT,
+         "model.encoder = \"{}\" trains in memory on the host for now: out-of-core GNN training (storage.buffer_capacity "
+         "= {}) and the device tier (training.device = \"{}\") do not take an encoder yet",
+         config_.encoder, config_.buffer_capacity, config_.device);
   }
   if (capacity_ > 0 || (device_capacity_ > 0 && device_capacity_ < p)) {
     ordering_ = std::make_unique<OrderingPolicy>(
@@ -194,8 +204,10 @@ void Session::initialize(bool resume, bool overwrite) {
     }
   }
   task_.reset();
+  shallow_task_ = nullptr;
   scheduler_.reset();
   buffer_.reset();
+  if (!config_.encoder.empty()) initialize_encoder(resume);
   if (out_of_core()) {
     node_rows_ = std::make_unique<NodeRows>(*store_);
 
@@ -239,12 +251,17 @@ EpochResult Session::train_epoch(Progress* progress) {
     if (!train_edges.defined()) train_edges = dataset_.edges(Split::kTrain);
     return train_edges;
   };
-  if (!task_) {
-    task_ = std::make_unique<LinkPredictionTask>(config_, *model_, *score_, *sampler_,
-                                                 config_.filtered ? read_train_edges() : at::Tensor(),
-                                                 training_device(config_));
-    task_->replace_node_optimizer(node_optimizer_);
-    task_->use_device_kernels(device_kernels_);
+  if (!task_ && encoder_) {
+    task_ = std::make_unique<GnnLinkPredictionTask>(config_, *model_, *encoder_, *dense_optimizer_, *adjacency_,
+                                                    *score_, *sampler_, features_);
+  } else if (!task_) {
+    auto task = std::make_unique<LinkPredictionTask>(config_, *model_, *score_, *sampler_,
+                                                     config_.filtered ? read_train_edges() : at::Tensor(),
+                                                     training_device(config_));
+    task->replace_node_optimizer(node_optimizer_);
+    task->use_device_kernels(device_kernels_);
+    shallow_task_ = task.get();
+    task_ = std::move(task);
   }
   if (!scheduler_) {
     Tiers tiers{&dataset_, ordering_.get(), buffer_.get(), training_device(config_), device_capacity_};
@@ -274,12 +291,12 @@ EpochResult Session::train_epoch(Progress* progress) {
 
 void Session::use_device_kernels(bool on) {
   device_kernels_ = on;
-  if (task_) task_->use_device_kernels(on);
+  if (shallow_task_ != nullptr) shallow_task_->use_device_kernels(on);
 }
 
 void Session::replace_node_optimizer(LinkPredictionTask::NodeOptimizer apply) {
   node_optimizer_ = std::move(apply);
-  if (task_) task_->replace_node_optimizer(node_optimizer_);
+  if (shallow_task_ != nullptr) shallow_task_->replace_node_optimizer(node_optimizer_);
 }
 
 RankMetrics Session::evaluate(Split split) {
@@ -301,11 +318,22 @@ RankMetrics Session::evaluate(Split split) {
     evaluator_ = std::make_unique<Evaluator>(known, dataset_.degrees(), dataset_.info().num_relations);
   }
   const at::Tensor& edges = edges_of(split);
+  // With an encoder, nodes are scored by their representations (full-neighbourhood inference).
+  Model encoded;
+  std::unique_ptr<NodeRows> encoded_rows;
+  if (encoder_) {
+    encoded = *model_;
+    encoded.embeddings = representations();
+    encoded.dim = encoded.embeddings.size(1);
+    encoded_rows = std::make_unique<NodeRows>(encoded.embeddings);
+  }
+  const Model& model = encoder_ ? encoded : *model_;
+  const NodeRows& rows = encoder_ ? *encoded_rows : *node_rows_;
   if (config_.eval_protocol == EvalProtocol::kSampled) {
-    return evaluator_->sampled(*model_, *node_rows_, *score_, edges, config_.eval_negatives, config_.eval_batch_size,
+    return evaluator_->sampled(model, rows, *score_, edges, config_.eval_negatives, config_.eval_batch_size,
                                static_cast<uint64_t>(config_.seed) + 17);
   }
-  return evaluator_->filtered(*model_, *node_rows_, *score_, edges, config_.eval_batch_size);
+  return evaluator_->filtered(model, rows, *score_, edges, config_.eval_batch_size);
 }
 
 void Session::save() {
@@ -321,8 +349,96 @@ void Session::save() {
     info.partition_generation = store_->generation();
     info.partition_crcs = store_->crcs();
   }
+  if (encoder_) save_encoder();
   save_checkpoint(checkpoint_path(), *model_, info);
   saved_epochs_ = epochs_done_;
+}
+
+fs::path Session::encoder_path() const { return fs::path(config_.output) / "encoder.bin"; }
+
+void Session::initialize_encoder(bool resume) {
+  const DatasetInfo& info = dataset_.info();
+  if (!adjacency_) {
+    const Direction direction = config_.direction == NeighborDirection::kIncoming   ? Direction::kIncoming
+                                : config_.direction == NeighborDirection::kOutgoing ? Direction::kOutgoing
+                                                                                    : Direction::kBoth;
+    adjacency_ = std::make_unique<Adjacency>(
+        Adjacency::build(dataset_.edges(Split::kTrain), info.num_nodes, info.num_relations, info.has_relations, direction));
+  }
+  features_ = at::Tensor();
+  if (config_.node_input == NodeInput::kFeatures || config_.node_input == NodeInput::kBoth) {
+    NodeData data = NodeData::open(dataset_.dir(), info.num_nodes);
+    if (!data.has_features()) {
+      fail(MARIUS_ERR_INVALID_ARGUMENT, "model.node_input = \"{}\" but dataset {} has no features (preprocess --features)",
+           choice_name(config_.node_input), config_.dataset);
+    }
+    features_ = data.features();
+    if (config_.normalize_features) features_ = features_ / features_.abs().sum(1, true).clamp_min(1e-12);
+  }
+  EncoderSpec spec;
+  spec.layer = config_.encoder;
+  spec.options = config_.encoder_options;
+  spec.output_options = config_.output_layer_options;
+  spec.num_layers = config_.layers;
+  spec.in_dim = config_.dim + (features_.defined() ? features_.size(1) : 0);
+  spec.hidden_dim = config_.hidden_dim > 0 ? config_.hidden_dim : config_.dim;
+  spec.out_dim = config_.dim;
+  spec.num_relations = adjacency_->num_relations;
+  encoder_ = std::make_unique<GnnEncoder>(registry_, spec, static_cast<uint64_t>(config_.seed));
+  dense_optimizer_ = std::make_unique<DenseOptimizer>(config_);
+  encoder_fanouts(config_, encoder_->num_layers());  // refuses a bad model.fanouts now, not at the first batch
+  if (!resume) return;
+  std::string text;
+  NamedTensors saved = load_tensor_archive(encoder_path(), &text);
+  std::map<std::string, at::Tensor> by_name(saved.begin(), saved.end());
+  auto counters = by_name.find("counters");
+  if (counters == by_name.end() || counters->second.numel() != 2) {
+    fail(MARIUS_ERR_INVALID_ARGUMENT, "--resume: {} has no counters", encoder_path().string());
+  }
+  if (counters->second[0].item<int64_t>() != epochs_done_) {
+    fail(MARIUS_ERR_INVALID_ARGUMENT, "--resume: {} is from epoch {}, {} from epoch {}", encoder_path().string(),
+         counters->second[0].item<int64_t>(), checkpoint_path().string(), epochs_done_);
+  }
+  dense_optimizer_->set_steps(counters->second[1].item<int64_t>());
+  std::vector<at::Tensor>& params = encoder_->parameters();
+  dense_optimizer_->first_moments().assign(params.size(), at::Tensor());
+  dense_optimizer_->second_moments().assign(params.size(), at::Tensor());
+  at::NoGradGuard no_grad;
+  for (size_t k = 0; k < params.size(); ++k) {
+    const std::string& name = encoder_->parameter_names()[k];
+    auto it = by_name.find("param/" + name);
+    if (it == by_name.end() || it->second.sizes() != params[k].sizes()) {
+      fail(MARIUS_ERR_INVALID_ARGUMENT, "--resume: {} has no parameter '{}' of shape {} (another encoder?)",
+           encoder_path().string(), name, c10::str(params[k].sizes()));
+    }
+    params[k].copy_(it->second);
+    auto m = by_name.find("adam_m/" + name), v = by_name.find("adam_v/" + name);
+    if (m != by_name.end() && v != by_name.end()) {
+      dense_optimizer_->first_moments()[k] = m->second;
+      dense_optimizer_->second_moments()[k] = v->second;
+    }
+  }
+}
+
+void Session::save_encoder() {
+  NamedTensors tensors;
+  const std::vector<at::Tensor>& params = encoder_->parameters();
+  for (size_t k = 0; k < params.size(); ++k) {
+    const std::string& name = encoder_->parameter_names()[k];
+    tensors.emplace_back("param/" + name, params[k]);
+    if (k < dense_optimizer_->first_moments().size() && dense_optimizer_->first_moments()[k].defined()) {
+      tensors.emplace_back("adam_m/" + name, dense_optimizer_->first_moments()[k]);
+      tensors.emplace_back("adam_v/" + name, dense_optimizer_->second_moments()[k]);
+    }
+  }
+  tensors.emplace_back("counters", at::tensor({epochs_done_, dense_optimizer_->steps()}, at::kLong));
+  save_tensor_archive(encoder_path(), config_.to_toml(), tensors);
+}
+
+at::Tensor Session::representations() {
+  if (!encoder_) return model_->embeddings;
+  at::Tensor input = features_.defined() ? at::cat({features_, model_->embeddings}, 1) : model_->embeddings;
+  return encoder_->infer(*adjacency_, input);
 }
 
 }  // namespace marius

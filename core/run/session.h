@@ -24,6 +24,9 @@
 #include "core/run/scheduler.h"
 #include "core/run/train_run.h"
 #include "core/tasks/link_prediction/link_prediction_task.h"
+#include "core/gnn/adjacency.h"
+#include "core/gnn/dense_optimizer.h"
+#include "core/gnn/encoder.h"
 
 namespace marius {
 
@@ -91,12 +94,24 @@ class Session {
   RankMetrics evaluate(Split split);
 
   // Writes the checkpoint of the current state (refused after NON_FINITE).
+  // With a GNN encoder, its parameters and optimizer state go to
+  // output.dir/encoder.bin first, then checkpoint.bin.
   void save();
+
+  // With model.encoder: the encoder, and every node's output of it (full
+  // neighbourhoods), the rows that evaluation, export and predict score.
+  bool has_encoder() const { return encoder_ != nullptr; }
+  at::Tensor representations();
+  std::filesystem::path encoder_path() const;
 
  private:
   // Estimates the run's memory (memory_budget.h) and refuses it when it does
   // not fit what this process may use.
   void check_memory() const;
+  // model.encoder: the adjacency, the features read, the encoder and its
+  // optimizer (from encoder.bin on resume).
+  void initialize_encoder(bool resume);
+  void save_encoder();
 
   Config config_;
   PluginRegistry registry_;
@@ -111,7 +126,13 @@ class Session {
   std::unique_ptr<PartitionStore> store_;
   std::unique_ptr<PartitionBuffer> buffer_;
   std::unique_ptr<NodeRows> node_rows_;
-  std::unique_ptr<LinkPredictionTask> task_;
+  std::unique_ptr<Task> task_;
+  LinkPredictionTask* shallow_task_ = nullptr;  // task_ when it is the shallow-embedding task
+  // GNN encoder (model.encoder): built by initialize().
+  std::unique_ptr<Adjacency> adjacency_;
+  std::unique_ptr<GnnEncoder> encoder_;
+  std::unique_ptr<DenseOptimizer> dense_optimizer_;
+  at::Tensor features_;  // node features the encoder reads (model.node_input), or undefined
   std::unique_ptr<EpochScheduler> scheduler_;
   LinkPredictionTask::NodeOptimizer node_optimizer_;
   bool device_kernels_ = false;

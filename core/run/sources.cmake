@@ -22,6 +22,7 @@ set(MARIUS_TRAIN_SOURCES
   tasks/link_prediction/relation_table.cpp
   tasks/link_prediction/evaluator.cpp
   tasks/link_prediction/predict.cpp
+  tasks/link_prediction/gnn_link_prediction_task.cpp
   tasks/node_classification/node_classification_task.cpp
   tasks/node_classification/node_classification_session.cpp
   gnn/adjacency.cpp

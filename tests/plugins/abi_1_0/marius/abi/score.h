@@ -1,0 +1,81 @@
+/*
+ * marius/abi/score.h - score function plugins (DistMult, ComplEx, TransE, dot, ...).
+ *
+ * A score function maps (lhs, relation parameters, rhs) to a real score; training
+ * raises the scores of real edges above those of corrupted ones. The core holds the
+ * node embeddings and a table of relation parameters (num_relations x width rows);
+ * it gathers the rows a batch needs, calls `forward`, and calls `backward` from a
+ * LibTorch autograd function, then scatters the gradients. The plugin never sees
+ * ids, only dense float32 rows.
+ *
+ * Tensors: float32, C-contiguous, strides always filled (in elements), byte_offset
+ * 0, on the device in ctx. Inputs are borrowed for the call and must not be
+ * written. Outputs are allocated by the host and fully overwritten by the plugin.
+ *
+ * Modes (B edges; for chunked modes B = C chunks x S edges, and every edge of a
+ * chunk is scored against the same N negatives):
+ *   MARIUS_SCORE_POSITIVE     lhs [B,D]   rel [B,R]   rhs [B,D]   out [B]
+ *                             out[b] = score(lhs[b], rel[b], rhs[b])
+ *   MARIUS_SCORE_CORRUPT_RHS  lhs [C,S,D] rel [C,S,R] rhs [C,N,D] out [C,S,N]
+ *                             out[c,s,n] = score(lhs[c,s], rel[c,s], rhs[c,n])
+ *   MARIUS_SCORE_CORRUPT_LHS  lhs [C,N,D] rel [C,S,R] rhs [C,S,D] out [C,S,N]
+ *                             out[c,s,n] = score(lhs[c,n], rel[c,s], rhs[c,s])
+ * D is the embedding dimension, R the relation width the plugin declared for D
+ * (R may be 0: the rel tensor then has a zero-sized last dimension).
+ */
+#ifndef MARIUS_ABI_SCORE_H_
+#define MARIUS_ABI_SCORE_H_
+
+#include "marius/abi/plugin.h"
+
+MARIUS_EXTERN_C_BEGIN
+
+#define MARIUS_SCORE_POSITIVE 0
+#define MARIUS_SCORE_CORRUPT_RHS 1
+#define MARIUS_SCORE_CORRUPT_LHS 2
+
+typedef struct marius_score_args {
+  uint32_t struct_size;
+  uint32_t mode;       /* MARIUS_SCORE_* */
+  const DLTensor* lhs;
+  const DLTensor* rel;
+  const DLTensor* rhs;
+  DLTensor* out;       /* forward: the scores; NULL in backward */
+  /* backward only (NULL in forward): */
+  const DLTensor* grad_out; /* d loss / d out, shaped like out */
+  DLTensor* grad_lhs;       /* d loss / d lhs; NULL when not needed */
+  DLTensor* grad_rel;       /* d loss / d rel; NULL when not needed */
+  DLTensor* grad_rhs;       /* d loss / d rhs; NULL when not needed */
+} marius_score_args;
+
+#define MARIUS_SCORE_ARGS_SIZE_1_0 MARIUS_STRUCT_SIZE(marius_score_args, grad_rhs)
+
+typedef struct marius_score_vtable {
+  marius_vtable_header header; /* header.kind == MARIUS_KIND_SCORE_FUNCTION */
+
+  /* Width R of one relation's parameter row for embedding dimension `dim`.
+   * Returns MARIUS_ERR_INVALID_ARGUMENT for a dimension the function cannot use
+   * (e.g. an odd one for ComplEx). */
+  marius_status (*relation_width)(void* instance, const marius_call_context* ctx, int64_t dim,
+                                  int64_t* out_width) MARIUS_NOEXCEPT;
+
+  /* Initial relation parameters: fills `params` [num_relations, R] (float32).
+   * Draws any randomness from ctx->rng. */
+  marius_status (*init_relations)(void* instance, const marius_call_context* ctx,
+                                  DLTensor* params) MARIUS_NOEXCEPT;
+
+  /* Scores, see the modes above. */
+  marius_status (*forward)(void* instance, const marius_call_context* ctx,
+                           const marius_score_args* args) MARIUS_NOEXCEPT;
+
+  /* Gradients of sum(grad_out * out) with respect to lhs, rel and rhs; each
+   * requested gradient is overwritten (not accumulated). */
+  marius_status (*backward)(void* instance, const marius_call_context* ctx,
+                            const marius_score_args* args) MARIUS_NOEXCEPT;
+} marius_score_vtable;
+
+#define MARIUS_SCORE_VTABLE_SIZE_1_0 MARIUS_STRUCT_SIZE(marius_score_vtable, backward)
+
+MARIUS_EXTERN_C_END
+
+#endif /* MARIUS_ABI_SCORE_H_ */
