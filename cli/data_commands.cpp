@@ -9,6 +9,7 @@
 #include "core/data/generate.h"
 #include "core/data/generate_powerlaw.h"
 #include "core/data/preprocess.h"
+#include "core/data/generate_sbm.h"
 #include "core/error.h"
 
 namespace marius::cli {
@@ -75,7 +76,29 @@ struct GenerateArgs {
   std::optional<int64_t> clusters;                             // planted
   std::optional<int64_t> partitions, valid_edges, test_edges;  // powerlaw
   std::optional<double> exponent;                              // powerlaw
+  std::optional<int64_t> classes, features;                    // sbm
+  std::optional<double> homophily;                             // sbm
 };
+
+int run_sbm(const GenerateArgs& a) {
+  SbmOptions o;
+  o.output = a.output;
+  o.nodes = a.nodes.value_or(o.nodes);
+  o.edges = a.edges.value_or(o.edges);
+  o.classes = a.classes.value_or(o.classes);
+  o.features = a.features.value_or(o.features);
+  o.homophily = a.homophily.value_or(o.homophily);
+  o.seed = a.seed;
+  SbmResult r = generate_sbm(o);
+  fmt::print("generated node classification graph {} in {:.2f} s\n", r.output.string(), r.seconds);
+  fmt::print("  nodes      {} in {} classes, {} features\n", o.nodes, o.classes, o.features);
+  fmt::print("  edges      {} (homophily {})\n", o.edges, o.homophily);
+  fmt::print("  splits     {} train, {} valid, {} test nodes\n", r.split_nodes[0], r.split_nodes[1], r.split_nodes[2]);
+  fmt::print("next: marius-run preprocess --train {0}/edges.tsv --features {0}/features.npy --labels {0}/labels.tsv "
+             "--train-nodes {0}/train_nodes.txt --valid-nodes {0}/valid_nodes.txt --test-nodes {0}/test_nodes.txt "
+             "--output DATASET\n", r.output.string());
+  return 0;
+}
 
 int run_planted(const GenerateArgs& a) {
   GenerateOptions o;
@@ -127,15 +150,23 @@ int run_generate(const GenerateArgs& a, const CLI::App& app) {
       }
     }
   };
+  if (a.kind == "sbm") {
+    only("powerlaw", {"--partitions", "--valid-edges", "--test-edges", "--exponent"});
+    only("planted", {"--clusters"});
+    only("planted or powerlaw", {"--relations"});
+    return run_sbm(a);
+  }
   if (a.kind == "planted") {
     only("powerlaw", {"--partitions", "--valid-edges", "--test-edges", "--exponent"});
+    only("sbm", {"--classes", "--features", "--homophily"});
     return run_planted(a);
   }
   if (a.kind == "powerlaw") {
     only("planted", {"--clusters"});
+    only("sbm", {"--classes", "--features", "--homophily"});
     return run_powerlaw(a);
   }
-  fail(MARIUS_ERR_INVALID_ARGUMENT, "--kind \"{}\": expected planted or powerlaw", a.kind);
+  fail(MARIUS_ERR_INVALID_ARGUMENT, "--kind \"{}\": expected planted, powerlaw or sbm", a.kind);
 }
 
 }  // namespace
@@ -174,8 +205,9 @@ void add_data_commands(CLI::App& app, const GlobalOptions&, int& exit_code) {
       "generate",
       "Write a synthetic graph: --kind planted (default) writes train/valid/test.tsv with planted cluster structure "
       "for preprocess; --kind powerlaw writes a (partitioned) dataset directory with power-law degrees, streaming, "
-      "for scale benchmarks");
-  gen->add_option("--kind", g->kind, "planted or powerlaw")->capture_default_str();
+      "for scale benchmarks; --kind sbm writes a node classification graph (edges, features.npy, labels, splits) "
+      "with planted classes, for GNN benchmarks");
+  gen->add_option("--kind", g->kind, "planted, powerlaw or sbm")->capture_default_str();
   gen->add_option("--output", g->output, "Directory to write (planted: edge lists; powerlaw: a dataset)");
   gen->add_option("--nodes", g->nodes, "Number of nodes (default 2000)");
   gen->add_option("--relations", g->relations, "Number of relations (default 10; powerlaw: 1 makes a plain graph)");
@@ -188,6 +220,9 @@ void add_data_commands(CLI::App& app, const GlobalOptions&, int& exit_code) {
   gen->add_option("--valid-edges", g->valid_edges, "powerlaw: validation edges (default 1000)");
   gen->add_option("--test-edges", g->test_edges, "powerlaw: test edges (default 1000)");
   gen->add_option("--exponent", g->exponent, "powerlaw: degree distribution exponent, in (1, 10] (default 2.1)");
+  gen->add_option("--classes", g->classes, "sbm: node classes (default 10)");
+  gen->add_option("--features", g->features, "sbm: feature width (default 32)");
+  gen->add_option("--homophily", g->homophily, "sbm: probability that an edge stays within its class (default 0.8)");
   gen->callback([g, gen, &exit_code] { exit_code = run_generate(*g, *gen); });
 }
 

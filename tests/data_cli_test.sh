@@ -55,8 +55,18 @@ expect "powerlaw rejects --clusters" 1 "--clusters: only with --kind planted" --
   "$run" generate --kind powerlaw --clusters 3 --output "$tmp/x"
 expect "planted rejects --partitions" 1 "--partitions: only with --kind powerlaw" -- \
   "$run" generate --partitions 3 --output "$tmp/x"
-expect "unknown kind" 1 "--kind \"zipf\": expected planted or powerlaw" -- "$run" generate --kind zipf --output "$tmp/x"
+expect "unknown kind" 1 "--kind \"zipf\": expected planted, powerlaw or sbm" -- "$run" generate --kind zipf --output "$tmp/x"
 expect "too many generated edges" 1 "--edges 100000: too many" -- \
   "$run" generate --output "$tmp/g2" --nodes 50 --edges 100000
+expect "sbm writes a node classification graph" 0 "300 in 3 classes, 4 features" -- \
+  "$run" generate --kind sbm --nodes 300 --edges 2000 --classes 3 --features 4 --output "$tmp/sbm"
+expect "sbm rejects --partitions" 1 "--partitions: only with --kind powerlaw" -- \
+  "$run" generate --kind sbm --partitions 2 --output "$tmp/sbm2"
+expect "preprocess reads the sbm graph's node data" 0 "nodes      300" -- \
+  "$run" preprocess --train "$tmp/sbm/edges.tsv" --features "$tmp/sbm/features.npy" --labels "$tmp/sbm/labels.tsv" \
+  --train-nodes "$tmp/sbm/train_nodes.txt" --test-nodes "$tmp/sbm/test_nodes.txt" --output "$tmp/sbm-data"
+printf '0\t1 2\n' > "$tmp/short-features.tsv"
+expect "a feature file missing nodes names the first" 1 "have no feature row, the first is" -- \
+  "$run" preprocess --train "$tmp/sbm/edges.tsv" --features "$tmp/short-features.tsv" --output "$tmp/sbm-bad"
 
 finish data_cli

@@ -9,6 +9,8 @@ set(MARIUS_TRAIN_TEST_SOURCES
   checkpoint_test.cpp
   gnn_test.cpp
   abi_compat_test.cpp
+  node_data_test.cpp
+  gnn_train_test.cpp
 )
 add_test(NAME train_cli COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/train_cli_test.sh $<TARGET_FILE:marius-run>)
 set_tests_properties(train_cli PROPERTIES TIMEOUT 300)

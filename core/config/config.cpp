@@ -111,6 +111,23 @@ Config from_table(const toml::table& root, const std::string& source) {
       }
       Value v;
       bool ok = value_from_node(node, v);
+      if (path == "model.fanouts") {  // also an integer (`10`) or an array (`[15, 10, 5]`, `["all", 10]`)
+        if (ok && std::holds_alternative<int64_t>(v)) v = std::to_string(std::get<int64_t>(v));
+        if (const toml::array* list = node.as_array()) {
+          std::string joined;
+          for (const toml::node& item : *list) {
+            Value element;
+            if (!value_from_node(item, element) || std::holds_alternative<bool>(element)) {
+              fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: {} entries must be counts or strings", where(source, item), path);
+            }
+            joined += (joined.empty() ? "" : ",") + (std::holds_alternative<std::string>(element)
+                                                         ? std::get<std::string>(element)
+                                                         : value_to_string(element));
+          }
+          v = joined;
+          ok = true;
+        }
+      }
       bool type_ok = ok && ((spec.type == KeyType::kInt && std::holds_alternative<int64_t>(v)) ||
                             (spec.type == KeyType::kFloat &&
                              (std::holds_alternative<double>(v) || std::holds_alternative<int64_t>(v))) ||

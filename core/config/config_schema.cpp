@@ -108,8 +108,9 @@ const std::vector<KeySpec>& keys() {
       scalar("model", "layers", K::kInt, &Config::layers, "Encoder layers (hops).", 1, 16),
       scalar("model", "hidden_dim", K::kInt, &Config::hidden_dim, "Width of the hidden layers; 0: `dim`.", 0, 65536),
       scalar("model", "fanouts", K::kString, &Config::fanouts,
-             "Neighbours sampled per hop, hop 1 (the batch's own neighbours) first, comma-separated: a count k "
-             "(uniform without replacement), `all`, or `dropout:RATE`; one entry is used for every hop."),
+             "Neighbours sampled per hop, hop 1 (the batch's own neighbours) first: a count k (uniform without "
+             "replacement), `all`, or `dropout:RATE`, as `\"15,10,5\"`, `[15, 10, 5]` or `10`; one entry is used for "
+             "every hop."),
       choice("model", "direction", &Config::direction,
              {NeighborDirection::kIncoming, NeighborDirection::kOutgoing, NeighborDirection::kBoth},
              "Which neighbours a node aggregates: sources of its incoming edges, targets of its outgoing edges, or "

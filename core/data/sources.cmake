@@ -15,4 +15,5 @@ set(MARIUS_DATA_SOURCES
   data/node_data.cpp
   data/generate.cpp
   data/generate_powerlaw.cpp
+  data/generate_sbm.cpp
 )

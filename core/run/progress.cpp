@@ -6,8 +6,8 @@
 
 namespace marius {
 
-Progress::Progress(std::string label, int64_t total, std::FILE* out)
-    : label_(std::move(label)), total_(total), out_(out), tty_(out != nullptr && isatty(fileno(out)) != 0) {
+Progress::Progress(std::string label, int64_t total, std::FILE* out, std::string unit)
+    : label_(std::move(label)), unit_(std::move(unit)), total_(total), out_(out), tty_(out != nullptr && isatty(fileno(out)) != 0) {
   start_ = last_draw_ = std::chrono::steady_clock::now();
 }
 
@@ -33,11 +33,11 @@ void Progress::draw(bool force) {
   if (tty_) {
     const int width = 30;
     int filled = static_cast<int>(fraction * width);
-    fmt::print(out_, "\r{} [{}{}] {:5.1f}% {:>9.0f} edges/s  loss {:.4f}  ETA {:.0f}s\x1b[K", label_,
-               std::string(filled, '#'), std::string(width - filled, '.'), 100 * fraction, rate, mean_loss, eta);
+    fmt::print(out_, "\r{} [{}{}] {:5.1f}% {:>9.0f} {}/s  loss {:.4f}  ETA {:.0f}s\x1b[K", label_,
+               std::string(filled, '#'), std::string(width - filled, '.'), 100 * fraction, rate, unit_, mean_loss, eta);
   } else {
-    fmt::print(out_, "{}: {}/{} edges ({:.1f}%), {:.0f} edges/s, loss {:.4f}, ETA {:.0f}s\n", label_, done_, total_,
-               100 * fraction, rate, mean_loss, eta);
+    fmt::print(out_, "{}: {}/{} {} ({:.1f}%), {:.0f} {}/s, loss {:.4f}, ETA {:.0f}s\n", label_, done_, total_, unit_,
+               100 * fraction, rate, unit_, mean_loss, eta);
   }
   std::fflush(out_);
 }

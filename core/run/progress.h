@@ -18,9 +18,9 @@ namespace marius {
 
 class Progress {
  public:
-  // `label` e.g. "epoch 3/10"; `total` units (edges) expected; `out` may be
-  // nullptr (silent).
-  Progress(std::string label, int64_t total, std::FILE* out = stderr);
+  // `label` e.g. "epoch 3/10"; `total` units expected, named `unit` ("edges",
+  // "nodes"); `out` may be nullptr (silent).
+  Progress(std::string label, int64_t total, std::FILE* out = stderr, std::string unit = "edges");
 
   // Called after every advance(), under the progress lock (so never twice at
   // once), on the advancing worker's thread, with the units done so far, the
@@ -38,6 +38,7 @@ class Progress {
   void draw(bool force);
 
   std::string label_;
+  std::string unit_;
   int64_t total_;
   std::FILE* out_;
   bool tty_;

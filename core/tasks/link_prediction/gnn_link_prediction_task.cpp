@@ -143,7 +143,15 @@ void GnnLinkPredictionTask::compute(TaskBatch& task_batch, uint32_t) {
   const int64_t f = features_.defined() ? features_.size(1) : 0;
   at::Tensor embedding_rows = b.input.slice(1, f).detach().requires_grad_(true);
   at::Tensor input = f > 0 ? at::cat({b.input.slice(1, 0, f), embedding_rows}, 1) : embedding_rows;
-  at::Tensor out = encoder_.forward(b.sample, input, /*training=*/true, b.seed);
+  at::Tensor out;
+  try {  // a layer plugin's NaN is named by the plugin; add the epoch and batch
+    out = encoder_.forward(b.sample, input, /*training=*/true, b.seed);
+  } catch (const Error& e) {
+    if (e.code() == MARIUS_ERR_NON_FINITE) {
+      fail(MARIUS_ERR_NON_FINITE, "epoch {}, batch {}: {}", b.epoch + 1, b.number, e.what());
+    }
+    throw;
+  }
   at::Tensor per_root = out.index_select(0, b.sample.root_rows);
   const int64_t D = per_root.size(1);
   at::Tensor src_e = per_root.slice(0, 0, P), dst_e = per_root.slice(0, P, 2 * P);
@@ -172,7 +180,14 @@ void GnnLinkPredictionTask::compute(TaskBatch& task_batch, uint32_t) {
   if (!std::isfinite(value)) non_finite(b, fmt::format("the loss ({})", value));
   times.loss = lap(t);
   std::vector<at::Tensor> roots{loss};
-  torch::autograd::backward(roots);
+  try {
+    torch::autograd::backward(roots);
+  } catch (const Error& e) {
+    if (e.code() == MARIUS_ERR_NON_FINITE) {
+      fail(MARIUS_ERR_NON_FINITE, "epoch {}, batch {}: {}", b.epoch + 1, b.number, e.what());
+    }
+    throw;
+  }
   times.backward = lap(t);
   const int64_t bad = optimizer_.step(encoder_.parameters());
   if (bad >= 0) non_finite(b, "the gradient of " + encoder_.parameter_names()[static_cast<size_t>(bad)]);

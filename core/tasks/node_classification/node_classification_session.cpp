@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "core/logging.h"
 #include "core/persist/tensor_archive.h"
+#include "core/run/allocator.h"
 #include "core/run/metrics_file.h"
 #include "core/run/progress.h"
 #include "core/run/seed_mix.h"
@@ -49,6 +50,7 @@ nlohmann::ordered_json ClassificationMetrics::json() const {
 
 NodeClassificationSession::NodeClassificationSession(Config config, const std::vector<std::string>& plugin_paths)
     : config_(std::move(config)), dataset_(open_dataset(config_)) {
+  keep_freed_memory_for_reuse();  // per-batch temporaries are large: reuse freed pages, don't fault in fresh ones
   const DatasetInfo& info = dataset_.info();
   node_data_ = NodeData::open(dataset_.dir(), info.num_nodes);
   const std::string dir = dataset_.dir().string();
@@ -198,7 +200,7 @@ NodeClassificationReport NodeClassificationSession::train(int64_t epochs, std::F
   int64_t measured = 0;
   while (epochs_done_ < last) {
     const int64_t epoch = epochs_done_ + 1;
-    Progress progress(fmt::format("epoch {}/{}", epoch, last), train_nodes, progress_out);
+    Progress progress(fmt::format("epoch {}/{}", epoch, last), train_nodes, progress_out, "nodes");
     EpochResult r;
     try {
       r = scheduler_->train_epoch(*task_, epochs_done_, &progress);

@@ -5,6 +5,7 @@
 #include <torch/csrc/autograd/autograd.h>
 
 #include "core/error.h"
+#include "core/pipeline/hogwild.h"
 #include "core/run/seed_mix.h"
 
 namespace marius {
@@ -72,7 +73,10 @@ std::unique_ptr<TaskBatch> NodeClassificationTask::load(const Segment& segment, 
   b->sample = sample_dense(adjacency_, roots, fanouts_, b->seed);
   StepTimes times;
   times.sample = lap(t);
-  b->input = inputs_.rows(b->sample.nodes);
+  {
+    HogwildAccess hogwild;  // learned embedding rows may be under update by earlier batches
+    b->input = inputs_.rows(b->sample.nodes);
+  }
   b->labels = labels_.index_select(0, roots);
   times.gather = lap(t);
   std::lock_guard<std::mutex> lock(times_mutex_);
@@ -93,7 +97,15 @@ void NodeClassificationTask::compute(TaskBatch& task_batch, uint32_t) {
     embedding_rows = input.slice(1, f).detach().requires_grad_(true);
     input = f > 0 ? at::cat({input.slice(1, 0, f), embedding_rows}, 1) : embedding_rows;
   }
-  at::Tensor logits = encoder_.forward(b.sample, input, /*training=*/true, b.seed);
+  at::Tensor logits;
+  try {  // a layer plugin's NaN is named by the plugin; add the epoch and batch
+    logits = encoder_.forward(b.sample, input, /*training=*/true, b.seed);
+  } catch (const Error& e) {
+    if (e.code() == MARIUS_ERR_NON_FINITE) {
+      fail(MARIUS_ERR_NON_FINITE, "epoch {}, batch {}: {}", b.epoch + 1, b.number, e.what());
+    }
+    throw;
+  }
   logits = logits.index_select(0, b.sample.root_rows);
   times.forward = lap(t);
   at::Tensor loss = at::cross_entropy_loss(logits, b.labels);
@@ -101,7 +113,14 @@ void NodeClassificationTask::compute(TaskBatch& task_batch, uint32_t) {
   if (!std::isfinite(value)) non_finite(b, fmt::format("the loss ({})", value));
   times.loss = lap(t);
   std::vector<at::Tensor> roots{loss};
-  torch::autograd::backward(roots);
+  try {
+    torch::autograd::backward(roots);
+  } catch (const Error& e) {
+    if (e.code() == MARIUS_ERR_NON_FINITE) {
+      fail(MARIUS_ERR_NON_FINITE, "epoch {}, batch {}: {}", b.epoch + 1, b.number, e.what());
+    }
+    throw;
+  }
   times.backward = lap(t);
   const int64_t bad = optimizer_.step(encoder_.parameters());
   if (bad >= 0) non_finite(b, "the gradient of " + encoder_.parameter_names()[static_cast<size_t>(bad)]);
@@ -121,6 +140,7 @@ void NodeClassificationTask::update(TaskBatch& task_batch, uint32_t) {
   const at::Tensor& ids = b.sample.nodes;  // distinct: one row per sampled node
   const at::Tensor& g = b.embedding_grad;
   if (!at::isfinite(g).all().item<bool>()) non_finite(b, "the gradient of the learned embeddings");
+  HogwildAccess hogwild;  // loads of later batches may read these rows
   at::Tensor state = inputs_.embedding_state.index_select(0, ids).add_(g * g);
   inputs_.embedding_state.index_copy_(0, ids, state);
   at::Tensor rows = inputs_.embeddings.index_select(0, ids) - config_.learning_rate * g / (state.sqrt() + config_.adagrad_eps);
