@@ -9,7 +9,10 @@
 #include "core/error.h"
 #include "core/gnn/adjacency.h"
 #include "core/gnn/dense_sampler.h"
+#include "core/gnn/dense_optimizer.h"
+#include "core/gnn/dense_parameters.h"
 #include "core/gnn/encoder.h"
+#include "core/config/config.h"
 #include "core/plugin/registry.h"
 
 namespace marius {
@@ -90,6 +93,33 @@ TEST(Dense, SampledAllEqualsFullInference) {
     }
     EXPECT_LT((sampled - full.index_select(0, roots)).abs().max().item<double>(), 1e-5);
   }
+}
+
+// Async dense updates: each batch computes on a stash taken at begin();
+// finish() applies the stash's gradients to the parameters, and the staleness
+// counts the updates between a batch's begin and its finish.
+TEST(DenseParameters, AsyncStashesAreIndependentAndStalenessIsCounted) {
+  PluginRegistry registry;
+  registry.add_builtin();
+  EncoderSpec spec;
+  spec.layer = "gcn";
+  spec.in_dim = 3, spec.hidden_dim = 3, spec.out_dim = 2;
+  GnnEncoder encoder(registry, spec, 1);
+  Config config = Config::parse("", "test", {"optimizer.dense=sgd", "optimizer.dense_learning_rate=0.5"});
+  DenseOptimizer optimizer(config);
+  DenseParameters dense(encoder, optimizer, /*async=*/true);
+  const at::Tensor start = encoder.parameters()[0].detach().clone();
+  std::vector<DenseParameters::Use> uses;
+  for (int i = 0; i < 3; ++i) uses.push_back(dense.begin());
+  EXPECT_FALSE(uses[0].by_layer[0][0].is_same(encoder.parameters()[0]));  // a copy, not the parameter
+  for (DenseParameters::Use& use : uses) {
+    use.by_layer[0][0].mutable_grad() = at::ones_like(use.by_layer[0][0]);
+    EXPECT_EQ(dense.finish(use), -1);
+  }
+  // Three SGD steps of gradient 1 at rate 0.5; the bias had no gradient and stays.
+  EXPECT_TRUE(at::allclose(encoder.parameters()[0].detach(), start - 1.5));
+  EXPECT_EQ(dense.take_max_staleness(), 2);  // the third batch began before the first two updates
+  EXPECT_EQ(dense.take_max_staleness(), 0);
 }
 
 }  // namespace

@@ -46,6 +46,22 @@ TEST_F(GnnTrain, LinkPredictionWithAnEncoderLearnsPipelinedAndResumes) {
                         {"encoder.bin", "has no parameter 'layer0.weight'"});
 }
 
+// Bounded-stale dense updates (pipeline.dense_updates = "async"): two compute
+// workers run on parameter stashes; the model still learns.
+TEST_F(GnnTrain, AsyncDenseUpdatesLearn) {
+  Config config = this->config(1, {"model.encoder=graphsage", "model.fanouts=5", "model.dim=16",
+                                   "optimizer.dense_learning_rate=0.01", "pipeline.mode=pipelined",
+                                   "pipeline.dense_updates=async", "pipeline.compute_workers=2",
+                                   "pipeline.staleness=3", "evaluation.protocol=filtered", "training.epochs=5"});
+  Session session(config, {});
+  session.initialize(/*resume=*/false);
+  const double before = session.evaluate(Split::kValid).mrr;
+  TrainOptions options;
+  session.train(options);
+  const double after = session.evaluate(Split::kValid).mrr;
+  EXPECT_GT(after, 3 * before) << "valid MRR " << before << " -> " << after;
+}
+
 TEST_F(GnnTrain, AnEncoderIsRefusedOutOfCoreNamingTheKeys) {
   Config config = this->config(4, {"model.encoder=graphsage", "storage.buffer_capacity=2"});
   testing::expect_error([&] { Session session(config, {}); }, MARIUS_ERR_INVALID_ARGUMENT,

@@ -19,6 +19,7 @@ enum class NeighborDirection { kIncoming, kOutgoing, kBoth };   // model.directi
 enum class NodeInput { kAuto, kFeatures, kEmbeddings, kBoth };  // model.node_input
 enum class DenseOptimizerKind { kAdam, kAdamW, kSgd };              // optimizer.dense
 enum class InferenceMode { kFull, kSampled };                   // evaluation.inference
+enum class DenseUpdates { kSync, kAsync };                      // pipeline.dense_updates
 
 // The configuration name of a choice ("softmax", "pipelined", ...).
 const char* choice_name(InitKind v);
@@ -33,5 +34,6 @@ const char* choice_name(NeighborDirection v);
 const char* choice_name(NodeInput v);
 const char* choice_name(DenseOptimizerKind v);
 const char* choice_name(InferenceMode v);
+const char* choice_name(DenseUpdates v);
 
 }  // namespace marius

@@ -70,6 +70,7 @@ struct Config {
   int64_t compute_workers = 0;              // 0: training.threads
   int64_t update_workers = 1;
   int64_t queue_size = 2;                   // capacity of each queue between stages
+  DenseUpdates dense_updates = DenseUpdates::kSync;  // GNN layer parameters: one batch at a time, or bounded-stale
 
   // [optimizer]
   double learning_rate = 0.1;             // sparse Adagrad on node embeddings

@@ -30,6 +30,7 @@ const char* choice_name(DenseOptimizerKind v) {
   return v == DenseOptimizerKind::kAdamW ? "adamw" : v == DenseOptimizerKind::kSgd ? "sgd" : "adam";
 }
 const char* choice_name(InferenceMode v) { return v == InferenceMode::kSampled ? "sampled" : "full"; }
+const char* choice_name(DenseUpdates v) { return v == DenseUpdates::kAsync ? "async" : "sync"; }
 
 namespace config_schema {
 
@@ -186,6 +187,10 @@ const std::vector<KeySpec>& keys() {
              0, 65536),
       scalar("pipeline", "queue_size", K::kInt, &Config::queue_size,
              "Capacity, in batches, of each queue between two stages.", 1, 1024),
+      choice("pipeline", "dense_updates", &Config::dense_updates, {DenseUpdates::kSync, DenseUpdates::kAsync},
+             "GNN layer parameters: `sync`, one batch's forward, backward and step at a time; `async`, compute "
+             "workers run on copies taken when their batch starts and step the parameters when it ends, so a batch's "
+             "weights are at most staleness - 1 updates old (MariusGNN's asynchronous pipeline)."),
       scalar("optimizer", "learning_rate", K::kFloat, &Config::learning_rate,
              "Learning rate of sparse Adagrad on node embeddings (only rows a batch touched are updated).", 0),
       choice("optimizer", "relation_optimizer", &Config::relation_optimizer, {RelationOptimizer::kAdagrad, RelationOptimizer::kAdam},

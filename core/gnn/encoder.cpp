@@ -62,12 +62,17 @@ GnnEncoder::GnnEncoder(PluginRegistry& registry, const EncoderSpec& spec, uint64
 GnnEncoder::~GnnEncoder() = default;
 
 at::Tensor GnnEncoder::forward(const DenseSample& sample, const at::Tensor& input, bool training, uint64_t seed) const {
+  return forward(sample, input, training, seed, params_);
+}
+
+at::Tensor GnnEncoder::forward(const DenseSample& sample, const at::Tensor& input, bool training, uint64_t seed,
+                               const std::vector<std::vector<at::Tensor>>& params) const {
   if (sample.num_layers() != num_layers()) {
     fail(MARIUS_ERR_INTERNAL, "encoder: a sample of {} hops for {} layers", sample.num_layers(), num_layers());
   }
   at::Tensor h = input;
   for (int64_t k = 0; k < num_layers(); ++k) {
-    h = plugin_layer(layer(k), sample.layer(k), h, params_[static_cast<size_t>(k)], training,
+    h = plugin_layer(layer(k), sample.layer(k), h, params[static_cast<size_t>(k)], training,
                      mix(seed + static_cast<uint64_t>(k)));
   }
   return h;

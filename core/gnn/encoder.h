@@ -49,11 +49,17 @@ class GnnEncoder {
   std::vector<at::Tensor>& parameters() { return flat_; }
   const std::vector<at::Tensor>& parameters() const { return flat_; }
   const std::vector<std::string>& parameter_names() const { return names_; }
+  // The same tensors, grouped by layer.
+  const std::vector<std::vector<at::Tensor>>& layer_parameters() const { return params_; }
 
   // The output rows of the sample's roots' hop ([hop_end[0], out_dim]) from
   // `input` [hop_end.back(), in_dim] (the sampled nodes' input rows), with
   // autograd. `seed` drives dropout (layer k gets mix(seed + k)).
   at::Tensor forward(const DenseSample& sample, const at::Tensor& input, bool training, uint64_t seed) const;
+  // The same with other values of the parameters (a stash shaped like
+  // layer_parameters(), see dense_parameters.h).
+  at::Tensor forward(const DenseSample& sample, const at::Tensor& input, bool training, uint64_t seed,
+                     const std::vector<std::vector<at::Tensor>>& params) const;
 
   // Full-neighbourhood inference: every node's output [N, out_dim] from
   // `input` [N, in_dim], each layer computed once for all nodes, without

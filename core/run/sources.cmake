@@ -30,6 +30,7 @@ set(MARIUS_TRAIN_SOURCES
   gnn/layer_autograd.cpp
   gnn/encoder.cpp
   gnn/dense_optimizer.cpp
+  gnn/dense_parameters.cpp
   persist/tensor_archive.cpp
   kernels/loss.cpp
   kernels/softmax_kernel.cpp

@@ -71,7 +71,8 @@ GnnLinkPredictionTask::GnnLinkPredictionTask(const Config& config, Model& model,
       sampler_(sampler),
       features_(std::move(features)),
       fanouts_(encoder_fanouts(config, encoder.num_layers())),
-      relations_(model, config, /*host_kernels=*/true) {
+      relations_(model, config, /*host_kernels=*/true),
+      dense_(encoder, optimizer, config.dense_updates == DenseUpdates::kAsync) {
   if (config.loss != LossKind::kSoftmax) {
     fail(MARIUS_ERR_INVALID_ARGUMENT, "training.loss = \"{}\": with model.encoder only \"softmax\" is supported",
          choice_name(config.loss));
@@ -137,7 +138,7 @@ std::unique_ptr<TaskBatch> GnnLinkPredictionTask::load(const Segment& g, int64_t
 void GnnLinkPredictionTask::compute(TaskBatch& task_batch, uint32_t) {
   Batch& b = static_cast<Batch&>(task_batch);
   StepTimes times;
-  std::lock_guard<std::mutex> dense(dense_mutex_);
+  DenseParameters::Use params = dense_.begin();
   auto t = Clock::now();
   const int64_t C = b.C, S = b.S, P = b.P, N = b.N;
   const int64_t f = features_.defined() ? features_.size(1) : 0;
@@ -145,7 +146,7 @@ void GnnLinkPredictionTask::compute(TaskBatch& task_batch, uint32_t) {
   at::Tensor input = f > 0 ? at::cat({b.input.slice(1, 0, f), embedding_rows}, 1) : embedding_rows;
   at::Tensor out;
   try {  // a layer plugin's NaN is named by the plugin; add the epoch and batch
-    out = encoder_.forward(b.sample, input, /*training=*/true, b.seed);
+    out = encoder_.forward(b.sample, input, /*training=*/true, b.seed, params.by_layer);
   } catch (const Error& e) {
     if (e.code() == MARIUS_ERR_NON_FINITE) {
       fail(MARIUS_ERR_NON_FINITE, "epoch {}, batch {}: {}", b.epoch + 1, b.number, e.what());
@@ -189,7 +190,7 @@ void GnnLinkPredictionTask::compute(TaskBatch& task_batch, uint32_t) {
     throw;
   }
   times.backward = lap(t);
-  const int64_t bad = optimizer_.step(encoder_.parameters());
+  const int64_t bad = dense_.finish(params);
   if (bad >= 0) non_finite(b, "the gradient of " + encoder_.parameter_names()[static_cast<size_t>(bad)]);
   if (!relations_.apply(rel_ids, rel_rows.grad())) non_finite(b, "a relation row (or its optimizer state)");
   b.embedding_grad = embedding_rows.grad();

@@ -13,8 +13,8 @@
 //          through the score plugin (autograd through score_autograd.h), the
 //          softmax loss of both corruptions (with inverse relations the
 //          head's corruption scores (tail, r + R, ?)), backward, one dense
-//          optimizer step on the layers and the relation update, under one
-//          lock (synchronous);
+//          optimizer step on the layers (one batch at a time, or bounded-stale:
+//          pipeline.dense_updates, dense_parameters.h) and the relation update;
 // update:  sparse Adagrad on the sampled nodes' embedding rows.
 //
 // Non-finite values stop training with Error(NON_FINITE) naming the epoch,
@@ -31,6 +31,7 @@
 #include "core/config/config.h"
 #include "core/gnn/adjacency.h"
 #include "core/gnn/dense_optimizer.h"
+#include "core/gnn/dense_parameters.h"
 #include "core/gnn/dense_sampler.h"
 #include "core/gnn/encoder.h"
 #include "core/model/model.h"
@@ -71,7 +72,7 @@ class GnnLinkPredictionTask : public Task {
   std::vector<Fanout> fanouts_;
   RelationTable relations_;
   std::mutex sampler_mutex_;
-  std::mutex dense_mutex_;
+  DenseParameters dense_;  // the layer parameters: sync or bounded-stale (pipeline.dense_updates)
   std::mutex times_mutex_;
   StepTimes times_;
 };

@@ -47,7 +47,8 @@ NodeClassificationTask::NodeClassificationTask(const Config& config, GnnEncoder&
       adjacency_(adjacency),
       inputs_(inputs),
       labels_(std::move(labels)),
-      fanouts_(parse_fanouts(config.fanouts, "model.fanouts")) {
+      fanouts_(parse_fanouts(config.fanouts, "model.fanouts")),
+      dense_(encoder, optimizer, config.dense_updates == DenseUpdates::kAsync) {
   if (fanouts_.size() == 1) fanouts_.assign(static_cast<size_t>(encoder.num_layers()), fanouts_[0]);
   if (static_cast<int64_t>(fanouts_.size()) != encoder.num_layers()) {
     fail(MARIUS_ERR_INVALID_ARGUMENT, "model.fanouts: {} entries for model.layers = {} (give one per layer, or one for all)",
@@ -87,7 +88,7 @@ std::unique_ptr<TaskBatch> NodeClassificationTask::load(const Segment& segment, 
 void NodeClassificationTask::compute(TaskBatch& task_batch, uint32_t) {
   Batch& b = static_cast<Batch&>(task_batch);
   StepTimes times;
-  std::lock_guard<std::mutex> dense(dense_mutex_);
+  DenseParameters::Use params = dense_.begin();
   auto t = Clock::now();
   at::Tensor input = b.input;
   at::Tensor embedding_rows;
@@ -99,7 +100,7 @@ void NodeClassificationTask::compute(TaskBatch& task_batch, uint32_t) {
   }
   at::Tensor logits;
   try {  // a layer plugin's NaN is named by the plugin; add the epoch and batch
-    logits = encoder_.forward(b.sample, input, /*training=*/true, b.seed);
+    logits = encoder_.forward(b.sample, input, /*training=*/true, b.seed, params.by_layer);
   } catch (const Error& e) {
     if (e.code() == MARIUS_ERR_NON_FINITE) {
       fail(MARIUS_ERR_NON_FINITE, "epoch {}, batch {}: {}", b.epoch + 1, b.number, e.what());
@@ -122,7 +123,7 @@ void NodeClassificationTask::compute(TaskBatch& task_batch, uint32_t) {
     throw;
   }
   times.backward = lap(t);
-  const int64_t bad = optimizer_.step(encoder_.parameters());
+  const int64_t bad = dense_.finish(params);
   if (bad >= 0) non_finite(b, "the gradient of " + encoder_.parameter_names()[static_cast<size_t>(bad)]);
   if (learned) b.embedding_grad = embedding_rows.grad();
   times.update = lap(t);

@@ -7,8 +7,8 @@
 //          embeddings, or both);
 // compute: the encoder over the sample (layer plugins, autograd), softmax
 //          cross-entropy against the labels, backward, and one step of the
-//          dense optimizer on the layer parameters, under one lock
-//          (synchronous: each batch sees every earlier batch's update);
+//          dense optimizer on the layer parameters: one batch at a time, or
+//          bounded-stale (pipeline.dense_updates, dense_parameters.h);
 // update:  sparse Adagrad on the learned embedding rows the batch read.
 //
 // A non-finite loss, gradient or embedding update stops training with
@@ -27,6 +27,7 @@
 #include "core/config/config.h"
 #include "core/gnn/adjacency.h"
 #include "core/gnn/dense_optimizer.h"
+#include "core/gnn/dense_parameters.h"
 #include "core/gnn/dense_sampler.h"
 #include "core/gnn/encoder.h"
 #include "core/run/task.h"
@@ -68,7 +69,7 @@ class NodeClassificationTask : public Task {
   GnnInput& inputs_;
   at::Tensor labels_;
   std::vector<Fanout> fanouts_;
-  std::mutex dense_mutex_;  // the layer parameters: forward, backward and step of one batch at a time
+  DenseParameters dense_;  // the layer parameters: sync or bounded-stale (pipeline.dense_updates)
   std::mutex times_mutex_;
   StepTimes times_;
 };
