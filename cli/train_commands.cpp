@@ -89,7 +89,10 @@ int train_node_classification(const GlobalOptions& global, const std::string& co
                 session.node_data().num_classes(), session.node_data().nodes(Split::kTrain).numel(),
                 session.epochs_done() + 1, config.epochs);
   InterruptHandler interrupt;
-  NodeClassificationReport report = session.train(-1, stderr, stdout, /*test_at_end=*/true);
+  TrainOptions options;
+  options.progress = stderr;
+  options.test_at_end = true;
+  NodeClassificationReport report = session.train(options, stdout);
   if (report.valid) fmt::print("{}\n", accuracy_line("valid", *report.valid));
   if (report.test) fmt::print("{}\n", accuracy_line("test", *report.test));
   fmt::print("checkpoint: {}\nmetrics: {}\n", session.checkpoint_path().string(),
@@ -169,7 +172,7 @@ int predict_command(const GlobalOptions& global, const std::string& config_file,
     const std::vector<std::string> names = session.dataset().node_names();
     auto it = std::find(names.begin(), names.end(), node);
     if (it == names.end()) fail(MARIUS_ERR_NOT_FOUND, "predict: node '{}' is not in dataset {}", node, session.config().dataset);
-    at::Tensor p = session.probabilities()[it - names.begin()];
+    at::Tensor p = session.probabilities(at::tensor({static_cast<int64_t>(it - names.begin())}, at::kLong))[0];
     auto [values, classes] = p.topk(std::min<int64_t>(k, p.size(0)));
     fmt::print("rank\tclass\tprobability\n");
     for (int64_t i = 0; i < values.size(0); ++i) {
@@ -181,16 +184,8 @@ int predict_command(const GlobalOptions& global, const std::string& config_file,
   Session session = open_session(global, config_file);
   session.initialize(/*resume=*/true);
   bool heads = !tail.empty();
-  Model encoded;
-  std::unique_ptr<NodeRows> encoded_rows;
-  if (session.has_encoder()) {  // rank by the encoder's output of every node
-    encoded = session.model();
-    encoded.embeddings = session.representations();
-    encoded_rows = std::make_unique<NodeRows>(encoded.embeddings);
-  }
-  const Model& model = session.has_encoder() ? encoded : session.model();
-  const NodeRows& rows = session.has_encoder() ? *encoded_rows : session.node_rows();
-  auto results = predict(model, rows, session.dataset(), session.score(), heads ? tail : head, relation, k, heads);
+  const Session::ScoredTables scored = session.scored_tables();  // with an encoder: its output of every node
+  auto results = predict(*scored.model, *scored.rows, session.dataset(), session.score(), heads ? tail : head, relation, k, heads);
   fmt::print("rank\t{}\tscore\n", heads ? "head" : "tail");
   for (size_t i = 0; i < results.size(); ++i) fmt::print("{}\t{}\t{:.6f}\n", i + 1, results[i].id, results[i].score);
   return 0;

@@ -431,6 +431,29 @@ static void test_in_memory(void) {
   small.struct_size = sizeof small;
   FAILS(marius_session_evaluate(s, 5, &small), MARIUS_ERR_INVALID_ARGUMENT, "split 5");
 
+  /* A caller built against 1.0 passes the 1.0 size: the library fills only those members. */
+  marius_metrics old;
+  memset(&old, 0xab, sizeof old);
+  old.struct_size = MARIUS_METRICS_SIZE_1_0;
+  OK(marius_session_evaluate(s, MARIUS_SPLIT_TEST, &old));
+  CHECK(old.struct_size == MARIUS_METRICS_SIZE_1_0 && old.protocol == MARIUS_PROTOCOL_FILTERED && old.rankings == 600);
+  CHECK(((const unsigned char*)&old)[MARIUS_METRICS_SIZE_1_0] == 0xab);
+
+  /* 1.1: a link-prediction session without an encoder classifies nothing and has no representations. */
+  marius_classify_args classify;
+  memset(&classify, 0, sizeof classify);
+  classify.struct_size = sizeof classify;
+  int64_t classes[2];
+  classify.node = "n0";
+  classify.k = 2;
+  classify.out_classes = classes;
+  FAILS(marius_session_classify(s, &classify), MARIUS_ERR_INVALID_ARGUMENT, "no classes");
+  DLManagedTensor* representations = NULL;
+  FAILS(marius_session_tensor(s, MARIUS_TABLE_REPRESENTATIONS, 0, &representations, NULL), MARIUS_ERR_NOT_FOUND,
+        "model.encoder");
+  FAILS(marius_session_tensor(s, 4, 0, &representations, NULL), MARIUS_ERR_INVALID_ARGUMENT, "table 4");
+  CHECK(info_of(s).num_classes == 0 && strcmp(info_of(s).task, "link_prediction") == 0);
+
   /* One session, two threads: calls are serialised and agree. */
   struct eval_job jobs[2] = {{s, 0, -1}, {s, 0, -1}};
   pthread_t threads[2];
@@ -714,6 +737,23 @@ int main(void) {
   }
   preprocess("data", 1);
   preprocess("data-p4", 4);
+  {
+    /* A 1.0-sized preprocess struct: whatever lies past its end (the 1.1 node data paths) is never read. */
+    char train[600], out[600];
+    path_in(train, sizeof train, "train.tsv");
+    path_in(out, sizeof out, "data-1.0");
+    marius_preprocess_args args;
+    memset(&args, 0, sizeof args);
+    args.struct_size = MARIUS_PREPROCESS_ARGS_SIZE_1_0;
+    args.train = train;
+    args.output = out;
+    args.features = "/no/such/features.tsv";
+    OK(marius_preprocess(&args, NULL));
+    args.struct_size = sizeof args; /* read now: the missing file is named */
+    FAILS(marius_preprocess(&args, NULL), MARIUS_ERR_NOT_FOUND, "/no/such/features.tsv");
+    args.flags = 1u << 7;
+    FAILS(marius_preprocess(&args, NULL), MARIUS_ERR_INVALID_ARGUMENT, "unknown flags");
+  }
   test_errors();
   test_in_memory();
   test_out_of_core();

@@ -13,7 +13,10 @@
 #include "core/gnn/dense_parameters.h"
 #include "core/gnn/encoder.h"
 #include "core/config/config.h"
+#include "core/data/adjacency_index.h"
+#include "core/data/preprocess.h"
 #include "core/plugin/registry.h"
+#include "test_util.h"
 
 namespace marius {
 namespace {
@@ -34,6 +37,68 @@ TEST(Adjacency, BothDirectionsOfAPlainGraphCountAnEdgeOnce) {
   Adjacency in = Adjacency::build(edges, 3, 1, false, Direction::kIncoming);
   EXPECT_EQ(in.degrees[1].item<float>(), 2.0f);  // 0 and 2 point at 1
   EXPECT_EQ(in.degrees[2].item<float>(), 0.0f);
+}
+
+void expect_same(const Adjacency& a, const Adjacency& b) {
+  EXPECT_EQ(a.num_relations, b.num_relations);
+  EXPECT_TRUE(at::equal(a.offsets, b.offsets));
+  EXPECT_TRUE(at::equal(a.neighbors, b.neighbors));
+  EXPECT_TRUE(at::equal(a.relations, b.relations));
+  EXPECT_TRUE(at::equal(a.degrees, b.degrees));
+}
+
+// Preprocess writes the index; loading it gives what sorting the training edges
+// gives, in every direction, relational or plain, also when rows are built in
+// many sorted runs (a small memory budget) and with partitions (renumbered ids).
+TEST(AdjacencyIndex, LoadingEqualsBuildingFromTheEdges) {
+  for (bool relational : {true, false}) {
+    SCOPED_TRACE(relational ? "relational" : "plain");
+    testing::TempDir dir;
+    std::string text;
+    at::Tensor e = random_edges(60, 400, relational ? 5 : 6);  // repeats and reversed copies included
+    for (int64_t i = 0; i < e.size(0); ++i) {
+      const int64_t h = e[i][0].item<int64_t>(), t = e[i][2].item<int64_t>();
+      text += relational ? fmt::format("n{}\tr{}\tn{}\n", h, (h + t) % 3, t) : fmt::format("n{}\tn{}\n", h, t);
+    }
+    PreprocessOptions o;
+    o.train = dir.write("edges.tsv", text);
+    for (int64_t partitions : {1, 4}) {
+      SCOPED_TRACE(partitions);
+      o.output = dir.path() / fmt::format("ds{}", partitions);
+      o.partitions = partitions;
+      preprocess(o);
+      Dataset d = Dataset::open(o.output);
+      ASSERT_TRUE(has_adjacency_index(d));
+      const DatasetInfo& info = d.info();
+      for (Direction dir : {Direction::kIncoming, Direction::kOutgoing, Direction::kBoth}) {
+        SCOPED_TRACE(direction_name(dir));
+        expect_same(Adjacency::load(d, dir),
+                    Adjacency::build(d.edges(Split::kTrain), info.num_nodes, info.num_relations, info.has_relations, dir));
+      }
+      // Merged from many sorted runs: the same files.
+      const testing::TempDir again;
+      write_adjacency_index(d, again.path(), /*memory_budget=*/640);  // 20 entries a run
+      for (const char* name : {"adjacency_in.bin", "adjacency_out.bin"}) {
+        EXPECT_EQ(testing::read_file(again.path() / name), testing::read_file(o.output / name)) << name;
+      }
+    }
+  }
+}
+
+TEST(AdjacencyIndex, ACorruptIndexIsRefusedNamingTheFile) {
+  testing::TempDir dir;
+  PreprocessOptions o;
+  o.train = dir.write("edges.tsv", "a\tb\nb\tc\nc\ta\n");
+  o.output = dir.path() / "ds";
+  preprocess(o);
+  const std::filesystem::path file = o.output / "adjacency_out.bin";
+  std::filesystem::resize_file(file, std::filesystem::file_size(file) - 8);
+  Dataset d = Dataset::open(o.output);
+  testing::expect_error([&] { Adjacency::load(d, Direction::kBoth); }, MARIUS_ERR_INVALID_ARGUMENT,
+                        {file.string(), "bytes, expected"});
+  // Without the index (an older dataset), the adjacency is built from the edges.
+  std::filesystem::remove(file);
+  EXPECT_EQ(Adjacency::load(d, Direction::kBoth).neighbors.size(0), 6);
 }
 
 TEST(Dense, EachLayerReadsAPrefixAndNodesAppearOnce) {

@@ -115,7 +115,7 @@ TEST(NodeData, ALayerReturningNaNStopsTrainingNamingThePlugin) {
                                    "training.batch_size=2"});
     NodeClassificationSession session(config, {});
     session.initialize(/*resume=*/false);
-    expect_error([&] { session.train(-1, nullptr, nullptr, false); }, MARIUS_ERR_NON_FINITE,
+    expect_error([&] { session.train(TrainOptions{}, nullptr); }, MARIUS_ERR_NON_FINITE,
                  {"plugin 'nan_layer'", std::string(poison) == "forward" ? "forward returned NaN" : "backward returned NaN",
                   "epoch 1"});
     EXPECT_FALSE(fs::exists(out / "gnn_checkpoint.bin"));

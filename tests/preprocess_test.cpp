@@ -1,6 +1,7 @@
 // preprocess(): round trips through Dataset::open, random splits, integer ids,
 // 64-bit ids, replacing outputs, and the errors of bad inputs (none of which
 // leaves an output directory behind).
+#include "core/data/adjacency_index.h"
 #include "core/data/preprocess.h"
 
 #include <fstream>
@@ -225,6 +226,7 @@ TEST(Preprocess, RefusesADatasetDirectoryHoldingFilesItDidNotWrite) {
   fs::path out = dir.path() / "ds";
   preprocess(files(one, "", "", out));
   std::vector<std::string> dataset = dataset_file_names();
+  for (const char* const* n = adjacency_index_file_names(); *n != nullptr; ++n) dataset.emplace_back(*n);
   std::sort(dataset.begin(), dataset.end());
   EXPECT_EQ(entries(out), dataset);  // preprocess writes exactly the files it may replace
 

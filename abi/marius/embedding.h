@@ -1,9 +1,12 @@
 /*
- * marius/embedding.h - the embedding API, version 1.0: marius as a library.
+ * marius/embedding.h - the embedding API, version 1.1: marius as a library.
  *
  * Open a training session from a TOML configuration, train it, evaluate it,
  * read its node embeddings and relation parameters as DLPack tensors, map
- * original ids to rows and back, export, predict links, close. Implemented by
+ * original ids to rows and back, export, predict links, close. Since 1.1 also
+ * node classification with a GNN encoder (model.task = "node_classification",
+ * docs/gnn.md): accuracy from evaluate, a node's classes from
+ * marius_session_classify, the encoder's output as a table. Implemented by
  * libmarius.so (link with -lmarius); the Python package `marius` drives it
  * through ctypes. Pure C99; also compiles as C++.
  *
@@ -34,7 +37,7 @@
  * ABI's MARIUS_ABI_MAJOR/MINOR). Major: incompatible change. Minor: functions,
  * members or constants added. */
 #define MARIUS_EMBEDDING_MAJOR 1
-#define MARIUS_EMBEDDING_MINOR 0
+#define MARIUS_EMBEDDING_MINOR 1
 
 #define MARIUS_API MARIUS_EXPORT
 
@@ -67,6 +70,7 @@ MARIUS_API marius_status marius_set_log_level(const char* level);
  * first, then open a session whose dataset.path names `output`.
  * Thread-safe (calls writing different outputs may run concurrently). */
 #define MARIUS_PREPROCESS_HEADER (1u << 0) /* skip the first line of every file */
+#define MARIUS_PREPROCESS_FEATURES_FLOAT16 (1u << 1) /* since 1.1: store the features as float16 */
 
 typedef struct marius_preprocess_args {
   uint32_t struct_size;
@@ -84,9 +88,17 @@ typedef struct marius_preprocess_args {
   const char* columns;     /* "hrt", "htr", "ht", … ; NULL: hrt for 3 columns, ht for 2 */
   const char* ids;         /* "string" (NULL) or "integer" */
   int64_t partitions;      /* node partitions; <= 1: unpartitioned */
+  /* Since 1.1: node data for GNNs and node classification (docs/formats.md, "Node
+   * data"), keyed by the original node ids; each NULL or "" when absent. */
+  const char* features;    /* node<TAB>v1 v2 … vD (.tsv or .tsv.gz), or a 2-D float .npy (row i: node "i") */
+  const char* labels;      /* node<TAB>class (-1: unlabelled) */
+  const char* train_nodes; /* one node id per line */
+  const char* valid_nodes;
+  const char* test_nodes;
 } marius_preprocess_args;
 
 #define MARIUS_PREPROCESS_ARGS_SIZE_1_0 MARIUS_STRUCT_SIZE(marius_preprocess_args, partitions)
+#define MARIUS_PREPROCESS_ARGS_SIZE_1_1 MARIUS_STRUCT_SIZE(marius_preprocess_args, test_nodes)
 
 typedef struct marius_dataset_summary {
   uint32_t struct_size;
@@ -98,11 +110,19 @@ typedef struct marius_dataset_summary {
   int64_t test_edges;
   int64_t num_partitions;
   double seconds;
+  /* Since 1.1: the node data written (0 when none). */
+  int64_t feature_dim;     /* D of the feature table */
+  int64_t num_classes;
+  int64_t labelled_nodes;
+  int64_t train_nodes;     /* nodes in each split file */
+  int64_t valid_nodes;
+  int64_t test_nodes;
 } marius_dataset_summary;
 
 #define MARIUS_DATASET_SUMMARY_SIZE_1_0 MARIUS_STRUCT_SIZE(marius_dataset_summary, seconds)
+#define MARIUS_DATASET_SUMMARY_SIZE_1_1 MARIUS_STRUCT_SIZE(marius_dataset_summary, test_nodes)
 
-/* `out` may be NULL. */
+/* `out` may be NULL. Flags this library does not know are refused (since 1.1). */
 MARIUS_API marius_status marius_preprocess(const marius_preprocess_args* args, marius_dataset_summary* out);
 
 /* ---- Sessions ---------------------------------------------------------------------
@@ -153,6 +173,14 @@ MARIUS_API const char* marius_session_error(marius_session* session);
 #define MARIUS_INFO_OUT_OF_CORE (1u << 0)       /* node tables live in partition files */
 #define MARIUS_INFO_HAS_RELATIONS (1u << 1)     /* the dataset has relation types */
 #define MARIUS_INFO_INVERSE_RELATIONS (1u << 2) /* relation_rows = 2 x num_relations */
+#define MARIUS_INFO_NODE_CLASSIFICATION (1u << 3) /* since 1.1: model.task = "node_classification" */
+#define MARIUS_INFO_ENCODER (1u << 4) /* since 1.1: a GNN encoder (model.encoder): MARIUS_TABLE_REPRESENTATIONS */
+
+/* A node-classification session (MARIUS_INFO_NODE_CLASSIFICATION) has no score
+ * function and no relation table: its 1.0 members read relation_rows = 0,
+ * relation_width = 0, relation_table = NULL, score = "" ; dim and node_table
+ * describe its learnable input embeddings (model.node_input = "embeddings" or
+ * "both"), else 0 and NULL. */
 
 typedef struct marius_session_info {
   uint32_t struct_size;
@@ -174,9 +202,17 @@ typedef struct marius_session_info {
   const char* dataset_dir;     /* dataset.path; valid until close */
   const char* output_dir;      /* output.dir (checkpoint.bin, export/); valid until close */
   const char* score;           /* model.score (a name or a manifest path); valid until close */
+  /* Since 1.1. */
+  const char* task;            /* model.task: "link_prediction" or "node_classification"; valid until close */
+  int64_t representation_dim;  /* width of MARIUS_TABLE_REPRESENTATIONS (the encoder's output); 0 without an encoder */
+  int64_t num_classes;         /* node classification: classes of the labels; else 0 */
+  int64_t train_nodes;         /* node classification: nodes of each split; else 0 */
+  int64_t valid_nodes;
+  int64_t test_nodes;
 } marius_session_info;
 
 #define MARIUS_SESSION_INFO_SIZE_1_0 MARIUS_STRUCT_SIZE(marius_session_info, score)
+#define MARIUS_SESSION_INFO_SIZE_1_1 MARIUS_STRUCT_SIZE(marius_session_info, test_nodes)
 
 MARIUS_API marius_status marius_session_get_info(marius_session* session, marius_session_info* out);
 
@@ -188,7 +224,7 @@ typedef struct marius_progress {
   int64_t epoch;            /* 1-based, counting every epoch the model has had */
   int64_t epoch_in_call;    /* 1..epochs_in_call */
   int64_t epochs_in_call;
-  int64_t edges_done;       /* training edges of this epoch done so far */
+  int64_t edges_done;       /* training edges of this epoch done so far (node classification: training nodes) */
   int64_t edges_total;
   double loss;              /* mean loss per edge so far in this epoch */
   double seconds;           /* since this epoch started */
@@ -218,9 +254,9 @@ typedef struct marius_train_result {
   uint32_t stopped;         /* 1 when the callback asked to stop */
   int64_t epochs_trained;   /* by this call */
   int64_t epochs_done;      /* in all */
-  int64_t edges;            /* training edges of the last epoch */
-  double loss;              /* mean loss per edge of the last epoch */
-  double edges_per_sec;     /* of the last epoch */
+  int64_t edges;            /* training edges of the last epoch (node classification: training nodes) */
+  double loss;              /* mean loss per edge (node) of the last epoch */
+  double edges_per_sec;     /* of the last epoch (node classification: nodes per second) */
   double seconds;           /* training time of this call (without checkpoints) */
 } marius_train_result;
 
@@ -249,6 +285,7 @@ MARIUS_API marius_status marius_session_save(marius_session* session);
 
 #define MARIUS_PROTOCOL_FILTERED 1
 #define MARIUS_PROTOCOL_SAMPLED 2
+#define MARIUS_PROTOCOL_ACCURACY 3 /* since 1.1: node classification; the 1.0 ranking members are 0 */
 
 typedef struct marius_metrics {
   uint32_t struct_size;
@@ -261,11 +298,19 @@ typedef struct marius_metrics {
   double hits3;
   double hits10;
   double seconds;
+  /* Since 1.1: node classification (MARIUS_PROTOCOL_ACCURACY); 0 for link prediction. */
+  double accuracy;    /* fraction of the split's nodes whose most probable class is their label */
+  double macro_f1;    /* F1 per class, averaged over the classes present in labels or predictions */
+  int64_t nodes;      /* nodes of the split */
 } marius_metrics;
 
 #define MARIUS_METRICS_SIZE_1_0 MARIUS_STRUCT_SIZE(marius_metrics, seconds)
+#define MARIUS_METRICS_SIZE_1_1 MARIUS_STRUCT_SIZE(marius_metrics, nodes)
 
-/* Ranks a split with the configured protocol (core/tasks/link_prediction/evaluator.h). */
+/* Link prediction: ranks a split with the configured protocol
+ * (core/tasks/link_prediction/evaluator.h). Node classification: accuracy and
+ * macro-F1 of the split's nodes, with the configured inference
+ * (evaluation.inference: full neighbourhoods or sampled). */
 MARIUS_API marius_status marius_session_evaluate(marius_session* session, int32_t split, marius_metrics* out);
 
 /* ---- Tensors --------------------------------------------------------------------
@@ -287,6 +332,14 @@ MARIUS_API marius_status marius_session_evaluate(marius_session* session, int32_
  * called from any thread; it lives in libmarius, which must stay loaded. */
 #define MARIUS_TABLE_NODES 1     /* node embeddings, [num_nodes, dim], rows by dense node id */
 #define MARIUS_TABLE_RELATIONS 2 /* relation parameters, [relation_rows, relation_width] */
+#define MARIUS_TABLE_REPRESENTATIONS 3 /* since 1.1, with a GNN encoder: its output for every node
+                                          (full neighbourhoods), [num_nodes, representation_dim], rows by
+                                          dense node id; always computed, so always a copy (MARIUS_TENSOR_NO_COPY:
+                                          UNSUPPORTED). Node classification: the class logits. */
+
+/* A node-classification session: MARIUS_TABLE_NODES is its learnable input
+ * embeddings (NOT_FOUND when it reads features only); MARIUS_TABLE_RELATIONS is
+ * NOT_FOUND. Names: MARIUS_TABLE_REPRESENTATIONS rows are node rows. */
 
 #define MARIUS_TENSOR_COPY (1u << 0)    /* in: always return a copy (a snapshot) */
 #define MARIUS_TENSOR_NO_COPY (1u << 1) /* in: fail with UNSUPPORTED rather than copy */
@@ -344,8 +397,27 @@ typedef struct marius_predict_args {
 
 #define MARIUS_PREDICT_ARGS_SIZE_1_0 MARIUS_STRUCT_SIZE(marius_predict_args, out_count)
 
-/* Scores every node as the missing side (no filtering of known edges). */
+/* Scores every node as the missing side (no filtering of known edges). A GNN
+ * encoder's session scores its representations. A node-classification session
+ * refuses it (INVALID_ARGUMENT: use marius_session_classify). */
 MARIUS_API marius_status marius_session_predict(marius_session* session, marius_predict_args* args);
+
+/* Since 1.1: the most probable classes of one node (node classification). */
+typedef struct marius_classify_args {
+  uint32_t struct_size;
+  uint32_t reserved;         /* 0 */
+  const char* node;          /* original id of the node */
+  int64_t k;                 /* >= 1: how many classes, and the capacity of the outputs */
+  int64_t* out_classes;      /* k entries: class indices (as in labels), most probable first */
+  double* out_probabilities; /* k entries (softmax of the logits), or NULL */
+  int64_t out_count;         /* written: min(k, num_classes) */
+} marius_classify_args;
+
+#define MARIUS_CLASSIFY_ARGS_SIZE_1_1 MARIUS_STRUCT_SIZE(marius_classify_args, out_count)
+
+/* With the configured inference (evaluation.inference). A link-prediction
+ * session refuses it (INVALID_ARGUMENT); NOT_FOUND names an unknown node. */
+MARIUS_API marius_status marius_session_classify(marius_session* session, marius_classify_args* args);
 
 MARIUS_EXTERN_C_END
 

@@ -1,6 +1,7 @@
 // core/capi/handle.h - what a marius_session handle holds.
 //
-// One marius::Session plus the C API's own state: the mutex that serialises
+// One marius::Session (link prediction) or marius::NodeClassificationSession
+// (model.task = "node_classification"), plus the C API's own state: the mutex that serialises
 // calls on the session, the session's last error, and caches of the original
 // ids (read from the dataset on first use, kept until close so the strings the
 // API hands out stay valid).
@@ -22,6 +23,7 @@
 #include <vector>
 
 #include "core/run/session.h"
+#include "core/tasks/node_classification/node_classification_session.h"
 #include "marius/embedding.h"
 
 namespace marius::capi {
@@ -38,8 +40,9 @@ struct Names {
 struct marius_session {
   std::mutex mutex;                         // held by every call on the session
   bool closed = false;                      // under mutex; set once by close, never cleared
-  std::unique_ptr<marius::Session> session; // null once closed
-  std::string dataset_dir, output_dir, score;
+  std::unique_ptr<marius::Session> session; // link prediction; null once closed
+  std::unique_ptr<marius::NodeClassificationSession> classifier;  // node classification; null once closed
+  std::string dataset_dir, output_dir, score, task;
   std::optional<marius::capi::Names> node_names, relation_names;
 
   std::mutex error_mutex;  // the message only
@@ -57,9 +60,17 @@ struct marius_session {
   // caches, and marks the handle closed. REQUIRES: lock held, not closed.
   void release() noexcept;
 
-  // The original ids of MARIUS_TABLE_NODES or MARIUS_TABLE_RELATIONS (relation
-  // rows include the "@inverse" rows). REQUIRES: lock held.
+  // The original ids of MARIUS_TABLE_NODES (and _REPRESENTATIONS) or
+  // MARIUS_TABLE_RELATIONS (relation rows include the "@inverse" rows).
+  // REQUIRES: lock held.
   const marius::capi::Names& names(int32_t table, const char* call);
+
+  // The link-prediction session; a node-classification one fails
+  // INVALID_ARGUMENT "<call>: … <instead>". REQUIRES: lock held, not closed.
+  marius::Session& link_prediction(const char* call, const char* instead);
+  // The node-classification session; a link-prediction one fails INVALID_ARGUMENT.
+  marius::NodeClassificationSession& node_classification(const char* call);
+  const marius::Dataset& dataset() const;
 };
 
 namespace marius::capi {
@@ -71,7 +82,7 @@ marius_session*& callback_session() noexcept;
 // it (see above). Never fails.
 void keep_handle(marius_session* handle) noexcept;
 
-// Throws Error(INVALID_ARGUMENT) naming `call` when `table` is not a MARIUS_TABLE_*.
+// Throws Error(INVALID_ARGUMENT) naming `call` when `table` is not a MARIUS_TABLE_* (1, 2 or 3).
 void require_table(int32_t table, const char* call);
 
 }  // namespace marius::capi

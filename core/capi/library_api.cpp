@@ -22,6 +22,12 @@ static_assert(MARIUS_TRAIN_RESULT_SIZE_1_0 == 56);
 static_assert(MARIUS_METRICS_SIZE_1_0 == 72);
 static_assert(MARIUS_PREDICT_ARGS_SIZE_1_0 == 56);
 static_assert(offsetof(DLManagedTensor, deleter) == 56);  // DLPack 0.6 layout
+// The frozen 1.1 sizes.
+static_assert(MARIUS_PREPROCESS_ARGS_SIZE_1_1 == 152);
+static_assert(MARIUS_DATASET_SUMMARY_SIZE_1_1 == 112);
+static_assert(MARIUS_SESSION_INFO_SIZE_1_1 == 192);
+static_assert(MARIUS_METRICS_SIZE_1_1 == 96);
+static_assert(MARIUS_CLASSIFY_ARGS_SIZE_1_1 == 48);
 
 namespace marius::capi {
 
@@ -81,8 +87,9 @@ void keep_handle(marius_session* handle) noexcept {
 }
 
 void require_table(int32_t table, const char* call) {
-  if (table != MARIUS_TABLE_NODES && table != MARIUS_TABLE_RELATIONS) {
-    fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: table {} is neither MARIUS_TABLE_NODES (1) nor MARIUS_TABLE_RELATIONS (2)",
+  if (table != MARIUS_TABLE_NODES && table != MARIUS_TABLE_RELATIONS && table != MARIUS_TABLE_REPRESENTATIONS) {
+    fail(MARIUS_ERR_INVALID_ARGUMENT,
+         "{}: table {} is not MARIUS_TABLE_NODES (1), MARIUS_TABLE_RELATIONS (2) or MARIUS_TABLE_REPRESENTATIONS (3)",
          call, table);
   }
 }
@@ -113,6 +120,8 @@ MARIUS_EXTERN_C marius_status marius_preprocess(const marius_preprocess_args* ar
     require(args, call, "args");
     require_size(args->struct_size, MARIUS_PREPROCESS_ARGS_SIZE_1_0, call, "marius_preprocess_args");
     if (out != nullptr) require_size(out->struct_size, MARIUS_DATASET_SUMMARY_SIZE_1_0, call, "marius_dataset_summary");
+    const uint32_t known = MARIUS_PREPROCESS_HEADER | MARIUS_PREPROCESS_FEATURES_FLOAT16;
+    if ((args->flags & ~known) != 0) fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: unknown flags {:#x}", call, args->flags & ~known);
     auto text = [](const char* s) { return s != nullptr ? std::string(s) : std::string(); };
     PreprocessOptions o;
     o.train = text(args->train);
@@ -130,6 +139,14 @@ MARIUS_EXTERN_C marius_status marius_preprocess(const marius_preprocess_args* ar
     o.format.columns = ColumnLayout::parse(text(args->columns));
     o.format.ids = parse_id_kind(args->ids != nullptr ? args->ids : "string");
     o.partitions = args->partitions > 1 ? args->partitions : 1;
+    if (MARIUS_HAS_FIELD(marius_preprocess_args, args, test_nodes)) {  // a 1.0 caller's struct ends before them
+      o.node_inputs.features = text(args->features);
+      o.node_inputs.labels = text(args->labels);
+      o.node_inputs.split_nodes[0] = text(args->train_nodes);
+      o.node_inputs.split_nodes[1] = text(args->valid_nodes);
+      o.node_inputs.split_nodes[2] = text(args->test_nodes);
+    }
+    o.node_inputs.float16 = (args->flags & MARIUS_PREPROCESS_FEATURES_FLOAT16) != 0;
     PreprocessResult r = preprocess(o);
     if (out != nullptr) {
       marius_dataset_summary s{};
@@ -141,6 +158,12 @@ MARIUS_EXTERN_C marius_status marius_preprocess(const marius_preprocess_args* ar
       s.test_edges = r.info.num_edges[2];
       s.num_partitions = r.info.num_partitions;
       s.seconds = r.seconds;
+      s.feature_dim = r.node_data.feature_dim;
+      s.num_classes = r.node_data.num_classes;
+      s.labelled_nodes = r.node_data.labelled_nodes;
+      s.train_nodes = r.node_data.split_nodes[0];
+      s.valid_nodes = r.node_data.split_nodes[1];
+      s.test_nodes = r.node_data.split_nodes[2];
       fill_out(out, s);
     }
   });

@@ -5,9 +5,12 @@
 #include <filesystem>
 #include <optional>
 
+#include <ATen/ATen.h>
+
 #include "core/capi/guard.h"
 #include "core/capi/handle.h"
 #include "core/persist/export.h"
+#include "core/data/node_data.h"
 #include "core/tasks/link_prediction/predict.h"
 #include "core/run/progress.h"
 
@@ -26,13 +29,29 @@ std::unique_lock<std::mutex> marius_session::lock(const char* call) {
 
 void marius_session::release() noexcept {
   session.reset();
+  classifier.reset();
   node_names.reset();
   relation_names.reset();
   std::string().swap(dataset_dir);
   std::string().swap(output_dir);
   std::string().swap(score);
+  std::string().swap(task);
   closed = true;
 }
+
+Session& marius_session::link_prediction(const char* call, const char* instead) {
+  if (!session) fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: a node classification session (model.task) {}", call, instead);
+  return *session;
+}
+
+NodeClassificationSession& marius_session::node_classification(const char* call) {
+  if (!classifier) {
+    fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: a link prediction session (model.task = \"link_prediction\") has no classes", call);
+  }
+  return *classifier;
+}
+
+const Dataset& marius_session::dataset() const { return session ? session->dataset() : classifier->dataset(); }
 
 namespace {
 
@@ -154,10 +173,18 @@ MARIUS_EXTERN_C marius_status marius_session_open(const marius_session_args* arg
     auto handle = std::make_unique<marius_session>();
     handle->dataset_dir = config.dataset;
     handle->output_dir = config.output;
-    handle->score = config.score;
-    handle->session = std::make_unique<Session>(std::move(config), plugins);
-    handle->session->initialize((args->flags & MARIUS_SESSION_RESUME) != 0,
-                                (args->flags & MARIUS_SESSION_OVERWRITE) != 0);
+    const bool resume = (args->flags & MARIUS_SESSION_RESUME) != 0;
+    const bool overwrite = (args->flags & MARIUS_SESSION_OVERWRITE) != 0;
+    if (config.task == TaskKind::kNodeClassification) {
+      handle->task = "node_classification";
+      handle->classifier = std::make_unique<NodeClassificationSession>(std::move(config), plugins);
+      handle->classifier->initialize(resume, overwrite);
+    } else {
+      handle->task = "link_prediction";
+      handle->score = config.score;
+      handle->session = std::make_unique<Session>(std::move(config), plugins);
+      handle->session->initialize(resume, overwrite);
+    }
     keep_handle(handle.get());
     *out = handle.release();
   });
@@ -193,29 +220,48 @@ MARIUS_EXTERN_C marius_status marius_session_get_info(marius_session* session, m
     require(out, call, "out");
     require_size(out->struct_size, MARIUS_SESSION_INFO_SIZE_1_0, call, "marius_session_info");
     auto lock = h.lock(call);
+    marius_session_info info{};
+    const DatasetInfo& d = h.dataset().info();
+    info.num_nodes = d.num_nodes;
+    info.num_relations = d.num_relations;
+    info.train_edges = d.num_edges[0];
+    info.valid_edges = d.num_edges[1];
+    info.test_edges = d.num_edges[2];
+    info.num_partitions = d.num_partitions;
+    info.dataset_dir = h.dataset_dir.c_str();
+    info.output_dir = h.output_dir.c_str();
+    info.score = h.score.c_str();
+    info.task = h.task.c_str();
+    if (h.classifier) {
+      NodeClassificationSession& nc = *h.classifier;
+      const NodeData& nd = nc.node_data();
+      const at::Tensor& embeddings = nc.input().embeddings;
+      info.flags = MARIUS_INFO_NODE_CLASSIFICATION | MARIUS_INFO_ENCODER | (d.has_relations ? MARIUS_INFO_HAS_RELATIONS : 0u);
+      info.dim = embeddings.defined() ? embeddings.size(1) : 0;
+      info.node_table = embeddings.defined() ? embeddings.data_ptr() : nullptr;
+      info.epochs_done = nc.epochs_done();
+      info.epochs_configured = nc.config().epochs;
+      info.representation_dim = nd.num_classes();
+      info.num_classes = nd.num_classes();
+      info.train_nodes = nd.nodes(Split::kTrain).numel();
+      info.valid_nodes = nd.nodes(Split::kValid).numel();
+      info.test_nodes = nd.nodes(Split::kTest).numel();
+      fill_out(out, info);
+      return;
+    }
     Session& s = *h.session;
     const Model& m = s.model();
-    const DatasetInfo& d = s.dataset().info();
-    marius_session_info info{};
     info.flags = (s.out_of_core() ? MARIUS_INFO_OUT_OF_CORE : 0u) | (d.has_relations ? MARIUS_INFO_HAS_RELATIONS : 0u) |
-                 (m.inverse_relations ? MARIUS_INFO_INVERSE_RELATIONS : 0u);
-    info.num_nodes = m.num_nodes;
-    info.num_relations = m.num_relations;
+                 (m.inverse_relations ? MARIUS_INFO_INVERSE_RELATIONS : 0u) | (s.has_encoder() ? MARIUS_INFO_ENCODER : 0u);
     info.relation_rows = m.relations.size(0);
     info.dim = m.dim;
     info.relation_width = m.relation_width;
     info.epochs_done = s.epochs_done();
     info.epochs_configured = s.config().epochs;
-    info.train_edges = d.num_edges[0];
-    info.valid_edges = d.num_edges[1];
-    info.test_edges = d.num_edges[2];
-    info.num_partitions = d.num_partitions;
     info.buffer_capacity = s.buffer_capacity();
     info.node_table = m.embeddings.defined() ? m.embeddings.data_ptr() : nullptr;
     info.relation_table = m.relations.data_ptr();
-    info.dataset_dir = h.dataset_dir.c_str();
-    info.output_dir = h.output_dir.c_str();
-    info.score = h.score.c_str();
+    info.representation_dim = s.has_encoder() ? s.config().dim : 0;
     fill_out(out, info);
   });
 }
@@ -229,11 +275,9 @@ MARIUS_EXTERN_C marius_status marius_session_train(marius_session* session, cons
     require_size(args->struct_size, MARIUS_TRAIN_ARGS_SIZE_1_0, call, "marius_train_args");
     if (out != nullptr) require_size(out->struct_size, MARIUS_TRAIN_RESULT_SIZE_1_0, call, "marius_train_result");
     auto lock = h.lock(call);
-    Session& s = *h.session;
-    const Config& config = s.config();
     int64_t epochs = args->epochs;
     if (epochs == MARIUS_TRAIN_TO_CONFIG) {
-      epochs = std::max<int64_t>(0, config.epochs - s.epochs_done());
+      epochs = -1;
     } else if (epochs < 0) {
       fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: epochs must be 0 or more, or MARIUS_TRAIN_TO_CONFIG (-1); got {}", call,
            epochs);
@@ -243,9 +287,23 @@ MARIUS_EXTERN_C marius_status marius_session_train(marius_session* session, cons
     std::optional<ProgressRelay> relay;
     if (args->progress != nullptr) relay.emplace(h, *args);
     const auto start = std::chrono::steady_clock::now();
-    TrainReport report = s.train(options, relay ? &*relay : nullptr);
-    if (relay && relay->threw()) fail(MARIUS_ERR_INTERNAL, "{}: the progress callback threw an exception", call);
     marius_train_result result{};
+    if (h.classifier) {
+      NodeClassificationReport report = h.classifier->train(options, nullptr, relay ? &*relay : nullptr);
+      if (relay && relay->threw()) fail(MARIUS_ERR_INTERNAL, "{}: the progress callback threw an exception", call);
+      result.epochs_trained = report.epochs_trained;
+      result.edges = report.last.edges;
+      result.loss = report.last_mean_loss;
+      result.edges_per_sec = report.last.edges_per_sec;
+      result.stopped = report.stopped ? 1 : 0;
+      result.epochs_done = report.epochs_done;
+      result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() -
+                       report.checkpoint_seconds;
+      if (out != nullptr) fill_out(out, result);
+      return;
+    }
+    TrainReport report = h.session->train(options, relay ? &*relay : nullptr);
+    if (relay && relay->threw()) fail(MARIUS_ERR_INTERNAL, "{}: the progress callback threw an exception", call);
     result.epochs_trained = report.epochs_trained;
     result.edges = report.last.edges;
     result.loss = report.last_mean_loss;
@@ -263,7 +321,11 @@ MARIUS_EXTERN_C marius_status marius_session_save(marius_session* session) {
   return guard(call, session, [&] {
     marius_session& h = checked(session, call);
     auto lock = h.lock(call);
-    h.session->save();
+    if (h.classifier) {
+      h.classifier->save();
+    } else {
+      h.session->save();
+    }
   });
 }
 
@@ -275,8 +337,18 @@ MARIUS_EXTERN_C marius_status marius_session_evaluate(marius_session* session, i
     require_size(out->struct_size, MARIUS_METRICS_SIZE_1_0, call, "marius_metrics");
     const Split which = split_of(split, call);
     auto lock = h.lock(call);
-    RankMetrics m = h.session->evaluate(which);
     marius_metrics metrics{};
+    if (h.classifier) {
+      ClassificationMetrics c = h.classifier->evaluate(which);
+      metrics.protocol = MARIUS_PROTOCOL_ACCURACY;
+      metrics.accuracy = c.accuracy;
+      metrics.macro_f1 = c.macro_f1;
+      metrics.nodes = c.nodes;
+      metrics.seconds = c.seconds;
+      fill_out(out, metrics);
+      return;
+    }
+    RankMetrics m = h.session->evaluate(which);
     metrics.protocol = m.protocol == "sampled" ? MARIUS_PROTOCOL_SAMPLED : MARIUS_PROTOCOL_FILTERED;
     metrics.negatives = m.negatives;
     metrics.rankings = m.rankings;
@@ -295,10 +367,15 @@ MARIUS_EXTERN_C marius_status marius_session_export(marius_session* session, con
   return guard(call, session, [&] {
     marius_session& h = checked(session, call);
     auto lock = h.lock(call);
-    Session& s = *h.session;
     std::filesystem::path out = dir != nullptr && dir[0] != '\0' ? std::filesystem::path(dir)
-                                                                 : std::filesystem::path(s.config().output) / "export";
+                                                                 : std::filesystem::path(h.output_dir) / "export";
+    if (h.classifier) {
+      export_node_rows(h.classifier->representations(), h.classifier->dataset(), out, "representations");
+      return;
+    }
+    Session& s = *h.session;
     export_model(s.model(), s.node_rows(), s.dataset(), out);
+    if (s.has_encoder()) export_node_rows(s.representations(), s.dataset(), out, "representations");
   });
 }
 
@@ -316,7 +393,7 @@ MARIUS_EXTERN_C marius_status marius_session_predict(marius_session* session, ma
            args->direction);
     }
     auto lock = h.lock(call);
-    Session& s = *h.session;
+    Session& s = h.link_prediction(call, "ranks no links (use marius_session_classify)");
     const Names& nodes = h.names(MARIUS_TABLE_NODES, call);
     auto node = nodes.rows.find(args->node);
     if (node == nodes.rows.end()) fail(MARIUS_ERR_NOT_FOUND, "{}: unknown node id '{}'", call, args->node);
@@ -331,12 +408,37 @@ MARIUS_EXTERN_C marius_status marius_session_predict(marius_session* session, ma
       }
       relation = it->second;
     }
-    std::vector<RankedNode> best = predict_ids(s.model(), s.node_rows(), s.score(), node->second, relation, args->k,
+    const Session::ScoredTables scored = s.scored_tables();  // with an encoder: its output of every node
+    std::vector<RankedNode> best = predict_ids(*scored.model, *scored.rows, s.score(), node->second, relation, args->k,
                                                args->direction == MARIUS_PREDICT_HEADS);
     for (size_t i = 0; i < best.size(); ++i) {
       args->out_nodes[i] = best[i].node;
       if (args->out_scores != nullptr) args->out_scores[i] = best[i].score;
     }
     args->out_count = static_cast<int64_t>(best.size());
+  });
+}
+
+MARIUS_EXTERN_C marius_status marius_session_classify(marius_session* session, marius_classify_args* args) {
+  static const char* const call = "marius_session_classify";
+  return guard(call, session, [&] {
+    marius_session& h = checked(session, call);
+    require(args, call, "args");
+    require_size(args->struct_size, MARIUS_CLASSIFY_ARGS_SIZE_1_1, call, "marius_classify_args");
+    require(args->node, call, "args->node");
+    require(args->out_classes, call, "args->out_classes");
+    if (args->k < 1) fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: k must be at least 1, got {}", call, args->k);
+    auto lock = h.lock(call);
+    NodeClassificationSession& nc = h.node_classification(call);
+    const Names& nodes = h.names(MARIUS_TABLE_NODES, call);
+    auto node = nodes.rows.find(args->node);
+    if (node == nodes.rows.end()) fail(MARIUS_ERR_NOT_FOUND, "{}: unknown node id '{}'", call, args->node);
+    at::Tensor p = nc.probabilities(at::tensor({node->second}, at::kLong))[0];
+    auto [values, classes] = p.topk(std::min<int64_t>(args->k, p.size(0)));
+    for (int64_t i = 0; i < values.size(0); ++i) {
+      args->out_classes[i] = classes[i].item<int64_t>();
+      if (args->out_probabilities != nullptr) args->out_probabilities[i] = values[i].item<double>();
+    }
+    args->out_count = values.size(0);
   });
 }

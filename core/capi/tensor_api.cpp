@@ -70,9 +70,44 @@ MARIUS_EXTERN_C marius_status marius_session_tensor(marius_session* session, int
       fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: MARIUS_TENSOR_COPY and MARIUS_TENSOR_NO_COPY exclude each other", call);
     }
     auto lock = session->lock(call);
-    Session& s = *session->session;
     at::Tensor source;
     bool copied = false;
+    if (table == MARIUS_TABLE_REPRESENTATIONS) {  // computed: always a copy
+      if (flags & MARIUS_TENSOR_NO_COPY) {
+        fail(MARIUS_ERR_UNSUPPORTED, "{}: MARIUS_TABLE_REPRESENTATIONS is computed, so only a copy can be returned", call);
+      }
+      if (session->classifier) {
+        source = session->classifier->representations().clone();
+      } else if (session->session->has_encoder()) {
+        source = session->session->representations();
+        if (flags & MARIUS_TENSOR_COPY) source = source.clone();
+      } else {
+        fail(MARIUS_ERR_NOT_FOUND, "{}: the session has no GNN encoder (model.encoder), so no representations", call);
+      }
+      *out = export_tensor(source.contiguous());
+      if (out_flags != nullptr) *out_flags = MARIUS_TENSOR_COPIED;
+      return;
+    }
+    if (session->classifier) {  // its node table is the learnable input embeddings, if any
+      NodeClassificationSession& nc = *session->classifier;
+      if (table == MARIUS_TABLE_RELATIONS) {
+        fail(MARIUS_ERR_NOT_FOUND, "{}: a node classification session has no relation table", call);
+      }
+      source = nc.input().embeddings;
+      if (!source.defined()) {
+        fail(MARIUS_ERR_NOT_FOUND, "{}: this node classification session reads features only (model.node_input = "
+             "\"{}\"), it has no node embeddings", call, choice_name(nc.config().node_input));
+      }
+      if (flags & MARIUS_TENSOR_COPY) {
+        source = source.clone();
+      } else {
+        nc.forget_representations();  // the caller may write through the view
+      }
+      *out = export_tensor(source);
+      if (out_flags != nullptr) *out_flags = (flags & MARIUS_TENSOR_COPY) ? MARIUS_TENSOR_COPIED : 0u;
+      return;
+    }
+    Session& s = *session->session;
     if (table == MARIUS_TABLE_RELATIONS) {
       source = s.model().relations;
     } else if (s.model().embeddings.defined()) {
@@ -91,6 +126,7 @@ MARIUS_EXTERN_C marius_status marius_session_tensor(marius_session* session, int
       source = source.clone();
       copied = true;
     }
+    if (!copied) s.forget_scored_tables();  // the caller may write through the view
     *out = export_tensor(source);
     if (out_flags != nullptr) *out_flags = copied ? MARIUS_TENSOR_COPIED : 0u;
   });
@@ -112,11 +148,13 @@ MARIUS_EXTERN_C marius_status marius_tensor_share(const DLManagedTensor* tensor,
 
 const Names& marius_session::names(int32_t table, const char* call) {
   require_table(table, call);
-  std::optional<Names>& slot = table == MARIUS_TABLE_NODES ? node_names : relation_names;
+  std::optional<Names>& slot = table == MARIUS_TABLE_RELATIONS ? relation_names : node_names;
   if (!slot) {
     Names n;
-    if (table == MARIUS_TABLE_NODES) {
-      n.list = session->dataset().node_names();
+    if (table != MARIUS_TABLE_RELATIONS) {
+      n.list = dataset().node_names();
+    } else if (!session) {
+      fail(MARIUS_ERR_NOT_FOUND, "{}: a node classification session has no relation table", call);
     } else {  // rows of the relation table, as export_model names them
       const Model& m = session->model();
       n.list = session->dataset().relation_names();
@@ -165,7 +203,7 @@ MARIUS_EXTERN_C marius_status marius_session_lookup(marius_session* session, int
     const Names& n = session->names(table, call);
     auto it = n.rows.find(name);
     if (it == n.rows.end()) {
-      fail(MARIUS_ERR_NOT_FOUND, "{}: unknown {} id '{}'", call, table == MARIUS_TABLE_NODES ? "node" : "relation", name);
+      fail(MARIUS_ERR_NOT_FOUND, "{}: unknown {} id '{}'", call, table == MARIUS_TABLE_RELATIONS ? "relation" : "node", name);
     }
     *out_row = it->second;
   });
@@ -181,7 +219,7 @@ MARIUS_EXTERN_C marius_status marius_session_name(marius_session* session, int32
     const Names& n = session->names(table, call);
     if (row < 0 || row >= static_cast<int64_t>(n.list.size())) {
       fail(MARIUS_ERR_OUT_OF_RANGE, "{}: row {} is outside [0, {}) of the {} table", call, row, n.list.size(),
-           table == MARIUS_TABLE_NODES ? "node" : "relation");
+           table == MARIUS_TABLE_RELATIONS ? "relation" : "node");
     }
     *out_name = n.list[static_cast<size_t>(row)].c_str();
   });

@@ -34,8 +34,8 @@ const char* edge_file_name(Split split);  // "train.edges", "valid.edges", "test
 // Every file a dataset directory holds (kHeaderFile ... kRelationNamesFile and
 // the three edge files), and nothing else.
 const std::vector<std::string>& dataset_file_names();
-// dataset_file_names() and the optional node data files (node_data.h): what
-// preprocess may replace.
+// dataset_file_names(), the optional node data files (node_data.h) and the
+// adjacency index (adjacency_index.h): what preprocess may replace.
 const std::vector<std::string>& replaceable_dataset_file_names();
 
 // Why preprocess (or generate --kind powerlaw) may not replace the existing,

@@ -200,8 +200,9 @@ at::Tensor read_features_npy(const fs::path& file, const IdDictionary& nodes) {
 
 const char* const* node_data_file_names() { return kAllFiles; }
 
-void write_node_data(const fs::path& dir, const NodeInputs& inputs, const IdDictionary& nodes) {
+NodeDataSummary write_node_data(const fs::path& dir, const NodeInputs& inputs, const IdDictionary& nodes) {
   const int64_t n = nodes.size();
+  NodeDataSummary summary;
   if (!inputs.features.empty()) {
     at::Tensor f = inputs.features.extension() == ".npy" ? read_features_npy(inputs.features, nodes)
                                                           : read_features_tsv(inputs.features, nodes);
@@ -211,6 +212,7 @@ void write_node_data(const fs::path& dir, const NodeInputs& inputs, const IdDict
     } else {
       write_file(dir / kFeaturesFile, kFeatures32, n, f.size(1), f.data_ptr());
     }
+    summary.feature_dim = f.size(1);
   }
   std::vector<int32_t> labels;
   if (!inputs.labels.empty()) {
@@ -232,10 +234,12 @@ void write_node_data(const fs::path& dir, const NodeInputs& inputs, const IdDict
       }
       if (c < -1 || c >= (1 << 20)) fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: class {} is out of range (-1 for unlabelled, else 0 .. 1048575)", where(r), c);
       labels[id] = static_cast<int32_t>(c);
+      if (c >= 0) ++summary.labelled_nodes;
       classes = std::max(classes, static_cast<int32_t>(c + 1));
     }
     if (classes < 2) fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: fewer than two classes", inputs.labels.string());
     write_file(dir / kLabelsFile, kLabels, n, classes, labels.data());
+    summary.num_classes = classes;
   }
   std::vector<std::pair<int, int64_t>> split_of(static_cast<size_t>(n), {-1, 0});  // split, line
   for (Split s : kSplits) {
@@ -258,7 +262,9 @@ void write_node_data(const fs::path& dir, const NodeInputs& inputs, const IdDict
       ids.push_back(id);
     }
     write_file(dir / kSplitFiles[static_cast<int>(s)], kNodes, static_cast<int64_t>(ids.size()), 1, ids.data());
+    summary.split_nodes[static_cast<int>(s)] = static_cast<int64_t>(ids.size());
   }
+  return summary;
 }
 
 NodeData NodeData::open(const fs::path& dir, int64_t num_nodes) {

@@ -42,9 +42,17 @@ struct NodeInputs {
   }
 };
 
+// What write_node_data wrote (0 for a file not written).
+struct NodeDataSummary {
+  int64_t feature_dim = 0;
+  int64_t num_classes = 0;
+  int64_t labelled_nodes = 0;
+  int64_t split_nodes[3] = {0, 0, 0};  // by Split
+};
+
 // Reads `inputs` with the final dense ids of `nodes` (IdDictionary::find) and
 // writes the node data files into `dir`. Throws Error naming FILE:LINE.
-void write_node_data(const std::filesystem::path& dir, const NodeInputs& inputs, const IdDictionary& nodes);
+NodeDataSummary write_node_data(const std::filesystem::path& dir, const NodeInputs& inputs, const IdDictionary& nodes);
 
 // The names of the node data files (for replaceable_dataset_file_names()), null-terminated.
 const char* const* node_data_file_names();

@@ -7,6 +7,7 @@
 #include <memory>
 #include <vector>
 
+#include "core/data/adjacency_index.h"
 #include "core/data/binary_file.h"
 #include "core/data/bucket_writer.h"
 #include "core/data/dataset_format.h"
@@ -319,8 +320,9 @@ PreprocessResult preprocess(const PreprocessOptions& options) {
   header.node_names_bytes = write_name_file(dir / kNodeNamesFile, nodes);
   header.relation_names_bytes = write_name_file(dir / kRelationNamesFile, relations);
   write_degrees_file(dir / kDegreesFile, degrees);
-  if (options.node_inputs.any()) write_node_data(dir, options.node_inputs, nodes);
+  if (options.node_inputs.any()) result.node_data = write_node_data(dir, options.node_inputs, nodes);
   write_header_file(dir, header);
+  write_adjacency_index(Dataset::open(dir), dir);  // GNNs read it (core/gnn/adjacency.h)
   staging.commit();
 
   result.output = staging.target();

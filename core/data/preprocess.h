@@ -69,6 +69,7 @@ struct PreprocessResult {
   std::filesystem::path output;  // absolute
   DatasetInfo info;
   EdgeListFormat format;  // with the detected delimiter and column layout
+  NodeDataSummary node_data;  // zeros without node inputs
   double seconds = 0;
 };
 

@@ -6,7 +6,9 @@
 
 #include <ATen/ATen.h>
 
+#include "core/data/adjacency_index.h"
 #include "core/error.h"
+#include "core/logging.h"
 
 namespace marius {
 
@@ -57,6 +59,63 @@ Adjacency Adjacency::build(const at::Tensor& edges, int64_t num_nodes, int64_t n
   int64_t* n = a.neighbors.data_ptr<int64_t>();
   int64_t* r = a.relations.data_ptr<int64_t>();
   for (int64_t i = 0; i < write; ++i) n[i] = pairs[i].first, r[i] = pairs[i].second;
+  a.degrees = (a.offsets.slice(0, 1) - a.offsets.slice(0, 0, -1)).to(at::kFloat);
+  return a;
+}
+
+Adjacency Adjacency::load(const Dataset& dataset, Direction direction) {
+  const DatasetInfo& info = dataset.info();
+  if (!has_adjacency_index(dataset)) {
+    logger().info("dataset {} has no adjacency index (written before marius had one, or generated); building it "
+                  "from the training edges", dataset.dir().string());
+    return build(dataset.edges(Split::kTrain), info.num_nodes, info.num_relations, info.has_relations, direction);
+  }
+  Adjacency a;
+  const int64_t shift = direction == Direction::kBoth && info.has_relations ? info.num_relations : 0;
+  a.num_relations = info.has_relations ? info.num_relations * (shift > 0 ? 2 : 1) : 1;
+  if (direction != Direction::kBoth) {
+    AdjacencyRows rows = read_adjacency_index(dataset, direction == Direction::kIncoming ? AdjacencySide::kIn
+                                                                                          : AdjacencySide::kOut);
+    a.offsets = rows.offsets;
+    a.neighbors = rows.neighbors;
+    a.relations = info.has_relations ? rows.relations : at::zeros_like(rows.relations);
+  } else {  // merge row v of both sides: (u, r) incoming and (w, r + shift) outgoing, sorted, repeats once
+    AdjacencyRows in = read_adjacency_index(dataset, AdjacencySide::kIn);
+    AdjacencyRows out = read_adjacency_index(dataset, AdjacencySide::kOut);
+    const int64_t n = info.num_nodes;
+    const int64_t *io = in.offsets.data_ptr<int64_t>(), *oo = out.offsets.data_ptr<int64_t>();
+    const int64_t *in_n = in.neighbors.data_ptr<int64_t>(), *in_r = in.relations.data_ptr<int64_t>();
+    const int64_t *out_n = out.neighbors.data_ptr<int64_t>(), *out_r = out.relations.data_ptr<int64_t>();
+    a.offsets = at::empty({n + 1}, at::kLong);
+    a.neighbors = at::empty({in.neighbors.size(0) + out.neighbors.size(0)}, at::kLong);
+    a.relations = at::empty_like(a.neighbors);
+    int64_t* offsets = a.offsets.data_ptr<int64_t>();
+    int64_t* neighbors = a.neighbors.data_ptr<int64_t>();
+    int64_t* relations = a.relations.data_ptr<int64_t>();
+    const bool typed = info.has_relations;
+    int64_t write = 0;
+    offsets[0] = 0;
+    for (int64_t v = 0; v < n; ++v) {
+      int64_t i = io[v], j = oo[v];
+      auto emit = [&](int64_t nb, int64_t rel) {
+        if (write > offsets[v] && neighbors[write - 1] == nb && relations[write - 1] == rel) return;
+        neighbors[write] = nb, relations[write] = rel, ++write;
+      };
+      while (i < io[v + 1] || j < oo[v + 1]) {
+        const bool take_in = j >= oo[v + 1] ||
+                             (i < io[v + 1] && std::make_pair(in_n[i], typed ? in_r[i] : 0) <=
+                                                   std::make_pair(out_n[j], typed ? out_r[j] + shift : 0));
+        if (take_in) {
+          emit(in_n[i], typed ? in_r[i] : 0), ++i;
+        } else {
+          emit(out_n[j], typed ? out_r[j] + shift : 0), ++j;
+        }
+      }
+      offsets[v + 1] = write;
+    }
+    a.neighbors = a.neighbors.slice(0, 0, write).clone();
+    a.relations = a.relations.slice(0, 0, write).clone();
+  }
   a.degrees = (a.offsets.slice(0, 1) - a.offsets.slice(0, 0, -1)).to(at::kFloat);
   return a;
 }

@@ -15,6 +15,8 @@
 
 #include <ATen/core/Tensor.h>
 
+#include "core/data/dataset.h"
+
 namespace marius {
 
 enum class Direction { kIncoming, kOutgoing, kBoth };
@@ -33,6 +35,12 @@ struct Adjacency {
   // `num_relations` relation types (has_relations: false for a plain graph).
   static Adjacency build(const at::Tensor& edges, int64_t num_nodes, int64_t num_relations, bool has_relations,
                          Direction direction);
+
+  // The same over `dataset`'s training edges, read from its adjacency index
+  // (core/data/adjacency_index.h; `both` merges the two sides row by row), or
+  // built from the edges when the dataset has no index (written by an older
+  // marius, or by `generate --kind powerlaw`), saying so in the log.
+  static Adjacency load(const Dataset& dataset, Direction direction);
 };
 
 }  // namespace marius

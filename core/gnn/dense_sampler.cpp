@@ -60,6 +60,16 @@ std::vector<Fanout> parse_fanouts(const std::string& text, const std::string& ke
   return out;
 }
 
+std::vector<Fanout> layer_fanouts(const std::string& text, const std::string& key, int64_t layers) {
+  std::vector<Fanout> f = parse_fanouts(text, key);
+  if (f.size() == 1) f.assign(static_cast<size_t>(layers), f[0]);
+  if (static_cast<int64_t>(f.size()) != layers) {
+    fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: {} entries for model.layers = {} (give one per layer, or one for all)", key,
+         f.size(), layers);
+  }
+  return f;
+}
+
 LayerGraph DenseSample::layer(int64_t k) const {
   const int64_t L = num_layers();
   const int64_t n_src = hop_end[L - k], n_dst = hop_end[L - k - 1];

@@ -40,6 +40,9 @@ struct Fanout {
 // Parses "15,10,5", "all,all", "dropout:0.5,10": one entry per hop, hop 1
 // (the roots' neighbours) first. Throws Error(INVALID_ARGUMENT) naming `key`.
 std::vector<Fanout> parse_fanouts(const std::string& text, const std::string& key);
+// parse_fanouts for an encoder of `layers` layers: one entry per layer, or one
+// for all (repeated). Throws Error(INVALID_ARGUMENT) naming `key` otherwise.
+std::vector<Fanout> layer_fanouts(const std::string& text, const std::string& key, int64_t layers);
 
 struct DenseSample {
   at::Tensor nodes;              // int64 [hop_end.back()]: node ids, hop after hop

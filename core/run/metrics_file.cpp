@@ -6,9 +6,15 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/run/task.h"
 #include "marius/sdk/errno_status.hpp"
 
 namespace marius {
+
+nlohmann::ordered_json StepTimes::json() const {
+  return {{"sample", sample}, {"gather", gather},     {"forward", forward},
+          {"loss", loss},     {"backward", backward}, {"update", update}};
+}
 
 MetricsFile::MetricsFile(const std::filesystem::path& file, bool append) : file_(file) {
   out_ = std::fopen(file.c_str(), append ? "a" : "w");

@@ -18,6 +18,7 @@
 #include "core/persist/checkpoint.h"
 #include "core/persist/tensor_archive.h"
 #include "core/data/node_data.h"
+#include "core/gnn/gnn_model.h"
 #include "core/tasks/link_prediction/gnn_link_prediction_task.h"
 #include <map>
 
@@ -31,14 +32,14 @@ double peak_rss_mb() {
   return static_cast<double>(usage.ru_maxrss) / 1024.0;
 }
 
-namespace {
-
 Dataset open_dataset(const Config& config) {
   if (config.dataset.empty()) {
     fail(MARIUS_ERR_INVALID_ARGUMENT, "dataset.path is not set (give it in the config or with --set dataset.path=DIR)");
   }
   return Dataset::open(config.dataset);
 }
+
+namespace {
 
 // More threads than the hardware has only preempt each other: warn and cap.
 void cap_threads(Config& config) {
@@ -134,6 +135,7 @@ fs::path storage_dir(const Config& config) {
 
 void Session::initialize(bool resume, bool overwrite) {
   const DatasetInfo& info = dataset_.info();
+  forget_scored_tables();
   non_finite_.clear();
   saved_epochs_ = -1;
   std::error_code ec;
@@ -235,6 +237,7 @@ void Session::check_memory() const {
 EpochResult Session::train_epoch(Progress* progress) {
   if (!model_) fail(MARIUS_ERR_INVALID_ARGUMENT, "train_epoch: the session has no model (call initialize)");
   if (!non_finite_.empty()) fail(MARIUS_ERR_NON_FINITE, "train: {}", non_finite_);
+  forget_scored_tables();
   if (out_of_core() && !buffer_) {  // the slab exists while training (evaluation frees it)
     buffer_ = allocating("the partition buffer", "storage.buffer_capacity or storage.buffer_bytes", [&] {
       return std::make_unique<PartitionBuffer>(*store_, capacity_, config_.prefetch);
@@ -318,17 +321,9 @@ RankMetrics Session::evaluate(Split split) {
     evaluator_ = std::make_unique<Evaluator>(known, dataset_.degrees(), dataset_.info().num_relations);
   }
   const at::Tensor& edges = edges_of(split);
-  // With an encoder, nodes are scored by their representations (full-neighbourhood inference).
-  Model encoded;
-  std::unique_ptr<NodeRows> encoded_rows;
-  if (encoder_) {
-    encoded = *model_;
-    encoded.embeddings = representations();
-    encoded.dim = encoded.embeddings.size(1);
-    encoded_rows = std::make_unique<NodeRows>(encoded.embeddings);
-  }
-  const Model& model = encoder_ ? encoded : *model_;
-  const NodeRows& rows = encoder_ ? *encoded_rows : *node_rows_;
+  const ScoredTables scored = scored_tables();
+  const Model& model = *scored.model;
+  const NodeRows& rows = *scored.rows;
   if (config_.eval_protocol == EvalProtocol::kSampled) {
     return evaluator_->sampled(model, rows, *score_, edges, config_.eval_negatives, config_.eval_batch_size,
                                static_cast<uint64_t>(config_.seed) + 17);
@@ -358,35 +353,16 @@ fs::path Session::encoder_path() const { return fs::path(config_.output) / "enco
 
 void Session::initialize_encoder(bool resume) {
   const DatasetInfo& info = dataset_.info();
-  if (!adjacency_) {
-    const Direction direction = config_.direction == NeighborDirection::kIncoming   ? Direction::kIncoming
-                                : config_.direction == NeighborDirection::kOutgoing ? Direction::kOutgoing
-                                                                                    : Direction::kBoth;
-    adjacency_ = std::make_unique<Adjacency>(
-        Adjacency::build(dataset_.edges(Split::kTrain), info.num_nodes, info.num_relations, info.has_relations, direction));
-  }
+  if (!adjacency_) adjacency_ = std::make_unique<Adjacency>(Adjacency::load(dataset_, direction_of(config_.direction)));
   features_ = at::Tensor();
   if (config_.node_input == NodeInput::kFeatures || config_.node_input == NodeInput::kBoth) {
-    NodeData data = NodeData::open(dataset_.dir(), info.num_nodes);
-    if (!data.has_features()) {
-      fail(MARIUS_ERR_INVALID_ARGUMENT, "model.node_input = \"{}\" but dataset {} has no features (preprocess --features)",
-           choice_name(config_.node_input), config_.dataset);
-    }
-    features_ = data.features();
-    if (config_.normalize_features) features_ = features_ / features_.abs().sum(1, true).clamp_min(1e-12);
+    features_ = encoder_features(config_, NodeData::open(dataset_.dir(), info.num_nodes), config_.dataset);
   }
-  EncoderSpec spec;
-  spec.layer = config_.encoder;
-  spec.options = config_.encoder_options;
-  spec.output_options = config_.output_layer_options;
-  spec.num_layers = config_.layers;
-  spec.in_dim = config_.dim + (features_.defined() ? features_.size(1) : 0);
-  spec.hidden_dim = config_.hidden_dim > 0 ? config_.hidden_dim : config_.dim;
-  spec.out_dim = config_.dim;
-  spec.num_relations = adjacency_->num_relations;
+  const EncoderSpec spec = encoder_spec(config_, config_.dim + (features_.defined() ? features_.size(1) : 0),
+                                        config_.dim, adjacency_->num_relations);
   encoder_ = std::make_unique<GnnEncoder>(registry_, spec, static_cast<uint64_t>(config_.seed));
   dense_optimizer_ = std::make_unique<DenseOptimizer>(config_);
-  encoder_fanouts(config_, encoder_->num_layers());  // refuses a bad model.fanouts now, not at the first batch
+  layer_fanouts(config_.fanouts, "model.fanouts", encoder_->num_layers());  // refuses a bad model.fanouts now, not at the first batch
   if (!resume) return;
   std::string text;
   NamedTensors saved = load_tensor_archive(encoder_path(), &text);
@@ -400,39 +376,26 @@ void Session::initialize_encoder(bool resume) {
          counters->second[0].item<int64_t>(), checkpoint_path().string(), epochs_done_);
   }
   dense_optimizer_->set_steps(counters->second[1].item<int64_t>());
-  std::vector<at::Tensor>& params = encoder_->parameters();
-  dense_optimizer_->first_moments().assign(params.size(), at::Tensor());
-  dense_optimizer_->second_moments().assign(params.size(), at::Tensor());
-  at::NoGradGuard no_grad;
-  for (size_t k = 0; k < params.size(); ++k) {
-    const std::string& name = encoder_->parameter_names()[k];
-    auto it = by_name.find("param/" + name);
-    if (it == by_name.end() || it->second.sizes() != params[k].sizes()) {
-      fail(MARIUS_ERR_INVALID_ARGUMENT, "--resume: {} has no parameter '{}' of shape {} (another encoder?)",
-           encoder_path().string(), name, c10::str(params[k].sizes()));
-    }
-    params[k].copy_(it->second);
-    auto m = by_name.find("adam_m/" + name), v = by_name.find("adam_v/" + name);
-    if (m != by_name.end() && v != by_name.end()) {
-      dense_optimizer_->first_moments()[k] = m->second;
-      dense_optimizer_->second_moments()[k] = v->second;
-    }
-  }
+  restore_encoder_state(by_name, encoder_path(), *encoder_, *dense_optimizer_);
 }
 
 void Session::save_encoder() {
   NamedTensors tensors;
-  const std::vector<at::Tensor>& params = encoder_->parameters();
-  for (size_t k = 0; k < params.size(); ++k) {
-    const std::string& name = encoder_->parameter_names()[k];
-    tensors.emplace_back("param/" + name, params[k]);
-    if (k < dense_optimizer_->first_moments().size() && dense_optimizer_->first_moments()[k].defined()) {
-      tensors.emplace_back("adam_m/" + name, dense_optimizer_->first_moments()[k]);
-      tensors.emplace_back("adam_v/" + name, dense_optimizer_->second_moments()[k]);
-    }
-  }
+  add_encoder_state(*encoder_, *dense_optimizer_, tensors);
   tensors.emplace_back("counters", at::tensor({epochs_done_, dense_optimizer_->steps()}, at::kLong));
   save_tensor_archive(encoder_path(), config_.to_toml(), tensors);
+}
+
+Session::ScoredTables Session::scored_tables() {
+  if (!model_) fail(MARIUS_ERR_INVALID_ARGUMENT, "the session has no model (call initialize)");
+  if (!encoder_) return {model_.get(), node_rows_.get()};
+  if (!encoded_rows_) {  // with an encoder, nodes are scored by their representations (full neighbourhoods)
+    encoded_model_ = *model_;
+    encoded_model_.embeddings = representations();
+    encoded_model_.dim = encoded_model_.embeddings.size(1);
+    encoded_rows_ = std::make_unique<NodeRows>(encoded_model_.embeddings);
+  }
+  return {&encoded_model_, encoded_rows_.get()};
 }
 
 at::Tensor Session::representations() {

@@ -104,6 +104,18 @@ class Session {
   at::Tensor representations();
   std::filesystem::path encoder_path() const;
 
+  // What the score function ranks in evaluation, export and predict: the model
+  // and its node rows, or with an encoder a copy of the model whose node rows
+  // are representations(), computed once per state of the model (train_epoch
+  // and initialize drop it; so must a caller that writes the node table, by
+  // forget_scored_tables()). The pointers are valid until then.
+  struct ScoredTables {
+    const Model* model;
+    const NodeRows* rows;
+  };
+  ScoredTables scored_tables();
+  void forget_scored_tables() { encoded_rows_.reset(); }
+
  private:
   // Estimates the run's memory (memory_budget.h) and refuses it when it does
   // not fit what this process may use.
@@ -133,6 +145,8 @@ class Session {
   std::unique_ptr<GnnEncoder> encoder_;
   std::unique_ptr<DenseOptimizer> dense_optimizer_;
   at::Tensor features_;  // node features the encoder reads (model.node_input), or undefined
+  Model encoded_model_;  // scored_tables() with an encoder: valid while encoded_rows_ is set
+  std::unique_ptr<NodeRows> encoded_rows_;
   std::unique_ptr<EpochScheduler> scheduler_;
   LinkPredictionTask::NodeOptimizer node_optimizer_;
   bool device_kernels_ = false;
@@ -142,6 +156,10 @@ class Session {
   int64_t saved_epochs_ = -1;   // epochs_done_ of the checkpoint in output.dir; -1: none written or loaded
   std::string non_finite_;      // set when training stopped on a non-finite value: the reason
 };
+
+// Opens config.dataset; throws Error(INVALID_ARGUMENT) when dataset.path is
+// not set, else as Dataset::open.
+Dataset open_dataset(const Config& config);
 
 // Peak resident set size of this process, in MiB.
 double peak_rss_mb();

@@ -31,6 +31,7 @@ set(MARIUS_TRAIN_SOURCES
   gnn/encoder.cpp
   gnn/dense_optimizer.cpp
   gnn/dense_parameters.cpp
+  gnn/gnn_model.cpp
   persist/tensor_archive.cpp
   kernels/loss.cpp
   kernels/softmax_kernel.cpp

@@ -14,6 +14,7 @@
 #include <memory>
 
 #include <ATen/core/Tensor.h>
+#include <nlohmann/json_fwd.hpp>
 
 #include "core/pipeline/pipeline.h"
 
@@ -48,6 +49,8 @@ struct StepTimes {
     loss += o.loss, backward += o.backward, update += o.update;
     return *this;
   }
+  // {"sample": …, "gather": …, …}: the "time_split" of a metrics.jsonl record (metrics_file.cpp).
+  nlohmann::ordered_json json() const;
 };
 
 // A batch on its way through the stages; the task's own batch derives from it.

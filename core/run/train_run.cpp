@@ -26,11 +26,6 @@ nlohmann::ordered_json io_json(const BufferStats& s) {
           {"wait_seconds", s.wait_seconds}};
 }
 
-nlohmann::ordered_json times_json(const StepTimes& t) {
-  return {{"sample", t.sample}, {"gather", t.gather},     {"forward", t.forward},
-          {"loss", t.loss},     {"backward", t.backward}, {"update", t.update}};
-}
-
 }  // namespace
 
 TrainReport Session::train(const TrainOptions& options, TrainObserver* observer) {
@@ -85,7 +80,7 @@ TrainReport Session::train(const TrainOptions& options, TrainObserver* observer)
               {"edges", r.edges},
               {"edges_per_sec", r.edges_per_sec},
               {"epoch_seconds", r.seconds},
-              {"time_split", times_json(r.times)},
+              {"time_split", r.times.json()},
               {"pipeline", r.pipeline.json()}};
     if (evaluating && config_.eval_every_epoch && info.num_edges[1] > 0) {
       epoch_report.valid = evaluate(Split::kValid);

@@ -1,8 +1,8 @@
 """marius._native - libmarius (the C embedding API, <marius/embedding.h>) via ctypes.
 
-The structs mirror the header at API version 1.0. Each is passed with
+The structs mirror the header at API version 1.1. Each is passed with
 struct_size = ctypes.sizeof(struct), so the library reads and fills exactly the
-1.0 members (docs/abi.md, "The embedding API").
+1.1 members (docs/abi.md, "The embedding API").
 
 Where the library is looked for, first hit wins:
   1. $MARIUS_LIBRARY (a file path; an error if it does not exist);
@@ -22,12 +22,12 @@ from . import _dlpack
 from .errors import MariusError, NOT_FOUND, VERSION_MISMATCH
 
 API_MAJOR = 1  # the embedding API major this package speaks
-API_MINOR = 0  # the lowest minor it needs
+API_MINOR = 1  # the lowest minor it needs (1.1: node classification)
 
 LIBRARY_NAME = "libmarius.so"
 
 
-# ---- Structs (marius/embedding.h 1.0) ------------------------------------------------
+# ---- Structs (marius/embedding.h 1.1) ------------------------------------------------
 
 class PreprocessArgs(ctypes.Structure):
     _fields_ = [
@@ -39,6 +39,9 @@ class PreprocessArgs(ctypes.Structure):
         ("output", ctypes.c_char_p), ("delimiter", ctypes.c_char_p), ("columns", ctypes.c_char_p),
         ("ids", ctypes.c_char_p),
         ("partitions", ctypes.c_int64),
+        # 1.1
+        ("features", ctypes.c_char_p), ("labels", ctypes.c_char_p), ("train_nodes", ctypes.c_char_p),
+        ("valid_nodes", ctypes.c_char_p), ("test_nodes", ctypes.c_char_p),
     ]
 
 
@@ -48,6 +51,9 @@ class DatasetSummary(ctypes.Structure):
         ("num_nodes", ctypes.c_int64), ("num_relations", ctypes.c_int64),
         ("train_edges", ctypes.c_int64), ("valid_edges", ctypes.c_int64), ("test_edges", ctypes.c_int64),
         ("num_partitions", ctypes.c_int64), ("seconds", ctypes.c_double),
+        # 1.1
+        ("feature_dim", ctypes.c_int64), ("num_classes", ctypes.c_int64), ("labelled_nodes", ctypes.c_int64),
+        ("train_nodes", ctypes.c_int64), ("valid_nodes", ctypes.c_int64), ("test_nodes", ctypes.c_int64),
     ]
 
 
@@ -70,6 +76,9 @@ class SessionInfo(ctypes.Structure):
         ("num_partitions", ctypes.c_int64), ("buffer_capacity", ctypes.c_int64),
         ("node_table", ctypes.c_void_p), ("relation_table", ctypes.c_void_p),
         ("dataset_dir", ctypes.c_char_p), ("output_dir", ctypes.c_char_p), ("score", ctypes.c_char_p),
+        # 1.1
+        ("task", ctypes.c_char_p), ("representation_dim", ctypes.c_int64), ("num_classes", ctypes.c_int64),
+        ("train_nodes", ctypes.c_int64), ("valid_nodes", ctypes.c_int64), ("test_nodes", ctypes.c_int64),
     ]
 
 
@@ -107,6 +116,8 @@ class Metrics(ctypes.Structure):
         ("negatives", ctypes.c_int64), ("rankings", ctypes.c_int64),
         ("mrr", ctypes.c_double), ("mr", ctypes.c_double), ("hits1", ctypes.c_double), ("hits3", ctypes.c_double),
         ("hits10", ctypes.c_double), ("seconds", ctypes.c_double),
+        # 1.1
+        ("accuracy", ctypes.c_double), ("macro_f1", ctypes.c_double), ("nodes", ctypes.c_int64),
     ]
 
 
@@ -115,6 +126,15 @@ class PredictArgs(ctypes.Structure):
         ("struct_size", ctypes.c_uint32), ("direction", ctypes.c_uint32),
         ("node", ctypes.c_char_p), ("relation", ctypes.c_char_p), ("k", ctypes.c_int64),
         ("out_nodes", ctypes.POINTER(ctypes.c_int64)), ("out_scores", ctypes.POINTER(ctypes.c_double)),
+        ("out_count", ctypes.c_int64),
+    ]
+
+
+class ClassifyArgs(ctypes.Structure):
+    _fields_ = [
+        ("struct_size", ctypes.c_uint32), ("reserved", ctypes.c_uint32),
+        ("node", ctypes.c_char_p), ("k", ctypes.c_int64),
+        ("out_classes", ctypes.POINTER(ctypes.c_int64)), ("out_probabilities", ctypes.POINTER(ctypes.c_double)),
         ("out_count", ctypes.c_int64),
     ]
 
@@ -128,16 +148,21 @@ def sized(struct_type, **fields):
 
 # Constants of the header.
 PREPROCESS_HEADER = 1 << 0
+PREPROCESS_FEATURES_FLOAT16 = 1 << 1
 SESSION_RESUME = 1 << 0
 SESSION_OVERWRITE = 1 << 1
 INFO_OUT_OF_CORE = 1 << 0
 INFO_HAS_RELATIONS = 1 << 1
 INFO_INVERSE_RELATIONS = 1 << 2
+INFO_NODE_CLASSIFICATION = 1 << 3
+INFO_ENCODER = 1 << 4
 TRAIN_TO_CONFIG = -1
 SPLITS = {"train": 0, "valid": 1, "test": 2}
-PROTOCOLS = {1: "filtered", 2: "sampled"}
+PROTOCOLS = {1: "filtered", 2: "sampled", 3: "accuracy"}
+PROTOCOL_ACCURACY = 3
 TABLE_NODES = 1
 TABLE_RELATIONS = 2
+TABLE_REPRESENTATIONS = 3
 TENSOR_COPY = 1 << 0
 TENSOR_NO_COPY = 1 << 1
 TENSOR_COPIED = 1 << 0
@@ -168,6 +193,7 @@ _PROTOTYPES = {
     "marius_session_name": (_Status, [_Session, ctypes.c_int32, ctypes.c_int64, ctypes.POINTER(ctypes.c_char_p)]),
     "marius_session_export": (_Status, [_Session, ctypes.c_char_p]),
     "marius_session_predict": (_Status, [_Session, ctypes.POINTER(PredictArgs)]),
+    "marius_session_classify": (_Status, [_Session, ctypes.POINTER(ClassifyArgs)]),
 }
 
 

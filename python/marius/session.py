@@ -6,6 +6,12 @@
         emb = s.embeddings()            # numpy float32 [num_nodes, dim], zero-copy in memory
         print(s.predict("/m/027rn", "/location/country/form_of_government", k=5))
 
+    with marius.Session("examples/cora-gcn.toml") as s:   # model.task = "node_classification"
+        s.train()
+        print(s.evaluate("test"))       # {"protocol": "accuracy", "accuracy": ..., "macro_f1": ...}
+        print(s.classify("35", k=3))    # [(class, probability), ...]
+        reps = s.representations()      # numpy float32 [num_nodes, classes]: the final layer's output
+
 Every method may raise MariusError carrying the library's message. A failed
 call leaves the session as it was (usable); close() releases it. Calls on one
 session are serialised by the library (a per-session mutex), so a Session may
@@ -32,8 +38,9 @@ from .tensor import Tensor
 ProgressInfo = collections.namedtuple(
     "ProgressInfo", "epoch epoch_in_call epochs_in_call edges_done edges_total loss seconds finished")
 ProgressInfo.__doc__ = """What a progress callback receives: the epoch (1-based, over the model's life), its
-place in this train() call, training edges done of the epoch's total, the mean loss per edge so far, seconds
-since the epoch began, and finished (True on the one call after the epoch ended)."""
+place in this train() call, training edges (node classification: training nodes) done of the epoch's total,
+the mean loss per edge (node) so far, seconds since the epoch began, and finished (True on the one call after
+the epoch ended)."""
 
 
 def _toml_value(value):
@@ -203,21 +210,24 @@ class Session:
     # ---- Facts ------------------------------------------------------------------------
 
     def info(self):
-        """A dict: num_nodes, num_relations, relation_rows, dim, relation_width,
-        epochs_done, epochs_configured, train/valid/test_edges, num_partitions,
-        buffer_capacity, out_of_core, inverse_relations, node_table_address (None
-        out of core), relation_table_address, dataset_dir, output_dir, score."""
+        """A dict: task ("link_prediction" or "node_classification"), num_nodes,
+        num_relations, relation_rows, dim, relation_width, epochs_done,
+        epochs_configured, train/valid/test_edges, num_partitions, buffer_capacity,
+        out_of_core, inverse_relations, encoder (a GNN encoder: representations()),
+        representation_dim, num_classes and train/valid/test_nodes (node
+        classification), node_table_address (None out of core), relation_table_address,
+        dataset_dir, output_dir, score."""
         i = sized(_native.SessionInfo)
+        text = ("dataset_dir", "output_dir", "score", "task")
         with self._call() as h:  # the strings belong to the session: read them before close can run
             check(lib().marius_session_get_info(h, ctypes.byref(i)))
-            strings = {"dataset_dir": i.dataset_dir.decode(), "output_dir": i.output_dir.decode(),
-                       "score": i.score.decode()}
+            strings = {name: getattr(i, name).decode() for name in text}
         out = {name: getattr(i, name) for name, _ in _native.SessionInfo._fields_
-               if name not in ("struct_size", "flags", "node_table", "relation_table", "dataset_dir", "output_dir",
-                               "score")}
+               if name not in ("struct_size", "flags", "node_table", "relation_table") + text}
         out.update(out_of_core=bool(i.flags & _native.INFO_OUT_OF_CORE),
                    has_relations=bool(i.flags & _native.INFO_HAS_RELATIONS),
                    inverse_relations=bool(i.flags & _native.INFO_INVERSE_RELATIONS),
+                   encoder=bool(i.flags & _native.INFO_ENCODER),
                    node_table_address=i.node_table, relation_table_address=i.relation_table, **strings)
         return out
 
@@ -237,7 +247,8 @@ class Session:
         thread) likewise stops after the current epoch and raises KeyboardInterrupt.
         The checkpoint is written as output.checkpoint_every_epoch says.
         Returns a dict: epochs_trained, epochs_done, edges, loss (mean per edge of
-        the last epoch), edges_per_sec, seconds, stopped."""
+        the last epoch), edges_per_sec, seconds, stopped (node classification:
+        nodes and nodes_per_sec instead of edges and edges_per_sec)."""
         raised = []
         interrupted = []
 
@@ -263,6 +274,7 @@ class Session:
             finally:
                 self._callback_thread = None
 
+        unit = "nodes" if self.info()["task"] == "node_classification" else "edges"
         args = sized(_native.TrainArgs, epochs=_native.TRAIN_TO_CONFIG if epochs is None else int(epochs),
                      progress=_native.ProgressFn(relay),
                      progress_interval=float(interval) if progress is not None else 1e9)
@@ -273,8 +285,8 @@ class Session:
             raise raised[0]
         if interrupted:  # after the last epoch's call
             raise KeyboardInterrupt()
-        return {"epochs_trained": result.epochs_trained, "epochs_done": result.epochs_done, "edges": result.edges,
-                "loss": result.loss, "edges_per_sec": result.edges_per_sec, "seconds": result.seconds,
+        return {"epochs_trained": result.epochs_trained, "epochs_done": result.epochs_done, unit: result.edges,
+                "loss": result.loss, f"{unit}_per_sec": result.edges_per_sec, "seconds": result.seconds,
                 "stopped": bool(result.stopped)}
 
     def save(self):
@@ -283,13 +295,18 @@ class Session:
             check(lib().marius_session_save(h))
 
     def evaluate(self, split="test"):
-        """Ranks a split ("train", "valid", "test") with the configured protocol.
-        Returns a dict: protocol, mrr, mr, hits1, hits3, hits10, rankings, negatives, seconds."""
+        """Evaluates a split ("train", "valid", "test"). Link prediction: ranks it with the
+        configured protocol; returns a dict: protocol, mrr, mr, hits1, hits3, hits10, rankings,
+        negatives, seconds. Node classification: returns a dict: protocol ("accuracy"),
+        accuracy, macro_f1, nodes, seconds."""
         if split not in _native.SPLITS:
             raise MariusError(INVALID_ARGUMENT, f"evaluate: split {split!r} is not one of train, valid, test")
         m = sized(_native.Metrics)
         with self._call() as h:
             check(lib().marius_session_evaluate(h, _native.SPLITS[split], ctypes.byref(m)))
+        if m.protocol == _native.PROTOCOL_ACCURACY:
+            return {"protocol": "accuracy", "accuracy": m.accuracy, "macro_f1": m.macro_f1, "nodes": m.nodes,
+                    "seconds": m.seconds}
         return {"protocol": _native.PROTOCOLS.get(m.protocol, str(m.protocol)), "mrr": m.mrr, "mr": m.mr,
                 "hits1": m.hits1, "hits3": m.hits3, "hits10": m.hits10, "rankings": m.rankings,
                 "negatives": m.negatives, "seconds": m.seconds}
@@ -329,6 +346,16 @@ class Session:
         relation_ids()[i] (with inverse relations the second half are the inverses)."""
         array = self.relation_tensor().numpy()
         return array.copy() if copy else array
+
+    def representation_tensor(self):
+        """The GNN encoder's output of every node (full neighbourhoods) as a marius.Tensor,
+        always a fresh copy. MariusError NOT_FOUND without model.encoder."""
+        return self._tensor(_native.TABLE_REPRESENTATIONS, False, False)
+
+    def representations(self):
+        """The GNN encoder's output of every node, numpy float32 [num_nodes, representation_dim],
+        row i = node_ids()[i] (node classification: the class logits). A private copy."""
+        return self.representation_tensor().numpy()
 
     # ---- Ids ----------------------------------------------------------------------------
 
@@ -381,6 +408,7 @@ class Session:
 
     def export(self, path=None):
         """Writes nodes.{tsv,npy}, node_ids.txt, relations.{tsv,npy}, relation_ids.txt
+        (and representations.{tsv,npy} with a GNN encoder; node classification: only those)
         into `path` (None: output.dir/export), like `marius-run export`. Returns the directory."""
         with self._call() as h:
             check(lib().marius_session_export(h, None if path is None else os.fsencode(path)))
@@ -407,9 +435,27 @@ class Session:
             check(lib().marius_session_predict(h, ctypes.byref(args)))
         return [(self.node_id(nodes[i]), scores[i]) for i in range(args.out_count)]
 
+    def classify(self, node, k=None):
+        """Node classification: the k most probable classes of a node (original id), as
+        [(class, probability), ...] most probable first; k=None: every class. Uses the
+        configured inference (evaluation.inference)."""
+        k = max(1, self.info()["num_classes"]) if k is None else int(k)
+        if k < 1:
+            raise MariusError(INVALID_ARGUMENT, f"classify: k must be at least 1, got {k}")
+        classes = (ctypes.c_int64 * k)()
+        probabilities = (ctypes.c_double * k)()
+        args = sized(_native.ClassifyArgs, node=str(node).encode("utf-8", "surrogateescape"), k=k,
+                     out_classes=classes, out_probabilities=probabilities)
+        with self._call() as h:
+            check(lib().marius_session_classify(h, ctypes.byref(args)))
+        return [(classes[i], probabilities[i]) for i in range(args.out_count)]
+
     def __repr__(self):
         if self._handle is None:
             return "<marius.Session (closed)>"
         i = self.info()
+        if i["task"] == "node_classification":
+            return (f"<marius.Session node classification on {i['dataset_dir']}: {i['num_nodes']} nodes, "
+                    f"{i['num_classes']} classes, {i['epochs_done']} epoch(s) done>")
         return (f"<marius.Session {i['score']} d={i['dim']} on {i['dataset_dir']}: {i['num_nodes']} nodes, "
                 f"{i['num_relations']} relations, {i['epochs_done']} epoch(s) done>")

@@ -21,11 +21,11 @@ def test_version_and_library():
 
 
 def test_struct_sizes_match_the_header():
-    # The frozen 1.0 sizes of <marius/embedding.h> (docs/abi.md; static_asserts in core/capi).
+    # The frozen 1.1 sizes of <marius/embedding.h> (docs/abi.md; static_asserts in core/capi).
     from marius import _native as n
     import ctypes
-    sizes = {n.PreprocessArgs: 112, n.DatasetSummary: 64, n.SessionArgs: 56, n.SessionInfo: 144, n.Progress: 64,
-             n.TrainArgs: 40, n.TrainResult: 56, n.Metrics: 72, n.PredictArgs: 56}
+    sizes = {n.PreprocessArgs: 152, n.DatasetSummary: 112, n.SessionArgs: 56, n.SessionInfo: 192, n.Progress: 64,
+             n.TrainArgs: 40, n.TrainResult: 56, n.Metrics: 96, n.PredictArgs: 56, n.ClassifyArgs: 48}
     assert {t.__name__: ctypes.sizeof(t) for t in sizes} == {t.__name__: size for t, size in sizes.items()}
 
 

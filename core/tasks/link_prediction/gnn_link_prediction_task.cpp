@@ -8,6 +8,7 @@
 #include <torch/csrc/autograd/autograd.h>
 
 #include "core/error.h"
+#include "core/run/step_timer.h"
 #include "core/kernels/sparse_optimizer.h"
 #include "core/model/sample_calls.h"
 #include "core/model/score_autograd.h"
@@ -20,13 +21,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double lap(Clock::time_point& t) {
-  auto now = Clock::now();
-  double s = std::chrono::duration<double>(now - t).count();
-  t = now;
-  return s;
-}
-
 // Softmax cross-entropy of each positive against its row of negatives:
 // sum_k weight_k * (logsumexp(pos_k, neg_k..) - pos_k). pos [C,S], neg [C,S,N].
 at::Tensor softmax_loss(const at::Tensor& pos, const at::Tensor& neg, const at::Tensor& weight) {
@@ -35,16 +29,6 @@ at::Tensor softmax_loss(const at::Tensor& pos, const at::Tensor& neg, const at::
 }
 
 }  // namespace
-
-std::vector<Fanout> encoder_fanouts(const Config& config, int64_t layers) {
-  std::vector<Fanout> f = parse_fanouts(config.fanouts, "model.fanouts");
-  if (f.size() == 1) f.assign(static_cast<size_t>(layers), f[0]);
-  if (static_cast<int64_t>(f.size()) != layers) {
-    fail(MARIUS_ERR_INVALID_ARGUMENT, "model.fanouts: {} entries for model.layers = {} (give one per layer, or one for all)",
-         f.size(), layers);
-  }
-  return f;
-}
 
 struct GnnLinkPredictionTask::Batch : TaskBatch {
   int64_t epoch = 0;
@@ -70,7 +54,7 @@ GnnLinkPredictionTask::GnnLinkPredictionTask(const Config& config, Model& model,
       score_(score),
       sampler_(sampler),
       features_(std::move(features)),
-      fanouts_(encoder_fanouts(config, encoder.num_layers())),
+      fanouts_(layer_fanouts(config.fanouts, "model.fanouts", encoder.num_layers())),
       relations_(model, config, /*host_kernels=*/true),
       dense_(encoder, optimizer, config.dense_updates == DenseUpdates::kAsync) {
   if (config.loss != LossKind::kSoftmax) {
@@ -130,8 +114,7 @@ std::unique_ptr<TaskBatch> GnnLinkPredictionTask::load(const Segment& g, int64_t
     b->input = features_.defined() ? at::cat({features_.index_select(0, b->sample.nodes), rows}, 1) : rows;
   }
   times.gather = lap(t);
-  std::lock_guard<std::mutex> lock(times_mutex_);
-  times_ += times;
+  times_.add(times);
   return b;
 }
 
@@ -144,15 +127,9 @@ void GnnLinkPredictionTask::compute(TaskBatch& task_batch, uint32_t) {
   const int64_t f = features_.defined() ? features_.size(1) : 0;
   at::Tensor embedding_rows = b.input.slice(1, f).detach().requires_grad_(true);
   at::Tensor input = f > 0 ? at::cat({b.input.slice(1, 0, f), embedding_rows}, 1) : embedding_rows;
-  at::Tensor out;
-  try {  // a layer plugin's NaN is named by the plugin; add the epoch and batch
-    out = encoder_.forward(b.sample, input, /*training=*/true, b.seed, params.by_layer);
-  } catch (const Error& e) {
-    if (e.code() == MARIUS_ERR_NON_FINITE) {
-      fail(MARIUS_ERR_NON_FINITE, "epoch {}, batch {}: {}", b.epoch + 1, b.number, e.what());
-    }
-    throw;
-  }
+  at::Tensor out = naming_batch(b.epoch, b.number, [&] {  // a layer plugin's NaN is named by the plugin
+    return encoder_.forward(b.sample, input, /*training=*/true, b.seed, params.by_layer);
+  });
   at::Tensor per_root = out.index_select(0, b.sample.root_rows);
   const int64_t D = per_root.size(1);
   at::Tensor src_e = per_root.slice(0, 0, P), dst_e = per_root.slice(0, P, 2 * P);
@@ -181,14 +158,7 @@ void GnnLinkPredictionTask::compute(TaskBatch& task_batch, uint32_t) {
   if (!std::isfinite(value)) non_finite(b, fmt::format("the loss ({})", value));
   times.loss = lap(t);
   std::vector<at::Tensor> roots{loss};
-  try {
-    torch::autograd::backward(roots);
-  } catch (const Error& e) {
-    if (e.code() == MARIUS_ERR_NON_FINITE) {
-      fail(MARIUS_ERR_NON_FINITE, "epoch {}, batch {}: {}", b.epoch + 1, b.number, e.what());
-    }
-    throw;
-  }
+  naming_batch(b.epoch, b.number, [&] { torch::autograd::backward(roots); });
   times.backward = lap(t);
   const int64_t bad = dense_.finish(params);
   if (bad >= 0) non_finite(b, "the gradient of " + encoder_.parameter_names()[static_cast<size_t>(bad)]);
@@ -198,8 +168,7 @@ void GnnLinkPredictionTask::compute(TaskBatch& task_batch, uint32_t) {
   times.update = lap(t);
   b.loss = value;
   b.gradient_rows = b.sample.nodes.size(0);
-  std::lock_guard<std::mutex> lock(times_mutex_);
-  times_ += times;
+  times_.add(times);
 }
 
 void GnnLinkPredictionTask::update(TaskBatch& task_batch, uint32_t) {
@@ -216,17 +185,15 @@ void GnnLinkPredictionTask::update(TaskBatch& task_batch, uint32_t) {
   b.embedding_grad = at::Tensor();
   StepTimes times;
   times.update = lap(t);
-  std::lock_guard<std::mutex> lock(times_mutex_);
-  times_ += times;
+  times_.add(times);
 }
 
 StepTimes GnnLinkPredictionTask::take_times() {
-  std::lock_guard<std::mutex> lock(times_mutex_);
-  return std::exchange(times_, StepTimes{});
+  return times_.take();
 }
 
 void GnnLinkPredictionTask::non_finite(const Batch& batch, const std::string& what) const {
-  fail(MARIUS_ERR_NON_FINITE, "epoch {}, batch {}: {} is not finite", batch.epoch + 1, batch.number, what);
+  fail_non_finite(batch.epoch, batch.number, what);
 }
 
 }  // namespace marius

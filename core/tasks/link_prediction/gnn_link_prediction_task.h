@@ -28,6 +28,7 @@
 
 #include <ATen/core/Tensor.h>
 
+#include "core/run/step_timer.h"
 #include "core/config/config.h"
 #include "core/gnn/adjacency.h"
 #include "core/gnn/dense_optimizer.h"
@@ -73,11 +74,7 @@ class GnnLinkPredictionTask : public Task {
   RelationTable relations_;
   std::mutex sampler_mutex_;
   DenseParameters dense_;  // the layer parameters: sync or bounded-stale (pipeline.dense_updates)
-  std::mutex times_mutex_;
-  StepTimes times_;
+  StepTimesSum times_;
 };
-
-// The fanouts of `config` for `layers` layers (one entry repeats for all).
-std::vector<Fanout> encoder_fanouts(const Config& config, int64_t layers);
 
 }  // namespace marius

@@ -8,6 +8,7 @@
 
 #include <ATen/core/Tensor.h>
 
+#include "core/run/step_timer.h"
 #include "core/plugin/host_services.h"
 #include "core/tasks/link_prediction/link_prediction_task.h"
 
@@ -39,13 +40,5 @@ struct LinkPredictionTask::Batch : TaskBatch {
   at::Tensor mask_r, mask_l;            // filtered negatives: bool [C, S, N] of the rhs and lhs corruptions
   std::vector<RowGradients> gradients;  // of node rows, for the update stage
 };
-
-// Seconds since `t`, and moves `t` to now.
-inline double lap(std::chrono::steady_clock::time_point& t) {
-  auto now = std::chrono::steady_clock::now();
-  double s = std::chrono::duration<double>(now - t).count();
-  t = now;
-  return s;
-}
 
 }  // namespace marius

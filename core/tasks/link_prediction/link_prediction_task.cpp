@@ -203,8 +203,7 @@ void LinkPredictionTask::update(TaskBatch& batch, uint32_t worker) {
 }
 
 void LinkPredictionTask::non_finite(const Batch& b, const std::string& what) const {
-  fail(MARIUS_ERR_NON_FINITE, "epoch {}, batch {}: {} is not finite (NaN or infinity); training stopped", b.epoch + 1,
-       b.number + 1, what);
+  fail_non_finite(b.epoch, b.number, what);
 }
 
 std::string LinkPredictionTask::update_culprit(const char* kind, const std::vector<const at::Tensor*>& grads) const {

@@ -8,13 +8,15 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
+#include "core/gnn/gnn_model.h"
 #include "core/logging.h"
 #include "core/persist/tensor_archive.h"
 #include "core/run/allocator.h"
+#include "core/run/interrupt.h"
 #include "core/run/metrics_file.h"
 #include "core/run/progress.h"
 #include "core/run/seed_mix.h"
-#include "core/run/session.h"  // peak_rss_mb
+#include "core/run/session.h"  // open_dataset, peak_rss_mb
 
 namespace fs = std::filesystem;
 
@@ -23,24 +25,6 @@ namespace marius {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-Direction direction_of(NeighborDirection d) {
-  return d == NeighborDirection::kIncoming ? Direction::kIncoming
-         : d == NeighborDirection::kOutgoing ? Direction::kOutgoing
-                                             : Direction::kBoth;
-}
-
-Dataset open_dataset(const Config& config) {
-  if (config.dataset.empty()) {
-    fail(MARIUS_ERR_INVALID_ARGUMENT, "dataset.path is not set (give it in the config or with --set dataset.path=DIR)");
-  }
-  return Dataset::open(config.dataset);
-}
-
-nlohmann::ordered_json times_json(const StepTimes& t) {
-  return {{"sample", t.sample}, {"gather", t.gather},     {"forward", t.forward},
-          {"loss", t.loss},     {"backward", t.backward}, {"update", t.update}};
-}
 
 }  // namespace
 
@@ -72,8 +56,7 @@ NodeClassificationSession::NodeClassificationSession(Config config, const std::v
   }
   registry_.add_builtin();
   for (const auto& p : plugin_paths) registry_.add_path(p);
-  adjacency_ = Adjacency::build(dataset_.edges(Split::kTrain), info.num_nodes, info.num_relations, info.has_relations,
-                                direction_of(config_.direction));
+  adjacency_ = Adjacency::load(dataset_, direction_of(config_.direction));
 }
 
 NodeClassificationSession::~NodeClassificationSession() = default;
@@ -89,29 +72,18 @@ void NodeClassificationSession::initialize(bool resume, bool overwrite) {
          config_.output, checkpoint_path().string());
   }
   input_ = GnnInput{};
-  if (config_.node_input != NodeInput::kEmbeddings) {
-    input_.features = node_data_.features();
-    if (config_.normalize_features) {
-      input_.features = input_.features / input_.features.abs().sum(1, /*keepdim=*/true).clamp_min(1e-12);
-    }
-  }
+  input_.features = encoder_features(config_, node_data_, dataset_.dir().string());
   if (config_.node_input == NodeInput::kEmbeddings || config_.node_input == NodeInput::kBoth) {
     input_.embeddings = Model::initial_embeddings(config_, n, 0);
     input_.embedding_state = at::zeros_like(input_.embeddings);
   }
-  EncoderSpec spec;
-  spec.layer = config_.encoder;
-  spec.options = config_.encoder_options;
-  spec.output_options = config_.output_layer_options;
-  spec.num_layers = config_.layers;
-  spec.in_dim = input_.width();
-  spec.hidden_dim = config_.hidden_dim > 0 ? config_.hidden_dim : config_.dim;
-  spec.out_dim = node_data_.num_classes();
-  spec.num_relations = adjacency_.num_relations;
+  const EncoderSpec spec = encoder_spec(config_, input_.width(), node_data_.num_classes(), adjacency_.num_relations);
   encoder_ = std::make_unique<GnnEncoder>(registry_, spec, static_cast<uint64_t>(config_.seed));
   optimizer_ = std::make_unique<DenseOptimizer>(config_);
   epochs_done_ = 0;
+  saved_epochs_ = -1;
   non_finite_.clear();
+  forget_representations();
   if (resume) {
     std::string text;
     NamedTensors saved = load_tensor_archive(checkpoint_path(), &text);
@@ -133,15 +105,7 @@ void NodeClassificationSession::initialize(bool resume, bool overwrite) {
       at::NoGradGuard no_grad;
       into.copy_(it->second);
     };
-    std::vector<at::Tensor>& params = encoder_->parameters();
-    optimizer_->first_moments().assign(params.size(), at::Tensor());
-    optimizer_->second_moments().assign(params.size(), at::Tensor());
-    for (size_t k = 0; k < params.size(); ++k) {
-      const std::string& name = encoder_->parameter_names()[k];
-      restore("param/" + name, params[k], true);
-      restore("adam_m/" + name, optimizer_->first_moments()[k], false);
-      restore("adam_v/" + name, optimizer_->second_moments()[k], false);
-    }
+    restore_encoder_state(by_name, checkpoint_path(), *encoder_, *optimizer_);
     if (input_.embeddings.defined()) {
       restore("embeddings", input_.embeddings, true);
       restore("embedding_state", input_.embedding_state, true);
@@ -150,6 +114,7 @@ void NodeClassificationSession::initialize(bool resume, bool overwrite) {
     restore("counters", counters, true);
     epochs_done_ = counters[0].item<int64_t>();
     optimizer_->set_steps(counters[1].item<int64_t>());
+    saved_epochs_ = epochs_done_;
     logger().info("loaded {} (after epoch {})", checkpoint_path().string(), epochs_done_);
   }
   model_ = Model{};
@@ -167,28 +132,24 @@ void NodeClassificationSession::save() {
   fs::create_directories(config_.output, ec);
   if (ec) fail(MARIUS_ERR_IO, "output.dir {}: cannot create: {}", config_.output, ec.message());
   NamedTensors tensors;
-  const std::vector<at::Tensor>& params = encoder_->parameters();
-  for (size_t k = 0; k < params.size(); ++k) {
-    const std::string& name = encoder_->parameter_names()[k];
-    tensors.emplace_back("param/" + name, params[k]);
-    if (k < optimizer_->first_moments().size() && optimizer_->first_moments()[k].defined()) {
-      tensors.emplace_back("adam_m/" + name, optimizer_->first_moments()[k]);
-      tensors.emplace_back("adam_v/" + name, optimizer_->second_moments()[k]);
-    }
-  }
+  add_encoder_state(*encoder_, *optimizer_, tensors);
   if (input_.embeddings.defined()) {
     tensors.emplace_back("embeddings", input_.embeddings);
     tensors.emplace_back("embedding_state", input_.embedding_state);
   }
   tensors.emplace_back("counters", at::tensor({epochs_done_, optimizer_->steps()}, at::kLong));
   save_tensor_archive(checkpoint_path(), config_.to_toml(), tensors);
+  saved_epochs_ = epochs_done_;
 }
 
-NodeClassificationReport NodeClassificationSession::train(int64_t epochs, std::FILE* progress_out, std::FILE* out,
-                                                          bool test_at_end) {
+NodeClassificationReport NodeClassificationSession::train(const TrainOptions& options, std::FILE* out,
+                                                          TrainObserver* observer) {
   if (!encoder_) fail(MARIUS_ERR_INVALID_ARGUMENT, "train: the session has no model (call initialize)");
   if (!non_finite_.empty()) fail(MARIUS_ERR_NON_FINITE, "train: {}", non_finite_);
-  const int64_t last = epochs > 0 ? epochs_done_ + epochs : std::max(config_.epochs, epochs_done_);
+  if (options.epochs < -1) fail(MARIUS_ERR_INVALID_ARGUMENT, "train: epochs must be 0 or more, got {}", options.epochs);
+  TrainObserver silent;
+  TrainObserver& watch = observer != nullptr ? *observer : silent;
+  const int64_t last = options.epochs < 0 ? std::max(config_.epochs, epochs_done_) : epochs_done_ + options.epochs;
   std::error_code ec;
   fs::create_directories(config_.output, ec);
   if (ec) fail(MARIUS_ERR_IO, "output.dir {}: cannot create: {}", config_.output, ec.message());
@@ -196,36 +157,62 @@ NodeClassificationReport NodeClassificationSession::train(int64_t epochs, std::F
   const int64_t train_nodes = node_data_.nodes(Split::kTrain).numel();
   const bool validating = config_.eval_protocol != EvalProtocol::kNone && node_data_.nodes(Split::kValid).numel() > 0;
   NodeClassificationReport report;
+  auto timed_save = [&] {
+    const auto start = Clock::now();
+    save();
+    report.checkpoint_seconds += std::chrono::duration<double>(Clock::now() - start).count();
+  };
   double rate_sum = 0;
   int64_t measured = 0;
   while (epochs_done_ < last) {
     const int64_t epoch = epochs_done_ + 1;
-    Progress progress(fmt::format("epoch {}/{}", epoch, last), train_nodes, progress_out, "nodes");
-    EpochResult r;
+    watch.epoch_started(epoch, last, train_nodes);
+    Progress progress(fmt::format("epoch {}/{}", epoch, last), train_nodes, options.progress, "nodes");
+    progress.set_observer([&watch](int64_t done, int64_t total, double loss) { watch.batches_done(done, total, loss); });
+    EpochReport epoch_report;
+    EpochResult& r = epoch_report.result;
     try {
+      if (interrupt_requested()) fail(MARIUS_ERR_CANCELLED, "training interrupted before the epoch started");
+      forget_representations();
       r = scheduler_->train_epoch(*task_, epochs_done_, &progress);
     } catch (const Error& e) {
       progress.finish();
-      if (e.code() == MARIUS_ERR_NON_FINITE) non_finite_ = e.what();
+      const std::string kept =
+          saved_epochs_ >= 0 ? fmt::format("{} keeps the checkpoint of epoch {}", checkpoint_path().string(), saved_epochs_)
+                             : std::string("no checkpoint was written");
+      if (e.code() == MARIUS_ERR_CANCELLED) {
+        fail(MARIUS_ERR_CANCELLED, "epoch {}: {}; {} (continue with --resume)", epoch, e.what(), kept);
+      }
+      if (e.code() == MARIUS_ERR_NON_FINITE) {
+        non_finite_ = e.what();
+        fail(MARIUS_ERR_NON_FINITE, "{}; {}", e.what(), kept);
+      }
       throw;
     }
     progress.finish();
     ++epochs_done_;
-    nlohmann::ordered_json record = {{"epoch", epoch},
-                                     {"loss", r.mean_loss(Reduction::kSum)},
-                                     {"nodes", r.edges},
-                                     {"nodes_per_sec", r.edges_per_sec},
-                                     {"epoch_seconds", r.seconds},
-                                     {"time_split", times_json(r.times)},
-                                     {"pipeline", r.pipeline.json()}};
+    epoch_report.epoch = epoch;
+    epoch_report.last = last;
+    epoch_report.mean_loss = r.mean_loss(Reduction::kSum);
+    nlohmann::ordered_json& record = epoch_report.record;
+    record = {{"epoch", epoch},
+              {"loss", epoch_report.mean_loss},
+              {"nodes", r.edges},
+              {"nodes_per_sec", r.edges_per_sec},
+              {"epoch_seconds", r.seconds},
+              {"time_split", r.times.json()},
+              {"pipeline", r.pipeline.json()}};
     std::string line = fmt::format("epoch {}/{}: loss {:.4f}, {:.0f} nodes/s, {:.2f} s", epoch, last,
-                                   r.mean_loss(Reduction::kSum), r.edges_per_sec, r.seconds);
+                                   epoch_report.mean_loss, r.edges_per_sec, r.seconds);
     if (validating && config_.eval_every_epoch) {
       report.valid = evaluate(Split::kValid);
       record["valid"] = report.valid->json();
       line += fmt::format("; valid accuracy {:.4f}, macro-F1 {:.4f}", report.valid->accuracy, report.valid->macro_f1);
     }
-    if (config_.checkpoint_every_epoch || epochs_done_ == last) save();
+    if (config_.checkpoint_every_epoch || epochs_done_ == last) {
+      timed_save();
+      epoch_report.saved = true;
+    }
     record["peak_rss_mb"] = peak_rss_mb();
     metrics.write(record);
     if (out != nullptr) {
@@ -236,7 +223,15 @@ NodeClassificationReport NodeClassificationSession::train(int64_t epochs, std::F
     if (epoch > 1 || last == 1) rate_sum += r.edges_per_sec, ++measured;
     ++report.epochs_trained;
     report.last = r;
+    report.last_mean_loss = epoch_report.mean_loss;
+    watch.epoch_finished(epoch_report);
+    if (watch.stop_after_epoch()) {
+      report.stopped = true;
+      break;
+    }
   }
+  if (saved_epochs_ != epochs_done_) timed_save();  // the state the run ends in is the checkpoint
+  report.epochs_done = epochs_done_;
   report.nodes_per_sec = measured > 0 ? rate_sum / static_cast<double>(measured) : 0;
   nlohmann::ordered_json summary = {{"summary", true},
                                     {"epochs", epochs_done_},
@@ -246,7 +241,7 @@ NodeClassificationReport NodeClassificationSession::train(int64_t epochs, std::F
                                     {"peak_rss_mb", peak_rss_mb()}};
   if (validating && !report.valid) report.valid = evaluate(Split::kValid);
   if (report.valid) summary["valid"] = report.valid->json();
-  if (test_at_end && node_data_.nodes(Split::kTest).numel() > 0) {
+  if (options.test_at_end && node_data_.nodes(Split::kTest).numel() > 0) {
     report.test = evaluate(Split::kTest);
     summary["test"] = report.test->json();
   }
@@ -256,12 +251,8 @@ NodeClassificationReport NodeClassificationSession::train(int64_t epochs, std::F
 
 at::Tensor NodeClassificationSession::logits_of(const at::Tensor& nodes) {
   at::NoGradGuard no_grad;
-  if (config_.inference == InferenceMode::kFull) {
-    at::Tensor all = encoder_->infer(adjacency_, input_.rows(at::arange(dataset_.info().num_nodes, at::kLong)));
-    return all.index_select(0, nodes);
-  }
-  std::vector<Fanout> fanouts = parse_fanouts(config_.fanouts, "model.fanouts");
-  if (fanouts.size() == 1) fanouts.assign(static_cast<size_t>(encoder_->num_layers()), fanouts[0]);
+  if (config_.inference == InferenceMode::kFull) return representations().index_select(0, nodes);
+  const std::vector<Fanout> fanouts = layer_fanouts(config_.fanouts, "model.fanouts", encoder_->num_layers());
   std::vector<at::Tensor> parts;
   for (int64_t begin = 0; begin < nodes.size(0); begin += config_.eval_batch_size) {
     at::Tensor batch = nodes.slice(0, begin, std::min(begin + config_.eval_batch_size, nodes.size(0)));
@@ -296,12 +287,18 @@ ClassificationMetrics NodeClassificationSession::evaluate(Split split) {
   return m;
 }
 
-at::Tensor NodeClassificationSession::probabilities() {
-  return logits_of(at::arange(dataset_.info().num_nodes, at::kLong)).softmax(1);
+at::Tensor NodeClassificationSession::probabilities(const at::Tensor& nodes) {
+  if (!encoder_) fail(MARIUS_ERR_INVALID_ARGUMENT, "the session has no model (call initialize)");
+  return logits_of(nodes).softmax(1);
 }
 
-at::Tensor NodeClassificationSession::representations() {
-  return encoder_->infer(adjacency_, input_.rows(at::arange(dataset_.info().num_nodes, at::kLong)));
+const at::Tensor& NodeClassificationSession::representations() {
+  if (!encoder_) fail(MARIUS_ERR_INVALID_ARGUMENT, "the session has no model (call initialize)");
+  if (!full_outputs_.defined()) {
+    at::NoGradGuard no_grad;
+    full_outputs_ = encoder_->infer(adjacency_, input_.rows(at::arange(dataset_.info().num_nodes, at::kLong)));
+  }
+  return full_outputs_;
 }
 
 }  // namespace marius

@@ -25,6 +25,7 @@
 #include "core/model/model.h"
 #include "core/plugin/registry.h"
 #include "core/run/scheduler.h"
+#include "core/run/train_run.h"
 #include "core/tasks/node_classification/node_classification_task.h"
 
 namespace marius {
@@ -39,8 +40,12 @@ struct ClassificationMetrics {
 };
 
 struct NodeClassificationReport {
-  int64_t epochs_trained = 0;
-  double train_seconds = 0;
+  int64_t epochs_trained = 0;  // by this call
+  int64_t epochs_done = 0;     // in total
+  bool stopped = false;        // the observer asked to stop early
+  double last_mean_loss = 0;   // per training node, of the last epoch
+  double train_seconds = 0;    // summed epoch time
+  double checkpoint_seconds = 0;
   double nodes_per_sec = 0;  // mean over epochs, the first left out when more than one ran
   EpochResult last;
   std::optional<ClassificationMetrics> valid, test;
@@ -58,15 +63,29 @@ class NodeClassificationSession {
   // `overwrite`), or the checkpoint in output.dir (resume).
   void initialize(bool resume, bool overwrite = false);
 
-  // Trains up to training.epochs (epochs > 0: this many more); prints a
-  // progress line on `progress` when given, and each epoch's summary on `out`.
-  NodeClassificationReport train(int64_t epochs, std::FILE* progress, std::FILE* out, bool test_at_end);
+  // Trains options.epochs more epochs (-1: up to training.epochs), with
+  // validation accuracy after each (evaluation.every_epoch), checkpoints as
+  // output.checkpoint_every_epoch says (always the state the call ends in),
+  // and a record of each in metrics.jsonl; a progress line on
+  // options.progress, each epoch's summary line on `out` (either may be null).
+  // `observer` hears of it as of Session::train (units are training nodes;
+  // EpochReport::valid stays empty, its record holds the accuracy). Throws
+  // Error(CANCELLED) after Ctrl-C and Error(NON_FINITE) when a value became
+  // NaN or infinite; after NON_FINITE the session refuses to save or train.
+  NodeClassificationReport train(const TrainOptions& options, std::FILE* out, TrainObserver* observer = nullptr);
 
   ClassificationMetrics evaluate(Split split);
-  // Class probabilities of every node, [N, classes] (the configured inference).
-  at::Tensor probabilities();
-  // The final layer's output of every node (full-neighbourhood inference), [N, out].
-  at::Tensor representations();
+  // Class probabilities of `nodes` (int64 dense ids), [n, classes], with the
+  // configured inference (evaluation.inference).
+  at::Tensor probabilities(const at::Tensor& nodes);
+  // The final layer's output of every node (full-neighbourhood inference), [N,
+  // classes]: the class logits. Computed once per state of the model (training
+  // and initialize drop it; so must a caller that writes the input embeddings,
+  // by forget_representations()).
+  const at::Tensor& representations();
+  void forget_representations() { full_outputs_ = at::Tensor(); }
+  // What the encoder reads: features and/or learnable embeddings.
+  const GnnInput& input() const { return input_; }
   void save();
 
   const Config& config() const { return config_; }
@@ -77,6 +96,7 @@ class NodeClassificationSession {
 
  private:
   at::Tensor logits_of(const at::Tensor& nodes);  // configured inference, no grad
+  at::Tensor full_outputs_;  // representations(), or undefined
 
   Config config_;
   PluginRegistry registry_;
@@ -90,6 +110,7 @@ class NodeClassificationSession {
   std::unique_ptr<NodeClassificationTask> task_;
   std::unique_ptr<EpochScheduler> scheduler_;
   int64_t epochs_done_ = 0;
+  int64_t saved_epochs_ = -1;  // epochs_done_ of the checkpoint in output.dir; -1: none written or loaded
   std::string non_finite_;
 };
 

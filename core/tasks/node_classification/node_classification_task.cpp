@@ -5,6 +5,7 @@
 #include <torch/csrc/autograd/autograd.h>
 
 #include "core/error.h"
+#include "core/run/step_timer.h"
 #include "core/pipeline/hogwild.h"
 #include "core/run/seed_mix.h"
 
@@ -13,13 +14,6 @@ namespace marius {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-double lap(Clock::time_point& t) {
-  auto now = Clock::now();
-  double s = std::chrono::duration<double>(now - t).count();
-  t = now;
-  return s;
-}
 
 }  // namespace
 
@@ -47,14 +41,8 @@ NodeClassificationTask::NodeClassificationTask(const Config& config, GnnEncoder&
       adjacency_(adjacency),
       inputs_(inputs),
       labels_(std::move(labels)),
-      fanouts_(parse_fanouts(config.fanouts, "model.fanouts")),
-      dense_(encoder, optimizer, config.dense_updates == DenseUpdates::kAsync) {
-  if (fanouts_.size() == 1) fanouts_.assign(static_cast<size_t>(encoder.num_layers()), fanouts_[0]);
-  if (static_cast<int64_t>(fanouts_.size()) != encoder.num_layers()) {
-    fail(MARIUS_ERR_INVALID_ARGUMENT, "model.fanouts: {} entries for model.layers = {} (give one per layer, or one for all)",
-         fanouts_.size(), encoder.num_layers());
-  }
-}
+      fanouts_(layer_fanouts(config.fanouts, "model.fanouts", encoder.num_layers())),
+      dense_(encoder, optimizer, config.dense_updates == DenseUpdates::kAsync) {}
 
 int64_t NodeClassificationTask::num_batches(const Segment& segment) const {
   return (segment.order.size(0) + config_.batch_size - 1) / config_.batch_size;
@@ -80,8 +68,7 @@ std::unique_ptr<TaskBatch> NodeClassificationTask::load(const Segment& segment, 
   }
   b->labels = labels_.index_select(0, roots);
   times.gather = lap(t);
-  std::lock_guard<std::mutex> lock(times_mutex_);
-  times_ += times;
+  times_.add(times);
   return b;
 }
 
@@ -98,15 +85,9 @@ void NodeClassificationTask::compute(TaskBatch& task_batch, uint32_t) {
     embedding_rows = input.slice(1, f).detach().requires_grad_(true);
     input = f > 0 ? at::cat({input.slice(1, 0, f), embedding_rows}, 1) : embedding_rows;
   }
-  at::Tensor logits;
-  try {  // a layer plugin's NaN is named by the plugin; add the epoch and batch
-    logits = encoder_.forward(b.sample, input, /*training=*/true, b.seed, params.by_layer);
-  } catch (const Error& e) {
-    if (e.code() == MARIUS_ERR_NON_FINITE) {
-      fail(MARIUS_ERR_NON_FINITE, "epoch {}, batch {}: {}", b.epoch + 1, b.number, e.what());
-    }
-    throw;
-  }
+  at::Tensor logits = naming_batch(b.epoch, b.number, [&] {  // a layer plugin's NaN is named by the plugin
+    return encoder_.forward(b.sample, input, /*training=*/true, b.seed, params.by_layer);
+  });
   logits = logits.index_select(0, b.sample.root_rows);
   times.forward = lap(t);
   at::Tensor loss = at::cross_entropy_loss(logits, b.labels);
@@ -114,14 +95,7 @@ void NodeClassificationTask::compute(TaskBatch& task_batch, uint32_t) {
   if (!std::isfinite(value)) non_finite(b, fmt::format("the loss ({})", value));
   times.loss = lap(t);
   std::vector<at::Tensor> roots{loss};
-  try {
-    torch::autograd::backward(roots);
-  } catch (const Error& e) {
-    if (e.code() == MARIUS_ERR_NON_FINITE) {
-      fail(MARIUS_ERR_NON_FINITE, "epoch {}, batch {}: {}", b.epoch + 1, b.number, e.what());
-    }
-    throw;
-  }
+  naming_batch(b.epoch, b.number, [&] { torch::autograd::backward(roots); });
   times.backward = lap(t);
   const int64_t bad = dense_.finish(params);
   if (bad >= 0) non_finite(b, "the gradient of " + encoder_.parameter_names()[static_cast<size_t>(bad)]);
@@ -129,8 +103,7 @@ void NodeClassificationTask::compute(TaskBatch& task_batch, uint32_t) {
   times.update = lap(t);
   b.loss = value * static_cast<double>(b.examples);
   b.gradient_rows = learned ? b.sample.nodes.size(0) : 0;
-  std::lock_guard<std::mutex> lock(times_mutex_);
-  times_ += times;
+  times_.add(times);
 }
 
 void NodeClassificationTask::update(TaskBatch& task_batch, uint32_t) {
@@ -148,17 +121,15 @@ void NodeClassificationTask::update(TaskBatch& task_batch, uint32_t) {
   inputs_.embeddings.index_copy_(0, ids, rows);
   StepTimes times;
   times.update = lap(t);
-  std::lock_guard<std::mutex> lock(times_mutex_);
-  times_ += times;
+  times_.add(times);
 }
 
 StepTimes NodeClassificationTask::take_times() {
-  std::lock_guard<std::mutex> lock(times_mutex_);
-  return std::exchange(times_, StepTimes{});
+  return times_.take();
 }
 
 void NodeClassificationTask::non_finite(const Batch& batch, const std::string& what) const {
-  fail(MARIUS_ERR_NON_FINITE, "epoch {}, batch {}: {} is not finite", batch.epoch + 1, batch.number, what);
+  fail_non_finite(batch.epoch, batch.number, what);
 }
 
 }  // namespace marius

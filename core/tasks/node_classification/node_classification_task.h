@@ -24,6 +24,7 @@
 
 #include <ATen/core/Tensor.h>
 
+#include "core/run/step_timer.h"
 #include "core/config/config.h"
 #include "core/gnn/adjacency.h"
 #include "core/gnn/dense_optimizer.h"
@@ -70,8 +71,7 @@ class NodeClassificationTask : public Task {
   at::Tensor labels_;
   std::vector<Fanout> fanouts_;
   DenseParameters dense_;  // the layer parameters: sync or bounded-stale (pipeline.dense_updates)
-  std::mutex times_mutex_;
-  StepTimes times_;
+  StepTimesSum times_;
 };
 
 }  // namespace marius
