@@ -5,7 +5,8 @@
 #   scripts/test.sh --sanitize address,undefined  ASan+UBSan build in ./build-asan, every test
 #   scripts/test.sh --sanitize thread             TSan build in ./build-tsan: the threaded parts
 #                                                 (pipeline, partition buffer, device tier, training
-#                                                 runs, C API, Python package)
+#                                                 runs, GNN training and async dense updates,
+#                                                 C API, Python package)
 #   scripts/test.sh [...] -- CTEST_ARGS           passes CTEST_ARGS to ctest (e.g. -E NAME_REGEX)
 # Sanitizer findings fail the test that triggers them; the suppressions, each explained, are in
 # tests/sanitizers/ (docs/hardening.md).
@@ -43,7 +44,7 @@ cd "$build"
 if [[ $sanitize == *thread* ]]; then
   # The threaded parts; LibTorch's and OpenBLAS's own threads are not instrumented.
   exec ctest --output-on-failure -j "$(nproc)" --timeout 1200 \
-    -R '^(Pipeline|PipelineTrain|PartitionBuffer|Shapes/PartitionBufferPlan|PartitionStore|Backends/ReentrantBackend|DeviceTier|RunGuards|capi|python|out_of_core_cli|train_cli)' \
+    -R '^(Pipeline|PipelineTrain|PartitionBuffer|Shapes/PartitionBufferPlan|PartitionStore|Backends/ReentrantBackend|DeviceTier|RunGuards|GnnTrain|DenseParameters|capi|python|out_of_core_cli|train_cli)' \
     "${ctest_args[@]}"
 fi
 exec ctest --output-on-failure -j "$(nproc)" --timeout 1200 "${ctest_args[@]}"

@@ -32,7 +32,7 @@ TEST_P(BuiltinConformance, Passes) {
 
 INSTANTIATE_TEST_SUITE_P(Builtins, BuiltinConformance,
                          ::testing::Values("distmult", "complex", "transe", "dot", "uniform", "in_batch", "sequential", "posix",
-                                           "mmap", "io_uring", "memory", "fault", "beta", "hilbert", "random"));
+                                           "mmap", "io_uring", "memory", "fault", "beta", "hilbert", "random", "comet"));
 
 TEST(Conformance, BuiltinDirectoryHoldsExactlyTheCheckedPlugins) {
   PluginRegistry registry;
@@ -42,7 +42,7 @@ TEST(Conformance, BuiltinDirectoryHoldsExactlyTheCheckedPlugins) {
     ASSERT_TRUE(e.manifest) << e.error;
     names.push_back(e.manifest->name);
   }
-  EXPECT_EQ(names, (std::vector<std::string>{"beta", "complex", "distmult", "dot", "fault", "gat", "gcn", "graphsage", "hilbert",
+  EXPECT_EQ(names, (std::vector<std::string>{"beta", "comet", "complex", "distmult", "dot", "fault", "gat", "gcn", "graphsage", "hilbert",
                                              "in_batch", "io_uring", "memory", "mmap", "posix", "random", "rgcn",
                                              "sequential", "transe", "uniform"}));
 }

@@ -1,6 +1,8 @@
 // The DENSE sampler's layout and reproducibility, the adjacency index, and
 // that sampled inference with every fanout `all` equals full-neighbourhood
 // inference through the built-in layer plugins.
+#include <memory>
+
 #include <gtest/gtest.h>
 
 #include <ATen/ATen.h>
@@ -185,6 +187,29 @@ TEST(DenseParameters, AsyncStashesAreIndependentAndStalenessIsCounted) {
   EXPECT_TRUE(at::allclose(encoder.parameters()[0].detach(), start - 1.5));
   EXPECT_EQ(dense.take_max_staleness(), 2);  // the third batch began before the first two updates
   EXPECT_EQ(dense.take_max_staleness(), 0);
+}
+
+// Updates apply in begin order; a batch that failed (its Use destroyed
+// unfinished) gives up its turn, so the batches after it do not wait for it.
+TEST(DenseParameters, AFailedBatchGivesUpItsTurn) {
+  PluginRegistry registry;
+  registry.add_builtin();
+  EncoderSpec spec;
+  spec.layer = "gcn";
+  spec.in_dim = 3, spec.hidden_dim = 3, spec.out_dim = 2;
+  GnnEncoder encoder(registry, spec, 1);
+  Config config = Config::parse("", "test", {"optimizer.dense=sgd"});
+  DenseOptimizer optimizer(config);
+  DenseParameters dense(encoder, optimizer, /*async=*/true);
+  auto failed = std::make_unique<DenseParameters::Use>(dense.begin());
+  DenseParameters::Use second = dense.begin();
+  auto failed_too = std::make_unique<DenseParameters::Use>(dense.begin());
+  DenseParameters::Use fourth = dense.begin();
+  failed.reset();      // its turn was next: the second's comes
+  failed_too.reset();  // not its turn yet: skipped when it comes
+  EXPECT_EQ(dense.finish(second), -1);
+  EXPECT_EQ(dense.finish(fourth), -1);  // would wait forever for the third's turn otherwise
+  EXPECT_EQ(dense.take_max_staleness(), 1);
 }
 
 }  // namespace

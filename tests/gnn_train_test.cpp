@@ -2,8 +2,10 @@
 // pipelined stages learns and resumes from encoder.bin; node classification
 // resumes to the same model.
 #include <filesystem>
+#include <fstream>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <ATen/ATen.h>
 
@@ -57,9 +59,22 @@ TEST_F(GnnTrain, AsyncDenseUpdatesLearn) {
   session.initialize(/*resume=*/false);
   const double before = session.evaluate(Split::kValid).mrr;
   TrainOptions options;
-  session.train(options);
+  TrainReport report = session.train(options);
   const double after = session.evaluate(Split::kValid).mrr;
   EXPECT_GT(after, 3 * before) << "valid MRR " << before << " -> " << after;
+  // Each epoch's record says how stale the weights a batch trained with were: within pipeline.staleness.
+  std::ifstream metrics(std::filesystem::path(config.output) / "metrics.jsonl");
+  std::string line;
+  int64_t epochs = 0, most = 0;
+  while (std::getline(metrics, line)) {
+    nlohmann::json record = nlohmann::json::parse(line);
+    if (!record.contains("epoch")) continue;
+    ++epochs;
+    EXPECT_EQ(record["dense_updates"]["mode"], "async");
+    most = std::max<int64_t>(most, record["dense_updates"]["max_staleness"].get<int64_t>());
+  }
+  EXPECT_EQ(epochs, 5);
+  EXPECT_LE(most, 3);
 }
 
 TEST_F(GnnTrain, AnEncoderIsRefusedOutOfCoreNamingTheKeys) {

@@ -189,6 +189,45 @@ TEST(Shuffle, BetaRepeatsForASeedAndDiffersAcrossSeeds) {
   testing::expect_error([&] { shuffled->plan(no_rng, 16, 4); }, MARIUS_ERR_INVALID_ARGUMENT, {"random stream"});
 }
 
+// The groups of `g` physical partitions a COMET plan's states are made of.
+std::set<std::set<int32_t>> groups_of(const Plan& plan, size_t g) {
+  std::set<std::set<int32_t>> groups;
+  for (const BufferState& state : plan.states) {
+    EXPECT_EQ(state.partitions.size() % g, 0u);
+    for (size_t k = 0; k + g <= state.partitions.size(); k += g) {
+      groups.emplace(state.partitions.begin() + static_cast<long>(k), state.partitions.begin() + static_cast<long>(k + g));
+    }
+  }
+  return groups;
+}
+
+// COMET, p = 16 physical partitions in l = 4 logical ones, a buffer of 8 (two
+// logical): valid plans (every bucket once, checked by plan_of), states made of
+// the same 4 disjoint groups all epoch, g x BETA(l, 2) swaps, groups drawn
+// afresh from the stream (the same for a seed).
+TEST(Comet, BetaOverRandomGroupsOfPhysicalPartitions) {
+  auto comet = policy("comet", {{"logical_partitions", int64_t{4}}});
+  Plan a = plan_of(*comet, 16, 8, 1), again = plan_of(*comet, 16, 8, 1), other = plan_of(*comet, 16, 8, 2);
+  EXPECT_TRUE(same_plan(a, again));
+  EXPECT_FALSE(same_plan(a, other));
+  EXPECT_EQ(a.swaps(), 4 * beta_formula(4, 2));
+  EXPECT_EQ(a.states.size(), plan_of(*policy("beta"), 4, 2).states.size());
+  const std::set<std::set<int32_t>> groups = groups_of(a, 4);
+  ASSERT_EQ(groups.size(), 4u);
+  std::set<int32_t> all;
+  for (const auto& g : groups) all.insert(g.begin(), g.end());
+  EXPECT_EQ(all.size(), 16u);  // disjoint, covering every partition
+  EXPECT_NE(groups, groups_of(other, 4));
+  // logical_partitions = 0: two logical partitions in the buffer, l = 2p / c.
+  EXPECT_EQ(groups_of(plan_of(*policy("comet"), 16, 8, 1), 4).size(), 4u);
+  // l = p is BETA over shuffled partitions.
+  EXPECT_EQ(plan_of(*policy("comet", {{"logical_partitions", int64_t{16}}}), 16, 4, 3).swaps(), beta_formula(16, 4));
+  for (auto [p, c, l] : {std::tuple{16, 8, 3}, {16, 6, 4}, {16, 8, 2}, {16, 8, 32}}) {
+    testing::expect_error([&, p = p, c = c, l = l] { plan_of(*policy("comet", {{"logical_partitions", int64_t{l}}}), p, c); },
+                          MARIUS_ERR_INVALID_ARGUMENT, {"plan failed"});
+  }
+}
+
 TEST(Shuffle, RandomRepeatsForASeedAndDiffersAcrossSeeds) {
   auto random = policy("random");
   EXPECT_TRUE(same_plan(plan_of(*random, 12, 3, 5), plan_of(*random, 12, 3, 5)));

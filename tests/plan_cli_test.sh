@@ -86,7 +86,7 @@ expect "buffer above partitions" 1 "--buffer 5 exceeds --partitions 4" -- \
 expect "buffer of one" 1 "--buffer must be >= 2 when --partitions >= 2" -- \
   "$run" plan --partitions 4 --buffer 1 --ordering beta
 expect "no partitions" 1 "--partitions must be >= 1, got 0" -- "$run" plan --partitions 0 --buffer 1 --ordering beta
-expect "unknown ordering lists the known ones" 1 "no ordering_policy named 'nope' (known: beta, hilbert, random, sequential" -- \
+expect "unknown ordering lists the known ones" 1 "no ordering_policy named 'nope' (known: beta, comet, hilbert, random, sequential" -- \
   "$run" plan --partitions 4 --buffer 2 --ordering nope
 expect "a plugin of another kind" 1 "is a score_function, not a ordering_policy" -- \
   "$run" plan --partitions 4 --buffer 2 --ordering distmult

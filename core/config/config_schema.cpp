@@ -189,8 +189,9 @@ const std::vector<KeySpec>& keys() {
              "Capacity, in batches, of each queue between two stages.", 1, 1024),
       choice("pipeline", "dense_updates", &Config::dense_updates, {DenseUpdates::kSync, DenseUpdates::kAsync},
              "GNN layer parameters: `sync`, one batch's forward, backward and step at a time; `async`, compute "
-             "workers run on copies taken when their batch starts and step the parameters when it ends, so a batch's "
-             "weights are at most staleness - 1 updates old (MariusGNN's asynchronous pipeline)."),
+             "workers run on copies taken when their batch starts and step the parameters when it ends, in the order "
+             "the batches started, so a batch's weights are at most staleness - 1 updates old (MariusGNN's "
+             "asynchronous pipeline)."),
       scalar("optimizer", "learning_rate", K::kFloat, &Config::learning_rate,
              "Learning rate of sparse Adagrad on node embeddings (only rows a batch touched are updated).", 0),
       choice("optimizer", "relation_optimizer", &Config::relation_optimizer, {RelationOptimizer::kAdagrad, RelationOptimizer::kAdam},
@@ -246,7 +247,7 @@ const std::vector<KeySpec>& keys() {
               "Options of the storage backend (e.g. `{ direct = true }` for posix)."),
       scalar("storage", "ordering", K::kString, &Config::ordering,
              "Ordering-policy plugin that sequences the p x p edge buckets: `beta`, `hilbert`, `sequential`, "
-             "`random`, or a manifest path."),
+             "`random`, `comet`, or a manifest path."),
       options("storage", "ordering_options", &Config::ordering_options, "Options of the ordering plugin."),
       scalar("storage", "dir", K::kString, &Config::storage_dir,
              "Directory of the partition files (`nodes.0.bin`, `nodes.1.bin`); empty means `output.dir/partitions`."),

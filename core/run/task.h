@@ -80,6 +80,11 @@ class Task {
   // The time split since the last call, summed over workers; resets it.
   // REQUIRES: no segment in progress.
   virtual StepTimes take_times() = 0;
+
+  // Adds the task's own figures since the last call to an epoch's
+  // metrics.jsonl record (a GNN task: how its dense parameters were updated);
+  // resets them. REQUIRES: no segment in progress.
+  virtual void add_epoch_figures(nlohmann::ordered_json& record) {}
 };
 
 }  // namespace marius

@@ -82,6 +82,7 @@ TrainReport Session::train(const TrainOptions& options, TrainObserver* observer)
               {"epoch_seconds", r.seconds},
               {"time_split", r.times.json()},
               {"pipeline", r.pipeline.json()}};
+    task_->add_epoch_figures(record);
     if (evaluating && config_.eval_every_epoch && info.num_edges[1] > 0) {
       epoch_report.valid = evaluate(Split::kValid);
       record["valid"] = epoch_report.valid->json();

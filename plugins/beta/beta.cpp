@@ -27,56 +27,22 @@
 #include <algorithm>
 #include <numeric>
 
+#include "common/beta_states.hpp"
 #include "common/plan_shape.hpp"
 #include "common/shuffle.hpp"
 #include "marius/sdk/plugin.hpp"
 
 namespace {
 
-using Partitions = std::vector<int32_t>;
-
-// BETA's buffer states, slot by slot, with the partitions labelled 0..p-1.
-std::vector<Partitions> beta_states(int32_t p, int32_t c) {
-  Partitions buffer(static_cast<size_t>(c));
-  std::iota(buffer.begin(), buffer.end(), 0);
-  std::vector<Partitions> states{buffer};
-  Partitions waiting(static_cast<size_t>(p - c));
-  std::iota(waiting.begin(), waiting.end(), c);
-  const size_t fixed = static_cast<size_t>(c - 1);  // slots 0..c-2 hold the fixed group, slot c-1 cycles
-  while (!waiting.empty()) {
-    for (int32_t& w : waiting) {
-      std::swap(w, buffer[fixed]);  // admit w into the cycling slot; its old occupant waits in w's place
-      states.push_back(buffer);
-    }
-    const size_t replaced = std::min(fixed, waiting.size());
-    for (size_t i = 0; i < replaced; ++i) {
-      buffer[i] = waiting[i];  // the fixed partition in slot i is finished: drop it
-      states.push_back(buffer);
-    }
-    waiting.erase(waiting.begin(), waiting.begin() + static_cast<long>(replaced));
-  }
-  return states;
-}
+using marius::plugins::Partitions;
 
 // Sends `states` to the sink with the buckets each processes, in the order the
 // header comment gives.
 void emit(const std::vector<Partitions>& states, int32_t p, marius::sdk::PlanSink& sink) {
-  std::vector<char> done(static_cast<size_t>(p) * static_cast<size_t>(p), 0);
-  std::vector<std::pair<int32_t, int32_t>> buckets;
+  std::vector<std::vector<std::pair<int32_t, int32_t>>> pairs = marius::plugins::new_pairs(states, p);
   for (size_t s = 0; s < states.size(); ++s) {
     const Partitions& resident = states[s];
-    buckets.clear();
-    auto add = [&](int32_t lhs, int32_t rhs) {
-      char& d = done[static_cast<size_t>(lhs) * static_cast<size_t>(p) + static_cast<size_t>(rhs)];
-      if (!d) buckets.emplace_back(lhs, rhs);
-      d = 1;
-    };
-    for (size_t a = 0; a < resident.size(); ++a) {
-      for (size_t b = a; b < resident.size(); ++b) {
-        add(resident[a], resident[b]);
-        if (b != a) add(resident[b], resident[a]);
-      }
-    }
+    std::vector<std::pair<int32_t, int32_t>>& buckets = pairs[s];
     if (s + 1 < states.size()) {
       const Partitions& next = states[s + 1];
       auto leaves = [&](int32_t q) { return std::find(next.begin(), next.end(), q) == next.end(); };
@@ -94,7 +60,7 @@ class Beta : public marius::sdk::OrderingPolicy {
 
   void plan(const marius_call_context& ctx, int32_t p, int32_t c, marius::sdk::PlanSink& sink) override {
     marius::plugins::require_plan_shape(p, c);
-    std::vector<Partitions> states = beta_states(p, c);
+    std::vector<Partitions> states = marius::plugins::beta_states(p, c);
     if (shuffle_) {
       Partitions label(static_cast<size_t>(p));
       std::iota(label.begin(), label.end(), 0);

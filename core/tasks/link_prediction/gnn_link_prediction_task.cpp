@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include <ATen/ATen.h>
+#include <nlohmann/json.hpp>
 #include <fmt/format.h>
 #include <torch/csrc/autograd/autograd.h>
 
@@ -186,6 +187,10 @@ void GnnLinkPredictionTask::update(TaskBatch& task_batch, uint32_t) {
   StepTimes times;
   times.update = lap(t);
   times_.add(times);
+}
+
+void GnnLinkPredictionTask::add_epoch_figures(nlohmann::ordered_json& record) {
+  record["dense_updates"] = {{"mode", dense_.async() ? "async" : "sync"}, {"max_staleness", dense_.take_max_staleness()}};
 }
 
 StepTimes GnnLinkPredictionTask::take_times() {

@@ -202,6 +202,7 @@ NodeClassificationReport NodeClassificationSession::train(const TrainOptions& op
               {"epoch_seconds", r.seconds},
               {"time_split", r.times.json()},
               {"pipeline", r.pipeline.json()}};
+    task_->add_epoch_figures(record);
     std::string line = fmt::format("epoch {}/{}: loss {:.4f}, {:.0f} nodes/s, {:.2f} s", epoch, last,
                                    epoch_report.mean_loss, r.edges_per_sec, r.seconds);
     if (validating && config_.eval_every_epoch) {

@@ -1,6 +1,7 @@
 #include "core/tasks/node_classification/node_classification_task.h"
 
 #include <ATen/ATen.h>
+#include <nlohmann/json.hpp>
 #include <fmt/format.h>
 #include <torch/csrc/autograd/autograd.h>
 
@@ -122,6 +123,10 @@ void NodeClassificationTask::update(TaskBatch& task_batch, uint32_t) {
   StepTimes times;
   times.update = lap(t);
   times_.add(times);
+}
+
+void NodeClassificationTask::add_epoch_figures(nlohmann::ordered_json& record) {
+  record["dense_updates"] = {{"mode", dense_.async() ? "async" : "sync"}, {"max_staleness", dense_.take_max_staleness()}};
 }
 
 StepTimes NodeClassificationTask::take_times() {

@@ -58,6 +58,8 @@ class NodeClassificationTask : public Task {
   void compute(TaskBatch& batch, uint32_t worker) override;
   void update(TaskBatch& batch, uint32_t worker) override;
   StepTimes take_times() override;
+  // "dense_updates": {"mode": "sync" or "async", "max_staleness": updates a batch's weights missed}
+  void add_epoch_figures(nlohmann::ordered_json& record) override;
 
  private:
   struct Batch;
