@@ -21,6 +21,19 @@ TEST(Config, FileAndOverrides) {
   EXPECT_EQ(c.batch_size, 1000);  // default
 }
 
+// An inline table replaces a whole options table; a dotted key sets one option of it.
+TEST(Config, AnInlineTableReplacesAnOptionsTable) {
+  TempDir dir;
+  auto file = dir.write("c.toml", "[storage]\nordering = \"comet\"\nordering_options = { logical_partitions = 4 }\n");
+  Config replaced = Config::load(file, {"storage.ordering=beta", "storage.ordering_options={ shuffle = true }"});
+  EXPECT_EQ(replaced.ordering_options.size(), 1u);
+  EXPECT_TRUE(std::get<bool>(replaced.ordering_options.at("shuffle")));
+  Config merged = Config::load(file, {"storage.ordering_options.shuffle=true"});
+  EXPECT_EQ(merged.ordering_options.size(), 2u);
+  testing::expect_error([&] { Config::load(file, {"storage.ordering_options={ shuffle = }"}); },
+                        MARIUS_ERR_INVALID_ARGUMENT, {"--set storage.ordering_options={ shuffle = }", "inline table"});
+}
+
 TEST(Config, Errors) {
   TempDir dir;
   auto file = dir.write("c.toml", "[training]\nepochs = 2\nbatchsize = 3\n");

@@ -165,16 +165,26 @@ TEST(Dense, SampledAllEqualsFullInference) {
 // Async dense updates: each batch computes on a stash taken at begin();
 // finish() applies the stash's gradients to the parameters, and the staleness
 // counts the updates between a batch's begin and its finish.
-TEST(DenseParameters, AsyncStashesAreIndependentAndStalenessIsCounted) {
+// A one-layer GCN (3 -> 2) and SGD at rate 0.5 over its parameters.
+struct SmallEncoder {
+  SmallEncoder() {
+    registry.add_builtin();
+    EncoderSpec spec;
+    spec.layer = "gcn";
+    spec.in_dim = 3, spec.hidden_dim = 3, spec.out_dim = 2;
+    encoder = std::make_unique<GnnEncoder>(registry, spec, 1);
+    optimizer = std::make_unique<DenseOptimizer>(
+        Config::parse("", "test", {"optimizer.dense=sgd", "optimizer.dense_learning_rate=0.5"}));
+  }
   PluginRegistry registry;
-  registry.add_builtin();
-  EncoderSpec spec;
-  spec.layer = "gcn";
-  spec.in_dim = 3, spec.hidden_dim = 3, spec.out_dim = 2;
-  GnnEncoder encoder(registry, spec, 1);
-  Config config = Config::parse("", "test", {"optimizer.dense=sgd", "optimizer.dense_learning_rate=0.5"});
-  DenseOptimizer optimizer(config);
-  DenseParameters dense(encoder, optimizer, /*async=*/true);
+  std::unique_ptr<GnnEncoder> encoder;
+  std::unique_ptr<DenseOptimizer> optimizer;
+};
+
+TEST(DenseParameters, AsyncStashesAreIndependentAndStalenessIsCounted) {
+  SmallEncoder small;
+  GnnEncoder& encoder = *small.encoder;
+  DenseParameters dense(encoder, *small.optimizer, /*async=*/true);
   const at::Tensor start = encoder.parameters()[0].detach().clone();
   std::vector<DenseParameters::Use> uses;
   for (int i = 0; i < 3; ++i) uses.push_back(dense.begin());
@@ -192,15 +202,8 @@ TEST(DenseParameters, AsyncStashesAreIndependentAndStalenessIsCounted) {
 // Updates apply in begin order; a batch that failed (its Use destroyed
 // unfinished) gives up its turn, so the batches after it do not wait for it.
 TEST(DenseParameters, AFailedBatchGivesUpItsTurn) {
-  PluginRegistry registry;
-  registry.add_builtin();
-  EncoderSpec spec;
-  spec.layer = "gcn";
-  spec.in_dim = 3, spec.hidden_dim = 3, spec.out_dim = 2;
-  GnnEncoder encoder(registry, spec, 1);
-  Config config = Config::parse("", "test", {"optimizer.dense=sgd"});
-  DenseOptimizer optimizer(config);
-  DenseParameters dense(encoder, optimizer, /*async=*/true);
+  SmallEncoder small;
+  DenseParameters dense(*small.encoder, *small.optimizer, /*async=*/true);
   auto failed = std::make_unique<DenseParameters::Use>(dense.begin());
   DenseParameters::Use second = dense.begin();
   auto failed_too = std::make_unique<DenseParameters::Use>(dense.begin());

@@ -1,5 +1,5 @@
 // Training with a GNN encoder end to end: link prediction through the
-// pipelined stages learns and resumes from encoder.bin; node classification
+// pipelined stages learns and resumes from encoder-<epoch>.bin; node classification
 // resumes to the same model.
 #include <filesystem>
 #include <fstream>
@@ -33,7 +33,9 @@ TEST_F(GnnTrain, LinkPredictionWithAnEncoderLearnsPipelinedAndResumes) {
   const double after = session.evaluate(Split::kValid).mrr;
   EXPECT_GT(after, 3 * before) << "valid MRR " << before << " -> " << after;  // chance is about 0.007
   EXPECT_GT(after, 0.04);
-  EXPECT_TRUE(fs::exists(fs::path(config.output) / "encoder.bin"));
+  EXPECT_EQ(session.encoder_path(), fs::path(config.output) / "encoder-5.bin");
+  EXPECT_TRUE(fs::exists(session.encoder_path()));
+  EXPECT_FALSE(fs::exists(fs::path(config.output) / "encoder-4.bin"));  // the checkpoint names epoch 5's
 
   Session resumed(config, {});
   resumed.initialize(/*resume=*/true);
@@ -45,7 +47,7 @@ TEST_F(GnnTrain, LinkPredictionWithAnEncoderLearnsPipelinedAndResumes) {
   other.encoder = "gcn";
   Session mismatched(other, {});
   testing::expect_error([&] { mismatched.initialize(/*resume=*/true); }, MARIUS_ERR_INVALID_ARGUMENT,
-                        {"encoder.bin", "has no parameter 'layer0.weight'"});
+                        {"encoder-5.bin", "has no parameter 'layer0.weight'"});
 }
 
 // Bounded-stale dense updates (pipeline.dense_updates = "async"): two compute
@@ -77,10 +79,35 @@ TEST_F(GnnTrain, AsyncDenseUpdatesLearn) {
   EXPECT_LE(most, 3);
 }
 
-TEST_F(GnnTrain, AnEncoderIsRefusedOutOfCoreNamingTheKeys) {
-  Config config = this->config(4, {"model.encoder=graphsage", "storage.buffer_capacity=2"});
+// Out of core (4 partitions, 2 in the buffer, COMET): the encoder samples
+// neighbourhoods among the resident partitions, the embeddings move through
+// the partition buffer, and it learns and resumes as in memory.
+TEST_F(GnnTrain, LinkPredictionWithAnEncoderLearnsOutOfCoreAndResumes) {
+  Config config = this->config(4, {"model.encoder=graphsage", "model.fanouts=5", "model.dim=16",
+                                   "optimizer.dense_learning_rate=0.01", "pipeline.mode=pipelined",
+                                   "evaluation.protocol=filtered", "training.epochs=5", "storage.buffer_capacity=2",
+                                   "storage.ordering=comet"});
+  Session session(config, {});
+  session.initialize(/*resume=*/false);
+  ASSERT_TRUE(session.out_of_core());
+  const double before = session.evaluate(Split::kValid).mrr;
+  TrainReport report = session.train(TrainOptions{});
+  EXPECT_EQ(report.epochs_done, 5);
+  EXPECT_GT(report.last.io.swaps, 0);
+  const double after = session.evaluate(Split::kValid).mrr;
+  EXPECT_GT(after, 3 * before) << "valid MRR " << before << " -> " << after;
+  EXPECT_GT(after, 0.04);
+
+  Session resumed(config, {});
+  resumed.initialize(/*resume=*/true);
+  EXPECT_EQ(resumed.epochs_done(), 5);
+  EXPECT_TRUE(at::allclose(resumed.representations(), session.representations()));
+}
+
+TEST_F(GnnTrain, AnEncoderIsRefusedOnTheDeviceTierNamingTheKeys) {
+  Config config = this->config(4, {"model.encoder=graphsage", "storage.device_capacity=2"});
   testing::expect_error([&] { Session session(config, {}); }, MARIUS_ERR_INVALID_ARGUMENT,
-                        {"model.encoder", "storage.buffer_capacity = 2"});
+                        {"model.encoder", "training.device"});
 }
 
 }  // namespace

@@ -287,10 +287,10 @@ MARIUS_EXTERN_C marius_status marius_session_train(marius_session* session, cons
     std::optional<ProgressRelay> relay;
     if (args->progress != nullptr) relay.emplace(h, *args);
     const auto start = std::chrono::steady_clock::now();
-    marius_train_result result{};
-    if (h.classifier) {
-      NodeClassificationReport report = h.classifier->train(options, nullptr, relay ? &*relay : nullptr);
+    // Either task's report (TrainReport, NodeClassificationReport: the same members) into the C result.
+    auto relay_result = [&](const auto& report) {
       if (relay && relay->threw()) fail(MARIUS_ERR_INTERNAL, "{}: the progress callback threw an exception", call);
+      marius_train_result result{};
       result.epochs_trained = report.epochs_trained;
       result.edges = report.last.edges;
       result.loss = report.last_mean_loss;
@@ -300,19 +300,12 @@ MARIUS_EXTERN_C marius_status marius_session_train(marius_session* session, cons
       result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() -
                        report.checkpoint_seconds;
       if (out != nullptr) fill_out(out, result);
-      return;
+    };
+    if (h.classifier) {
+      relay_result(h.classifier->train(options, nullptr, relay ? &*relay : nullptr));
+    } else {
+      relay_result(h.session->train(options, relay ? &*relay : nullptr));
     }
-    TrainReport report = h.session->train(options, relay ? &*relay : nullptr);
-    if (relay && relay->threw()) fail(MARIUS_ERR_INTERNAL, "{}: the progress callback threw an exception", call);
-    result.epochs_trained = report.epochs_trained;
-    result.edges = report.last.edges;
-    result.loss = report.last_mean_loss;
-    result.edges_per_sec = report.last.edges_per_sec;
-    result.stopped = report.stopped ? 1 : 0;
-    result.epochs_done = report.epochs_done;
-    result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() -
-                     report.checkpoint_seconds;
-    if (out != nullptr) fill_out(out, result);
   });
 }
 

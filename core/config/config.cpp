@@ -5,6 +5,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <optional>
 #include <sstream>
 
 #include <toml++/toml.h>
@@ -43,7 +44,19 @@ void apply_override(toml::table& root, const std::string& assignment) {
   size_t eq = assignment.find('=');
   if (eq == std::string::npos || eq == 0) fail(MARIUS_ERR_INVALID_ARGUMENT, "--set {}: expected key=value", assignment);
   std::string path = assignment.substr(0, eq);
-  Value value = parse_value_text(assignment.substr(eq + 1));
+  const std::string text = assignment.substr(eq + 1);
+  // An inline table ("{ shuffle = true }") replaces the whole table at `path` (a
+  // plugin's options, say); anything else is one value.
+  std::optional<toml::table> inline_table;
+  if (text.find_first_not_of(" \t") != std::string::npos && text[text.find_first_not_of(" \t")] == '{') {
+    try {
+      toml::table parsed = toml::parse("value = " + text);
+      if (toml::table* t = parsed["value"].as_table()) inline_table = std::move(*t);
+    } catch (const toml::parse_error& e) {
+      fail(MARIUS_ERR_INVALID_ARGUMENT, "--set {}: not a TOML inline table: {}", assignment, e.description());
+    }
+  }
+  Value value = inline_table ? Value{} : parse_value_text(text);
   toml::table* table = &root;
   size_t start = 0;
   for (;;) {
@@ -51,7 +64,11 @@ void apply_override(toml::table& root, const std::string& assignment) {
     std::string part = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
     if (part.empty()) fail(MARIUS_ERR_INVALID_ARGUMENT, "--set {}: empty key part", path);
     if (dot == std::string::npos) {
-      std::visit([&](const auto& v) { table->insert_or_assign(part, v); }, value);
+      if (inline_table) {
+        table->insert_or_assign(part, std::move(*inline_table));
+      } else {
+        std::visit([&](const auto& v) { table->insert_or_assign(part, v); }, value);
+      }
       return;
     }
     toml::node* next = table->get(part);

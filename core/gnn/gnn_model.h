@@ -2,7 +2,7 @@
 // prediction with an encoder) build from one configuration, in one place: the
 // neighbourhood direction, the features the encoder reads, the encoder's spec,
 // and the encoder's parameters with their optimizer state as named tensors
-// (the "param/", "adam_m/", "adam_v/" entries of encoder.bin and
+// (the "param/", "adam_m/", "adam_v/" entries of encoder-<epoch>.bin and
 // gnn_checkpoint.bin).
 #pragma once
 

@@ -3,6 +3,7 @@
 // docs/out-of-core.md, "Three tiers").
 #include <algorithm>
 #include <chrono>
+#include <memory>
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
@@ -10,6 +11,8 @@
 #include "core/data/dataset.h"
 #include "core/run/scheduler.h"
 #include "core/error.h"
+#include "core/gnn/adjacency.h"
+#include "core/gnn/gnn_model.h"
 #include "core/storage/table_source.h"
 #include "core/storage/tier_plan.h"
 #include "core/run/seed_mix.h"
@@ -142,17 +145,36 @@ EpochResult EpochScheduler::train_partitioned(Pipeline& pipeline, Task& task, in
       if (first < length) ranges.insert(ranges.end(), {base, base + (length - first)});
     }
     table.node_ranges = at::tensor(ranges, at::kLong).view({-1, 2});
-    // The state's buckets, in the tier's rows.
+    // Bucket (i, j)'s edges in the tier's rows.
+    auto bucket_edges = [&](int32_t i, int32_t j) {
+      const int64_t b = static_cast<int64_t>(i) * p + j;
+      at::Tensor e = dataset.edges(Split::kTrain, buckets[b], buckets[b + 1]);
+      e.select(1, 0).add_(slot[i] * rows - offsets[i]);
+      e.select(1, 2).add_(slot[j] * rows - offsets[j]);
+      return e;
+    };
+    // The state's buckets.
     std::vector<at::Tensor> parts;
     for (auto [i, j] : state.buckets) {
       const int64_t b = static_cast<int64_t>(i) * p + j;
       if (buckets[b + 1] == buckets[b]) continue;
-      at::Tensor e = dataset.edges(Split::kTrain, buckets[b], buckets[b + 1]);
-      e.select(1, 0).add_(slot[i] * rows - offsets[i]);
-      e.select(1, 2).add_(slot[j] * rows - offsets[j]);
-      parts.push_back(e);
+      parts.push_back(bucket_edges(i, j));
     }
     if (parts.empty()) return;
+    // A task that samples neighbourhoods samples them among the resident
+    // partitions: the training edges of every bucket between two of them
+    // (MariusGNN's restriction out of core; docs/gnn.md).
+    std::unique_ptr<Adjacency> adjacency;
+    if (task.samples_neighbourhoods()) {
+      std::vector<at::Tensor> resident{at::empty({0, 3}, at::kLong)};
+      for (int32_t i : state.partitions) {
+        for (int32_t j : state.partitions) resident.push_back(bucket_edges(i, j));
+      }
+      const DatasetInfo& info = dataset.info();
+      adjacency = std::make_unique<Adjacency>(Adjacency::build(at::cat(resident), tier.slots() * rows, info.num_relations,
+                                                               info.has_relations, direction_of(config_.direction)));
+      table.adjacency = adjacency.get();
+    }
     at::Tensor edges = parts.size() == 1 ? parts[0] : at::cat(parts);
     at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(
         mix(mix(static_cast<uint64_t>(config_.seed) ^ mix(epoch)) ^ static_cast<uint64_t>(s)));

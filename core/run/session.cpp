@@ -6,6 +6,7 @@
 
 #include <ATen/ATen.h>
 #include <c10/util/Exception.h>
+#include <fmt/format.h>
 
 #include "core/error.h"
 #include "core/logging.h"
@@ -100,11 +101,11 @@ Session::Session(Config config, const std::vector<std::string>& plugin_paths)
         registry_.load(registry_.find(config_.storage_backend, MARIUS_KIND_STORAGE_BACKEND)),
         config_.storage_backend_options);
   }
-  if (!config_.encoder.empty() && (capacity_ > 0 || device_capacity_ > 0)) {
+  if (!config_.encoder.empty() && device_capacity_ > 0) {
     fail(MARIUS_ERR_INVALID_ARGUMENT,
-         "model.encoder = \"{}\" trains in memory on the host for now: out-of-core GNN training (storage.buffer_capacity "
-         "= {}) and the device tier (training.device = \"{}\") do not take an encoder yet",
-         config_.encoder, config_.buffer_capacity, config_.device);
+         "model.encoder = \"{}\" trains on the host for now: the device tier (training.device = \"{}\", "
+         "storage.device_capacity) does not take an encoder yet",
+         config_.encoder, config_.device);
   }
   if (capacity_ > 0 || (device_capacity_ > 0 && device_capacity_ < p)) {
     ordering_ = std::make_unique<OrderingPolicy>(
@@ -347,9 +348,20 @@ void Session::save() {
   if (encoder_) save_encoder();
   save_checkpoint(checkpoint_path(), *model_, info);
   saved_epochs_ = epochs_done_;
+  if (encoder_) {  // the checkpoint now names this epoch's encoder file: the others are stale
+    for (const auto& entry : fs::directory_iterator(config_.output, ec)) {
+      const std::string name = entry.path().filename().string();
+      if (name.rfind("encoder-", 0) == 0 && name.size() > 12 && name.compare(name.size() - 4, 4, ".bin") == 0 &&
+          entry.path() != encoder_path()) {
+        fs::remove(entry.path(), ec);
+      }
+    }
+  }
 }
 
-fs::path Session::encoder_path() const { return fs::path(config_.output) / "encoder.bin"; }
+fs::path Session::encoder_path() const {
+  return fs::path(config_.output) / fmt::format("encoder-{}.bin", epochs_done_);
+}
 
 void Session::initialize_encoder(bool resume) {
   const DatasetInfo& info = dataset_.info();
@@ -400,7 +412,16 @@ Session::ScoredTables Session::scored_tables() {
 
 at::Tensor Session::representations() {
   if (!encoder_) return model_->embeddings;
-  at::Tensor input = features_.defined() ? at::cat({features_, model_->embeddings}, 1) : model_->embeddings;
+  at::Tensor embeddings = model_->embeddings;
+  if (!embeddings.defined()) {  // out of core: every partition read back (num_nodes x dim x 4 bytes)
+    const NodeRows& rows = *node_rows_;
+    embeddings = at::empty({rows.num_nodes(), rows.dim()}, at::kFloat);
+    for (int32_t k = 0; k < rows.num_blocks(); ++k) {
+      at::Tensor block = rows.block(k);
+      embeddings.narrow(0, rows.begin(k), block.size(0)).copy_(block);
+    }
+  }
+  at::Tensor input = features_.defined() ? at::cat({features_, embeddings}, 1) : embeddings;
   return encoder_->infer(*adjacency_, input);
 }
 

@@ -95,13 +95,16 @@ class Session {
 
   // Writes the checkpoint of the current state (refused after NON_FINITE).
   // With a GNN encoder, its parameters and optimizer state go to
-  // output.dir/encoder.bin first, then checkpoint.bin.
+  // output.dir/encoder-<epochs done>.bin first, then checkpoint.bin; then the
+  // encoder files of other epochs are deleted. A crash between the two writes
+  // leaves the previous checkpoint and its encoder file, which resume reads.
   void save();
 
   // With model.encoder: the encoder, and every node's output of it (full
   // neighbourhoods), the rows that evaluation, export and predict score.
   bool has_encoder() const { return encoder_ != nullptr; }
   at::Tensor representations();
+  // output.dir/encoder-<epochs_done()>.bin: the encoder state of the checkpoint.
   std::filesystem::path encoder_path() const;
 
   // What the score function ranks in evaluation, export and predict: the model
@@ -121,7 +124,7 @@ class Session {
   // not fit what this process may use.
   void check_memory() const;
   // model.encoder: the adjacency, the features read, the encoder and its
-  // optimizer (from encoder.bin on resume).
+  // optimizer (from encoder_path() on resume).
   void initialize_encoder(bool resume);
   void save_encoder();
 

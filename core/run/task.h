@@ -20,6 +20,8 @@
 
 namespace marius {
 
+struct Adjacency;
+
 // The node rows a segment's batches read and update: the model's tables, or a
 // partition buffer's slab, on the training device; the rest is on the host.
 struct NodeTable {
@@ -27,6 +29,10 @@ struct NodeTable {
   at::Tensor node_ranges;        // int64 [k, 2]: rows negatives are drawn from
   at::Tensor degrees;            // int64 [rows]
   at::Tensor global_ids;         // int64 [rows] node id of each row; undefined: the row is the id
+  // The neighbourhoods of the rows, in row ids, for tasks that sample them
+  // (Task::samples_neighbourhoods): out of core the training edges among the
+  // resident partitions only; null: the task's own whole-graph adjacency.
+  const Adjacency* adjacency = nullptr;
 };
 
 // One run of batches over one table: the scheduler's unit of work.
@@ -80,6 +86,11 @@ class Task {
   // The time split since the last call, summed over workers; resets it.
   // REQUIRES: no segment in progress.
   virtual StepTimes take_times() = 0;
+
+  // True when load samples the neighbourhoods of a batch's nodes (a GNN
+  // encoder): out of core the scheduler then gives each segment's table the
+  // adjacency of the resident partitions (NodeTable::adjacency).
+  virtual bool samples_neighbourhoods() const { return false; }
 
   // Adds the task's own figures since the last call to an epoch's
   // metrics.jsonl record (a GNN task: how its dense parameters were updated);

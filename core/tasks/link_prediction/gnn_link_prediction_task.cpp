@@ -38,6 +38,7 @@ struct GnnLinkPredictionTask::Batch : TaskBatch {
   at::Tensor rel;             // int64 [P]
   DenseSample sample;         // of src (P), dst (P), negatives (C*N), in that order
   int64_t N = 0;
+  const NodeTable* table = nullptr;  // the segment's: rows, their optimizer state and neighbourhoods
   at::Tensor input;           // [sampled nodes, width]
   uint64_t seed = 0;
   at::Tensor embedding_grad;  // of the sampled nodes' embedding rows
@@ -82,6 +83,7 @@ std::unique_ptr<TaskBatch> GnnLinkPredictionTask::load(const Segment& g, int64_t
   auto b = std::make_unique<Batch>();
   b->epoch = g.epoch;
   b->number = g.first_batch + index;
+  b->table = g.table;
   b->seed = mix(mix(static_cast<uint64_t>(config_.seed) ^ mix(g.epoch + 1)) ^ static_cast<uint64_t>(b->number));
   const int64_t real = batch_edges.size(0);
   const int64_t S = (config_.batch_size + config_.chunks - 1) / config_.chunks;
@@ -102,17 +104,23 @@ std::unique_ptr<TaskBatch> GnnLinkPredictionTask::load(const Segment& g, int64_t
   const NodeTable& table = *g.table;
   at::Tensor src2 = src.view({C, S}), dst2 = dst.view({C, S});
   at::Tensor negatives = sample_negatives(sampler_, ctx, &sampler_mutex_, table.node_ranges, table.degrees,
-                                          model_.num_nodes, at::cat({dst2, src2}, 1).view(-1),
+                                          table.embeddings.size(0), at::cat({dst2, src2}, 1).view(-1),
                                           at::empty({C, config_.per_chunk}, at::kLong));
   if (config_.anchor_negatives) negatives = at::cat({negatives, src2, dst2}, 1);
   b->N = negatives.size(1);
-  b->sample = sample_dense(adjacency_, at::cat({src, dst, negatives.view(-1)}), fanouts_, mix(b->seed + 1));
+  const Adjacency& adjacency = table.adjacency != nullptr ? *table.adjacency : adjacency_;
+  b->sample = sample_dense(adjacency, at::cat({src, dst, negatives.view(-1)}), fanouts_, mix(b->seed + 1));
   StepTimes times;
   times.sample = lap(t);
   {
     HogwildAccess hogwild;  // earlier batches' updates may be writing these rows
-    at::Tensor rows = model_.embeddings.index_select(0, b->sample.nodes);
-    b->input = features_.defined() ? at::cat({features_.index_select(0, b->sample.nodes), rows}, 1) : rows;
+    at::Tensor rows = table.embeddings.index_select(0, b->sample.nodes);
+    if (features_.defined()) {  // features are indexed by node id, the table by row
+      const at::Tensor ids = table.global_ids.defined() ? table.global_ids.index_select(0, b->sample.nodes) : b->sample.nodes;
+      b->input = at::cat({features_.index_select(0, ids), rows}, 1);
+    } else {
+      b->input = rows;
+    }
   }
   times.gather = lap(t);
   times_.add(times);
@@ -178,7 +186,7 @@ void GnnLinkPredictionTask::update(TaskBatch& task_batch, uint32_t) {
   bool finite = true;
   {
     HogwildAccess hogwild;
-    at::Tensor embeddings = model_.embeddings, state = model_.embedding_state;
+    at::Tensor embeddings = b.table->embeddings, state = b.table->state;
     finite = sparse_adagrad(embeddings, state, {RowGradients{b.sample.nodes, b.embedding_grad}}, config_.learning_rate,
                             config_.adagrad_eps, /*fused=*/true);
   }

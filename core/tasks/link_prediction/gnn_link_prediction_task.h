@@ -57,6 +57,7 @@ class GnnLinkPredictionTask : public Task {
   void compute(TaskBatch& batch, uint32_t worker) override;
   void update(TaskBatch& batch, uint32_t worker) override;
   StepTimes take_times() override;
+  bool samples_neighbourhoods() const override { return true; }
   // "dense_updates": {"mode": "sync" or "async", "max_staleness": updates a batch's weights missed}
   void add_epoch_figures(nlohmann::ordered_json& record) override;
 
