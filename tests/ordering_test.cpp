@@ -220,8 +220,27 @@ TEST(Comet, BetaOverRandomGroupsOfPhysicalPartitions) {
   EXPECT_NE(groups, groups_of(other, 4));
   // logical_partitions = 0: two logical partitions in the buffer, l = 2p / c.
   EXPECT_EQ(groups_of(plan_of(*policy("comet"), 16, 8, 1), 4).size(), 4u);
-  // l = p is BETA over shuffled partitions.
+  // l = p is BETA over shuffled partitions (with buckets at their first state, exactly its plan).
   EXPECT_EQ(plan_of(*policy("comet", {{"logical_partitions", int64_t{16}}}), 16, 4, 3).swaps(), beta_formula(16, 4));
+  // By default a bucket goes to a random state among those holding its pair:
+  // a logical pair's buckets spread over several states; at the first state, never.
+  auto first = policy("comet", {{"logical_partitions", int64_t{4}}, {"random_buckets", false}});
+  auto states_of_pair = [](const Plan& plan, const std::set<int32_t>& g, const std::set<int32_t>& h) {
+    std::set<size_t> states;
+    for (size_t s = 0; s < plan.states.size(); ++s) {
+      for (auto [i, j] : plan.states[s].buckets) {
+        if (g.count(i) && h.count(j)) states.insert(s);
+      }
+    }
+    return states.size();
+  };
+  const Plan at_first = plan_of(*first, 16, 8, 1);
+  const std::set<std::set<int32_t>> first_groups = groups_of(at_first, 4);
+  size_t spread = 0;
+  for (const auto& g : first_groups) spread = std::max(spread, states_of_pair(a, g, g));
+  for (const auto& g : first_groups) EXPECT_EQ(states_of_pair(at_first, g, g), 1u);
+  for (const auto& g : groups) spread = std::max(spread, states_of_pair(a, g, g));
+  EXPECT_GT(spread, 1u);
   for (auto [p, c, l] : {std::tuple{16, 8, 3}, {16, 6, 4}, {16, 8, 2}, {16, 8, 32}}) {
     testing::expect_error([&, p = p, c = c, l = l] { plan_of(*policy("comet", {{"logical_partitions", int64_t{l}}}), p, c); },
                           MARIUS_ERR_INVALID_ARGUMENT, {"plan failed"});

@@ -9,12 +9,15 @@
 // partitions, relabelled at random too; each logical state becomes the
 // physical state of its groups' partitions (group after group, in BETA's slot
 // order, so a logical swap replaces g physical partitions) and processes every
-// physical bucket (i, j) whose logical pair (I, J) no earlier state held: every
-// bucket exactly once per epoch. The host trains a state's edges in one random
+// physical bucket (i, j) assigned to it: by default (option random_buckets)
+// each bucket goes to a state drawn uniformly from those that hold its logical
+// pair (I, J), as MariusGNN's randomly_assign_edge_buckets does, so a logical
+// pair's edges spread over several states; with random_buckets = false, to the
+// first such state. Either way every bucket is trained exactly once per epoch. The host trains a state's edges in one random
 // order across its buckets, so with fresh groups every epoch neither the
 // buffer's contents nor the order of the training examples repeat from epoch
 // to epoch: what keeps out-of-core accuracy near in-memory accuracy in
-// MariusGNN. With l = p (g = 1) it is BETA with shuffle.
+// MariusGNN. With l = p (g = 1) and random_buckets = false it is BETA with shuffle.
 #include <numeric>
 #include <string>
 
@@ -29,7 +32,8 @@ using marius::plugins::Partitions;
 
 class Comet : public marius::sdk::OrderingPolicy {
  public:
-  explicit Comet(const marius::sdk::Options& options) : logical_(options.get_int("logical_partitions")) {
+  explicit Comet(const marius::sdk::Options& options)
+      : logical_(options.get_int("logical_partitions")), random_buckets_(options.get_bool("random_buckets")) {
     marius::sdk::require_arg(logical_ >= 0, "option logical_partitions must be >= 0 (0: 2p / buffer_capacity), got " +
                                                 std::to_string(logical_));
   }
@@ -60,7 +64,35 @@ class Comet : public marius::sdk::OrderingPolicy {
       return Partitions(first, first + g);
     };
     const std::vector<Partitions> states = marius::plugins::beta_states(logical, logical_capacity);
-    const auto pairs = marius::plugins::new_pairs(states, logical);
+    // assigned[s]: the physical buckets state s trains. Each goes to the first
+    // state holding its logical pair, or (random_buckets) to one drawn
+    // uniformly from every state that holds the pair.
+    std::vector<std::vector<std::pair<int32_t, int32_t>>> assigned(states.size());
+    if (!random_buckets_) {
+      const auto pairs = marius::plugins::new_pairs(states, logical);
+      for (size_t s = 0; s < states.size(); ++s) {
+        for (const auto& [a, b] : pairs[s]) {
+          for (int32_t i : group(a)) {
+            for (int32_t j : group(b)) assigned[s].emplace_back(i, j);
+          }
+        }
+      }
+    } else {
+      std::vector<std::vector<uint32_t>> holders(static_cast<size_t>(logical) * static_cast<size_t>(logical));
+      for (size_t s = 0; s < states.size(); ++s) {
+        for (int32_t a : states[s]) {
+          for (int32_t b : states[s]) holders[static_cast<size_t>(a) * static_cast<size_t>(logical) + static_cast<size_t>(b)].push_back(static_cast<uint32_t>(s));
+        }
+      }
+      for (int32_t a = 0; a < logical; ++a) {
+        for (int32_t b = 0; b < logical; ++b) {
+          const std::vector<uint32_t>& h = holders[static_cast<size_t>(a) * static_cast<size_t>(logical) + static_cast<size_t>(b)];
+          for (int32_t i : group(a)) {
+            for (int32_t j : group(b)) assigned[h[marius::plugins::uniform_below(rng, h.size())]].emplace_back(i, j);
+          }
+        }
+      }
+    }
     for (size_t s = 0; s < states.size(); ++s) {
       Partitions resident;
       for (int32_t q : states[s]) {
@@ -68,16 +100,13 @@ class Comet : public marius::sdk::OrderingPolicy {
         resident.insert(resident.end(), members.begin(), members.end());
       }
       sink.add_state(resident);
-      for (const auto& [a, b] : pairs[s]) {
-        for (int32_t i : group(a)) {
-          for (int32_t j : group(b)) sink.add_bucket(i, j);
-        }
-      }
+      for (const auto& [i, j] : assigned[s]) sink.add_bucket(i, j);
     }
   }
 
  private:
   const int64_t logical_;
+  const bool random_buckets_;
 };
 
 }  // namespace
