@@ -123,5 +123,23 @@ TEST(NodeData, ALayerReturningNaNStopsTrainingNamingThePlugin) {
   }
 }
 
+// An expression of the wrong shape is refused by the SDK adapter, naming the
+// plugin and both shapes; nothing is saved.
+TEST(NodeData, ALayerOfTheWrongShapeStopsTrainingNamingThePlugin) {
+  NodeFiles f;
+  preprocess(f.options());
+  const fs::path out = f.dir.path() / "out-shape";
+  Config config = Config::parse("", "test",
+                                {"dataset.path=" + (f.dir.path() / "ds").string(), "output.dir=" + out.string(),
+                                 "model.task=node_classification", "model.encoder=" + testing::plugin_manifest("nan_layer"),
+                                 "model.encoder_options.poison=shape", "model.layers=1", "training.epochs=1",
+                                 "training.batch_size=2"});
+  NodeClassificationSession session(config, {});
+  session.initialize(/*resume=*/false);
+  expect_error([&] { session.train(TrainOptions{}, nullptr); }, MARIUS_ERR_INVALID_ARGUMENT,
+               {"nan_layer", "the layer's expression gave shape", "expected ["});
+  EXPECT_FALSE(fs::exists(out / "gnn_checkpoint.bin"));
+}
+
 }  // namespace
 }  // namespace marius

@@ -1,5 +1,6 @@
-// A layer that returns NaN (option poison = forward) or a NaN gradient
-// (poison = backward): the host must stop training naming it.
+// A layer that returns NaN (option poison = forward), a NaN gradient
+// (poison = backward) or an expression of the wrong shape (poison = shape):
+// the host must stop training naming it.
 #include <limits>
 
 #include "marius/sdk/torch_layer.hpp"
@@ -23,6 +24,7 @@ class NanLayer : public marius::sdk::TorchLayer {
   }
   at::Tensor compute(const at::Tensor& x, const marius::sdk::Graph& g, const std::vector<at::Tensor>& p) const override {
     at::Tensor y = marius::sdk::mean_aggregate(x, g).matmul(p[0]);
+    if (poison_ == "shape") return at::cat({y, y.narrow(1, 0, 1)}, 1);  // one column too many
     return poison_ == "forward" ? y * std::numeric_limits<float>::quiet_NaN() : y;
   }
 
