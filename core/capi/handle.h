@@ -64,6 +64,8 @@ struct marius_session {
   // MARIUS_TABLE_RELATIONS (relation rows include the "@inverse" rows).
   // REQUIRES: lock held.
   const marius::capi::Names& names(int32_t table, const char* call);
+  // The row of original node id `id`; Error(NOT_FOUND) naming it otherwise. REQUIRES: lock held.
+  int64_t node_row(const char* id, const char* call);
 
   // The link-prediction session; a node-classification one fails
   // INVALID_ARGUMENT "<call>: … <instead>". REQUIRES: lock held, not closed.

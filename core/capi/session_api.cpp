@@ -51,6 +51,13 @@ NodeClassificationSession& marius_session::node_classification(const char* call)
   return *classifier;
 }
 
+int64_t marius_session::node_row(const char* id, const char* call) {
+  const Names& nodes = names(MARIUS_TABLE_NODES, call);
+  auto it = nodes.rows.find(id);
+  if (it == nodes.rows.end()) fail(MARIUS_ERR_NOT_FOUND, "{}: unknown node id '{}'", call, id);
+  return it->second;
+}
+
 const Dataset& marius_session::dataset() const { return session ? session->dataset() : classifier->dataset(); }
 
 namespace {
@@ -387,9 +394,7 @@ MARIUS_EXTERN_C marius_status marius_session_predict(marius_session* session, ma
     }
     auto lock = h.lock(call);
     Session& s = h.link_prediction(call, "ranks no links (use marius_session_classify)");
-    const Names& nodes = h.names(MARIUS_TABLE_NODES, call);
-    auto node = nodes.rows.find(args->node);
-    if (node == nodes.rows.end()) fail(MARIUS_ERR_NOT_FOUND, "{}: unknown node id '{}'", call, args->node);
+    const int64_t node = h.node_row(args->node, call);
     int64_t relation = 0;
     const bool named = args->relation != nullptr && args->relation[0] != '\0';
     if (s.dataset().info().has_relations || named) {
@@ -402,7 +407,7 @@ MARIUS_EXTERN_C marius_status marius_session_predict(marius_session* session, ma
       relation = it->second;
     }
     const Session::ScoredTables scored = s.scored_tables();  // with an encoder: its output of every node
-    std::vector<RankedNode> best = predict_ids(*scored.model, *scored.rows, s.score(), node->second, relation, args->k,
+    std::vector<RankedNode> best = predict_ids(*scored.model, *scored.rows, s.score(), node, relation, args->k,
                                                args->direction == MARIUS_PREDICT_HEADS);
     for (size_t i = 0; i < best.size(); ++i) {
       args->out_nodes[i] = best[i].node;
@@ -423,10 +428,8 @@ MARIUS_EXTERN_C marius_status marius_session_classify(marius_session* session, m
     if (args->k < 1) fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: k must be at least 1, got {}", call, args->k);
     auto lock = h.lock(call);
     NodeClassificationSession& nc = h.node_classification(call);
-    const Names& nodes = h.names(MARIUS_TABLE_NODES, call);
-    auto node = nodes.rows.find(args->node);
-    if (node == nodes.rows.end()) fail(MARIUS_ERR_NOT_FOUND, "{}: unknown node id '{}'", call, args->node);
-    at::Tensor p = nc.probabilities(at::tensor({node->second}, at::kLong))[0];
+    const int64_t node = h.node_row(args->node, call);
+    at::Tensor p = nc.probabilities(at::tensor({node}, at::kLong))[0];
     auto [values, classes] = p.topk(std::min<int64_t>(args->k, p.size(0)));
     for (int64_t i = 0; i < values.size(0); ++i) {
       args->out_classes[i] = classes[i].item<int64_t>();
