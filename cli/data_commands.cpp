@@ -1,6 +1,7 @@
 #include "cli/data_commands.h"
 
 #include <memory>
+#include <cstdio>
 #include <optional>
 #include <string>
 
@@ -78,6 +79,8 @@ struct GenerateArgs {
   std::optional<double> exponent;                              // powerlaw
   std::optional<int64_t> classes, features;                    // sbm
   std::optional<double> homophily;                             // sbm
+  std::optional<std::string> features_dtype;                   // sbm with --partitions
+  std::optional<std::string> split;                            // sbm: node split fractions
 };
 
 int run_sbm(const GenerateArgs& a) {
@@ -89,11 +92,33 @@ int run_sbm(const GenerateArgs& a) {
   o.features = a.features.value_or(o.features);
   o.homophily = a.homophily.value_or(o.homophily);
   o.seed = a.seed;
+  o.partitions = a.partitions.value_or(0);
+  if (a.split) {
+    double f[3];
+    char tail = 0;
+    if (std::sscanf(a.split->c_str(), "%lf,%lf,%lf%c", &f[0], &f[1], &f[2], &tail) != 3) {
+      fail(MARIUS_ERR_INVALID_ARGUMENT, "--split \"{}\": expected three fractions TRAIN,VALID,TEST", *a.split);
+    }
+    o.train_fraction = f[0], o.valid_fraction = f[1], o.test_fraction = f[2];
+  }
+  if (a.features_dtype) {
+    if (o.partitions == 0) fail(MARIUS_ERR_INVALID_ARGUMENT, "--features-dtype: only with --partitions (a dataset); preprocess takes it otherwise");
+    if (*a.features_dtype != "float32" && *a.features_dtype != "float16") {
+      fail(MARIUS_ERR_INVALID_ARGUMENT, "--features-dtype \"{}\": expected float32 or float16", *a.features_dtype);
+    }
+    o.float16 = *a.features_dtype == "float16";
+  }
   SbmResult r = generate_sbm(o);
-  fmt::print("generated node classification graph {} in {:.2f} s\n", r.output.string(), r.seconds);
+  fmt::print("generated {} {} in {:.2f} s\n", o.partitions > 0 ? "node classification dataset" : "node classification graph",
+             r.output.string(), r.seconds);
   fmt::print("  nodes      {} in {} classes, {} features\n", o.nodes, o.classes, o.features);
   fmt::print("  edges      {} (homophily {})\n", o.edges, o.homophily);
   fmt::print("  splits     {} train, {} valid, {} test nodes\n", r.split_nodes[0], r.split_nodes[1], r.split_nodes[2]);
+  if (o.partitions > 0) {
+    fmt::print("  partitions {}; features.bin {:.2f} GiB ({})\n", o.partitions,
+               static_cast<double>(r.feature_bytes) / static_cast<double>(uint64_t{1} << 30), o.float16 ? "float16" : "float32");
+    return 0;
+  }
   fmt::print("next: marius-run preprocess --train {0}/edges.tsv --features {0}/features.npy --labels {0}/labels.tsv "
              "--train-nodes {0}/train_nodes.txt --valid-nodes {0}/valid_nodes.txt --test-nodes {0}/test_nodes.txt "
              "--output DATASET\n", r.output.string());
@@ -151,19 +176,20 @@ int run_generate(const GenerateArgs& a, const CLI::App& app) {
     }
   };
   if (a.kind == "sbm") {
-    only("powerlaw", {"--partitions", "--valid-edges", "--test-edges", "--exponent"});
+    only("powerlaw", {"--valid-edges", "--test-edges", "--exponent"});
     only("planted", {"--clusters"});
     only("planted or powerlaw", {"--relations"});
     return run_sbm(a);
   }
   if (a.kind == "planted") {
-    only("powerlaw", {"--partitions", "--valid-edges", "--test-edges", "--exponent"});
-    only("sbm", {"--classes", "--features", "--homophily"});
+    only("powerlaw or sbm", {"--partitions"});
+    only("powerlaw", {"--valid-edges", "--test-edges", "--exponent"});
+    only("sbm", {"--classes", "--features", "--homophily", "--features-dtype", "--split"});
     return run_planted(a);
   }
   if (a.kind == "powerlaw") {
     only("planted", {"--clusters"});
-    only("sbm", {"--classes", "--features", "--homophily"});
+    only("sbm", {"--classes", "--features", "--homophily", "--features-dtype", "--split"});
     return run_powerlaw(a);
   }
   fail(MARIUS_ERR_INVALID_ARGUMENT, "--kind \"{}\": expected planted, powerlaw or sbm", a.kind);
@@ -216,13 +242,17 @@ void add_data_commands(CLI::App& app, const GlobalOptions&, int& exit_code) {
                   "(default 40000)");
   gen->add_option("--seed", g->seed, "Random seed")->capture_default_str();
   gen->add_option("--clusters", g->clusters, "planted: number of node clusters (default 40)");
-  gen->add_option("--partitions", g->partitions, "powerlaw: node partitions, 1 to min(nodes, 1024) (default 1)");
+  gen->add_option("--partitions", g->partitions,
+                  "powerlaw: node partitions, 1 to min(nodes, 1024) (default 1); sbm: write a dataset with this many "
+                  "partitions instead of input files (for feature tables larger than memory)");
   gen->add_option("--valid-edges", g->valid_edges, "powerlaw: validation edges (default 1000)");
   gen->add_option("--test-edges", g->test_edges, "powerlaw: test edges (default 1000)");
   gen->add_option("--exponent", g->exponent, "powerlaw: degree distribution exponent, in (1, 10] (default 2.1)");
   gen->add_option("--classes", g->classes, "sbm: node classes (default 10)");
   gen->add_option("--features", g->features, "sbm: feature width (default 32)");
   gen->add_option("--homophily", g->homophily, "sbm: probability that an edge stays within its class (default 0.8)");
+  gen->add_option("--features-dtype", g->features_dtype, "sbm with --partitions: float32 (default) or float16");
+  gen->add_option("--split", g->split, "sbm: fractions of nodes in the train, valid and test splits (default 0.1,0.05,0.1)");
   gen->callback([g, gen, &exit_code] { exit_code = run_generate(*g, *gen); });
 }
 

@@ -60,8 +60,17 @@ expect "too many generated edges" 1 "--edges 100000: too many" -- \
   "$run" generate --output "$tmp/g2" --nodes 50 --edges 100000
 expect "sbm writes a node classification graph" 0 "300 in 3 classes, 4 features" -- \
   "$run" generate --kind sbm --nodes 300 --edges 2000 --classes 3 --features 4 --output "$tmp/sbm"
-expect "sbm rejects --partitions" 1 "--partitions: only with --kind powerlaw" -- \
-  "$run" generate --kind sbm --partitions 2 --output "$tmp/sbm2"
+expect "sbm with --partitions writes a dataset" 0 "partitions 2; features.bin" -- \
+  "$run" generate --kind sbm --nodes 300 --edges 2000 --classes 3 --features 4 --partitions 2 --output "$tmp/sbm2"
+expect "the sbm dataset trains" 0 "test accuracy" -- "$run" train --set dataset.path="$tmp/sbm2" \
+  --set output.dir="$tmp/sbm2-out" --set model.task=node_classification --set model.encoder=graphsage \
+  --set training.epochs=1 --set storage.buffer_capacity=0
+expect "planted rejects --partitions" 1 "--partitions: only with --kind powerlaw or sbm" -- \
+  "$run" generate --partitions 2 --output "$tmp/planted2"
+expect "--features-dtype needs --partitions" 1 "--features-dtype: only with --partitions" -- \
+  "$run" generate --kind sbm --features-dtype float16 --output "$tmp/sbm3"
+expect "a bad --split" 1 "--split \"0.5,0.5\": expected three fractions" -- \
+  "$run" generate --kind sbm --split 0.5,0.5 --output "$tmp/sbm4"
 expect "preprocess reads the sbm graph's node data" 0 "nodes      300" -- \
   "$run" preprocess --train "$tmp/sbm/edges.tsv" --features "$tmp/sbm/features.npy" --labels "$tmp/sbm/labels.tsv" \
   --train-nodes "$tmp/sbm/train_nodes.txt" --test-nodes "$tmp/sbm/test_nodes.txt" --output "$tmp/sbm-data"

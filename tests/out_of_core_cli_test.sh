@@ -135,14 +135,23 @@ for ordering in hilbert sequential random; do
   check "train with the $ordering ordering" "$run" train "$tmp/c.toml" --set storage.ordering=$ordering --set output.dir="$tmp/o-$ordering" --set training.epochs=1 --set evaluation.protocol=none
 done
 
-# SIGKILL during a write-back (slow writes: 300 ms each), then --resume.
-"$run" train "$tmp/c.toml" --set training.epochs=50 --set output.dir="$tmp/k" --set evaluation.protocol=none \
-  --set storage.backend=fault --set storage.backend_options.write_delay_ms=300 > /dev/null 2>&1 &
-pid=$!
-for _ in $(seq 200); do grep -q '"epoch":1' "$tmp/k/metrics.jsonl" 2> /dev/null && break; sleep 0.1; done
-sleep 1.1  # inside epoch 2's write-backs
-kill -9 $pid 2> /dev/null
-wait $pid 2> /dev/null
+# kill_mid_run OUT_DIR SECONDS COMMAND...: runs COMMAND in the background, waits
+# for epoch 1's record in OUT_DIR/metrics.jsonl (30 s at most), SECONDS more,
+# and kills it with SIGKILL.
+kill_mid_run() {
+  local out=$1 delay=$2
+  shift 2
+  "$@" > /dev/null 2>&1 &
+  local pid=$!
+  for _ in $(seq 300); do grep -q '"epoch":1' "$out/metrics.jsonl" 2> /dev/null && break; sleep 0.1; done
+  sleep "$delay"
+  kill -9 $pid 2> /dev/null
+  wait $pid 2> /dev/null
+}
+
+# SIGKILL during a write-back (slow writes: 300 ms each; 1.1 s in: inside epoch 2's write-backs), then --resume.
+kill_mid_run "$tmp/k" 1.1 "$run" train "$tmp/c.toml" --set training.epochs=50 --set output.dir="$tmp/k" \
+  --set evaluation.protocol=none --set storage.backend=fault --set storage.backend_options.write_delay_ms=300
 # The kill came after the last checkpoint and after write-backs into the working file began.
 check "SIGKILL came mid-epoch, after write-backs began" bash -c "[ -n \"\$(find '$tmp/k/partitions' -name 'nodes.*.bin' -newer '$tmp/k/checkpoint.bin')\" ] && ! grep -q '\"epoch\":50' '$tmp/k/metrics.jsonl'"
 check "after SIGKILL the checkpoint's partitions pass their checksums" "$run" eval "$tmp/c.toml" --set output.dir="$tmp/k" --set evaluation.protocol=sampled
@@ -172,16 +181,58 @@ check "GNN out of core: export" "$run" export "$tmp/c.toml" "${gnn[@]}" --set ou
 check "GNN out of core: export the resumed run" "$run" export "$tmp/c.toml" "${gnn[@]}" --set output.dir="$tmp/n2" --output "$tmp/en2"
 check "GNN out of core: resume reproduces the run exactly" cmp "$tmp/en3/representations.npy" "$tmp/en2/representations.npy"
 check "GNN out of core: one encoder file, of the checkpoint's epoch" bash -c "[ \"\$(ls '$tmp/n2' | grep -c '^encoder-')\" = 1 ] && [ -f '$tmp/n2/encoder-3.bin' ]"
-"$run" train "$tmp/c.toml" "${gnn[@]}" --set training.epochs=50 --set output.dir="$tmp/nk" \
-  --set storage.backend=fault --set storage.backend_options.write_delay_ms=300 > /dev/null 2>&1 &
-pid=$!
-for _ in $(seq 300); do grep -q '"epoch":1' "$tmp/nk/metrics.jsonl" 2> /dev/null && break; sleep 0.1; done
-sleep 1.1  # inside epoch 2's write-backs
-kill -9 $pid 2> /dev/null
-wait $pid 2> /dev/null
+kill_mid_run "$tmp/nk" 1.1 "$run" train "$tmp/c.toml" "${gnn[@]}" --set training.epochs=50 --set output.dir="$tmp/nk" \
+  --set storage.backend=fault --set storage.backend_options.write_delay_ms=300
 check "GNN out of core: SIGKILL came mid-run" bash -c "! grep -q '\"epoch\":50' '$tmp/nk/metrics.jsonl'"
 check "GNN out of core: after SIGKILL the checkpoint and its encoder load" "$run" eval "$tmp/c.toml" "${gnn[@]}" --set output.dir="$tmp/nk" --set evaluation.protocol=sampled
 check "GNN out of core: training resumes after SIGKILL" "$run" train "$tmp/c.toml" "${gnn[@]}" --resume --set output.dir="$tmp/nk" --set training.epochs=4
+
+# Node classification with the features paged (4 partitions, 2 in memory): resume
+# reproduces the uninterrupted run bit for bit, and after SIGKILL mid-run the
+# checkpoint loads and training resumes.
+check "NC: generate a partitioned dataset" "$run" generate --kind sbm --nodes 3000 --edges 20000 --classes 3 \
+  --features 16 --split 0.2,0.1,0.1 --partitions 4 --output "$tmp/nc-data"
+cat > "$tmp/nc.toml" <<TOML
+[dataset]
+path = "$tmp/nc-data"
+[model]
+task = "node_classification"
+encoder = "graphsage"
+layers = 2
+hidden_dim = 16
+fanouts = "10"
+direction = "both"
+[training]
+epochs = 3
+batch_size = 100
+threads = 1
+[pipeline]
+mode = "sync"
+[evaluation]
+every_epoch = false
+[storage]
+partitions = 4
+buffer_capacity = 2
+[output]
+dir = "$tmp/nc"
+TOML
+check "NC out of core: 3 epochs" "$run" train "$tmp/nc.toml" --set output.dir="$tmp/nc3"
+check "NC out of core: the epoch record has the feature IO" grep -q '"feature_io":{"swaps"' "$tmp/nc3/metrics.jsonl"
+check "NC out of core: 2 epochs" "$run" train "$tmp/nc.toml" --set output.dir="$tmp/nc2" --set training.epochs=2
+check "NC out of core: resume to 3" "$run" train "$tmp/nc.toml" --set output.dir="$tmp/nc2" --resume
+check "NC out of core: export" "$run" export "$tmp/nc.toml" --set output.dir="$tmp/nc3" --output "$tmp/ncx3"
+check "NC out of core: export the resumed run" "$run" export "$tmp/nc.toml" --set output.dir="$tmp/nc2" --output "$tmp/ncx2"
+check "NC out of core: resume reproduces the run exactly" cmp "$tmp/ncx3/representations.npy" "$tmp/ncx2/representations.npy"
+check "NC out of core: no scratch files are left" bash -c "[ -z \"\$(find '$tmp/nc3' '$tmp/nc2' -name 'inference.*')\" ]"
+kill_mid_run "$tmp/nck" 0.5 "$run" train "$tmp/nc.toml" --set training.epochs=1000 --set output.dir="$tmp/nck" \
+  --set output.checkpoint_every_epoch=true
+check "NC out of core: SIGKILL came mid-run" bash -c "! grep -q '\"summary\"' '$tmp/nck/metrics.jsonl'"
+check "NC out of core: after SIGKILL the checkpoint loads" "$run" eval "$tmp/nc.toml" --set output.dir="$tmp/nck"
+done_epochs=$(grep -c '"epoch"' "$tmp/nck/metrics.jsonl")
+check "NC out of core: training resumes after SIGKILL" "$run" train "$tmp/nc.toml" --resume --set output.dir="$tmp/nck" \
+  --set training.epochs=$((done_epochs + 2))
+expect "NC out of core: learned embeddings are refused" 1 "pages node features only" -- "$run" train "$tmp/nc.toml" \
+  --set output.dir="$tmp/ncb" --set model.node_input=both
 
 # Configuration errors name the key.
 expect "a dataset with other partitions" 1 "storage.partitions = 8, but the dataset" -- "$run" train "$tmp/c.toml" --set storage.partitions=8

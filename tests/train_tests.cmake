@@ -11,6 +11,7 @@ set(MARIUS_TRAIN_TEST_SOURCES
   abi_compat_test.cpp
   node_data_test.cpp
   gnn_train_test.cpp
+  node_classification_out_of_core_test.cpp
 )
 add_test(NAME train_cli COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/train_cli_test.sh $<TARGET_FILE:marius-run>)
 set_tests_properties(train_cli PROPERTIES TIMEOUT 300)

@@ -84,6 +84,9 @@ marius_session*& callback_session() noexcept;
 // it (see above). Never fails.
 void keep_handle(marius_session* handle) noexcept;
 
+// The handle `session` points to; Error(INVALID_ARGUMENT) naming `call` when it is NULL.
+marius_session& checked(marius_session* session, const char* call);
+
 // Throws Error(INVALID_ARGUMENT) naming `call` when `table` is not a MARIUS_TABLE_* (1, 2 or 3).
 void require_table(int32_t table, const char* call);
 

@@ -86,6 +86,11 @@ void keep_handle(marius_session* handle) noexcept {
   } while (!all_handles.compare_exchange_weak(head, handle, std::memory_order_release, std::memory_order_relaxed));
 }
 
+marius_session& checked(marius_session* session, const char* call) {
+  require(session, call, "session");
+  return *session;
+}
+
 void require_table(int32_t table, const char* call) {
   if (table != MARIUS_TABLE_NODES && table != MARIUS_TABLE_RELATIONS && table != MARIUS_TABLE_REPRESENTATIONS) {
     fail(MARIUS_ERR_INVALID_ARGUMENT,

@@ -1,6 +1,10 @@
 #include "core/data/bucket_writer.h"
 
 #include <algorithm>
+
+#include "core/logging.h"
+
+#include <algorithm>
 #include <cerrno>
 
 #include <fcntl.h>
@@ -95,6 +99,60 @@ void BucketedEdgeWriter::close() {
   int fd = fd_;
   fd_ = -1;
   if (::close(fd) != 0) fail_system(file_, "close failed", errno);
+}
+
+namespace {
+
+// Logs "generate: WHAT: DONE / TOTAL edges (P%)" in 10% steps for a million edges or more.
+class DrawProgress {
+ public:
+  DrawProgress(const char* what, int64_t total)
+      : what_(what), total_(total), step_(std::max<int64_t>(1, total / 10)), next_(total >= 1'000'000 ? step_ : INT64_MAX) {}
+  void at(int64_t done) {
+    if (done < next_) return;
+    logger().info("generate: {}: {} / {} edges ({}%)", what_, done, total_, done * 100 / total_);
+    next_ += step_;
+  }
+
+ private:
+  const char* what_;
+  int64_t total_, step_, next_;
+};
+
+}  // namespace
+
+DrawnEdges write_drawn_train_edges(const std::filesystem::path& file, int32_t id_bytes,
+                                   const NodePartitioning& partitioning, int64_t count, const EdgeDraw& draw,
+                                   const std::function<void()>& rewind) {
+  DrawnEdges out;
+  out.buckets.partition_offsets = partitioning.offsets();
+  std::vector<int64_t>& offsets = out.buckets.bucket_offsets;
+  offsets.assign(static_cast<size_t>(partitioning.num_buckets()) + 1, 0);
+  int64_t h = 0, r = 0, t = 0;
+  if (partitioning.num_partitions() == 1) {
+    offsets[1] = count;
+  } else {
+    DrawProgress progress("counting buckets", count);
+    for (int64_t i = 0; i < count; ++i) {
+      draw(h, r, t);
+      ++offsets[static_cast<size_t>(partitioning.bucket_of(h, t)) + 1];
+      progress.at(i + 1);
+    }
+    for (size_t b = 1; b < offsets.size(); ++b) offsets[b] += offsets[b - 1];
+    rewind();
+  }
+  out.degrees.assign(static_cast<size_t>(partitioning.num_nodes()), 0);
+  BucketedEdgeWriter writer(file, id_bytes, partitioning, offsets);
+  DrawProgress progress("writing train.edges", count);
+  for (int64_t i = 0; i < count; ++i) {
+    draw(h, r, t);
+    writer.append(h, r, t);
+    ++out.degrees[static_cast<size_t>(h)];
+    ++out.degrees[static_cast<size_t>(t)];
+    progress.at(i + 1);
+  }
+  writer.close();
+  return out;
 }
 
 }  // namespace marius

@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <vector>
 
 #include "core/data/partitioning.h"
@@ -76,5 +77,19 @@ class BucketedEdgeWriter {
   std::vector<Bucket> buckets_;
   std::vector<char> buffers_;
 };
+
+// Generated training edges (generate --kind powerlaw, sbm --partitions):
+// `draw` gives the next edge of a random stream and `rewind` restarts the
+// stream, so the same `count` edges are drawn twice, once to count each
+// bucket's edges and once into `file` through a BucketedEdgeWriter (one pass
+// with one partition). Logs progress in 10% steps from a million edges.
+struct DrawnEdges {
+  BucketIndex buckets;
+  std::vector<int64_t> degrees;  // per node: edges it heads or tails
+};
+using EdgeDraw = std::function<void(int64_t& head, int64_t& relation, int64_t& tail)>;
+DrawnEdges write_drawn_train_edges(const std::filesystem::path& file, int32_t id_bytes,
+                                   const NodePartitioning& partitioning, int64_t count, const EdgeDraw& draw,
+                                   const std::function<void()>& rewind);
 
 }  // namespace marius

@@ -196,4 +196,12 @@ std::vector<std::string> Dataset::relation_names() const {
   return read_names(dir_ / kRelationNamesFile, info_.num_relations);
 }
 
+int64_t Dataset::largest_partition_rows() const {
+  int64_t rows = 0;
+  for (size_t k = 0; k + 1 < partition_offsets_.size(); ++k) {
+    rows = std::max(rows, partition_offsets_[k + 1] - partition_offsets_[k]);
+  }
+  return rows;
+}
+
 }  // namespace marius

@@ -40,6 +40,8 @@ class Dataset {
   // (p * p + 1 entries; {0, E} when unpartitioned).
   const std::vector<int64_t>& partition_offsets() const { return partition_offsets_; }
   const std::vector<int64_t>& bucket_offsets() const { return bucket_offsets_; }
+  // Rows of the largest partition (all nodes when unpartitioned): a buffer slot.
+  int64_t largest_partition_rows() const;
   // The partition of a node, 0 <= node < num_nodes (not checked).
   int64_t partition_of(int64_t node) const { return partitioning_.partition_of(node); }
 

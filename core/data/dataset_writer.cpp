@@ -1,5 +1,7 @@
 #include "core/data/dataset_writer.h"
 
+#include <fmt/format.h>
+
 namespace marius {
 
 namespace {
@@ -56,6 +58,25 @@ void write_header_file(const std::filesystem::path& dir, const DatasetHeader& he
   auto bytes = encode_header(header);
   out.write(bytes.data(), bytes.size());
   out.close(true);
+}
+
+int64_t write_numbered_names(const std::filesystem::path& file, int64_t count) {
+  BinaryWriter out(file);
+  fmt::memory_buffer text;
+  for (int64_t i = 0; i < count; ++i) {
+    fmt::format_int digits(i);
+    text.append(digits.data(), digits.data() + digits.size());
+    text.push_back('\n');
+    if (text.size() > (size_t{1} << 20)) {
+      out.write(text.data(), text.size());
+      text.clear();
+    }
+  }
+  if (count == 0) text.push_back('\n');
+  out.write(text.data(), text.size());
+  auto bytes = static_cast<int64_t>(out.bytes_written());
+  out.close(true);
+  return bytes;
 }
 
 }  // namespace marius

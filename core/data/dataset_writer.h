@@ -46,6 +46,11 @@ class EdgeFileWriter {
 // ended by '\n'. Returns the file's size in bytes.
 int64_t write_name_file(const std::filesystem::path& file, const IdDictionary& names);
 
+// A name file with the lines "0" .. "count - 1" (generated graphs); count 0
+// writes the single empty line of a plain graph's one relation. Returns its
+// size in bytes.
+int64_t write_numbered_names(const std::filesystem::path& file, int64_t count);
+
 // degrees.bin.
 void write_degrees_file(const std::filesystem::path& file, const std::vector<int64_t>& degrees);
 

@@ -28,7 +28,6 @@ constexpr int64_t kMaxNodes = INT32_MAX;
 constexpr int64_t kMaxEdges = int64_t{1} << 40;
 constexpr int64_t kMaxRelations = 1'000'000;
 constexpr int64_t kMaxSplitEdges = 1'000'000'000;
-constexpr int64_t kProgressMinEdges = 1'000'000;
 
 void check_range(const char* option, int64_t value, int64_t low, int64_t high) {
   if (value < low || value > high) {
@@ -131,47 +130,6 @@ struct EdgeDrawer {
   }
 };
 
-// Logs "generate: WHAT: DONE / TOTAL edges (P%)" in 10% steps for large totals.
-class Progress {
- public:
-  Progress(const char* what, int64_t total)
-      : what_(what),
-        total_(total),
-        step_(std::max<int64_t>(1, total / 10)),
-        next_(total >= kProgressMinEdges ? step_ : INT64_MAX) {}
-  void at(int64_t done) {
-    if (done < next_) return;
-    logger().info("generate: {}: {} / {} edges ({}%)", what_, done, total_, done * 100 / total_);
-    next_ += step_;
-  }
-
- private:
-  const char* what_;
-  int64_t total_;
-  int64_t step_;
-  int64_t next_;  // the next count to report
-};
-
-// A name file with the lines "0" .. "count - 1"; count 0 writes the single
-// empty line of a plain graph's one relation. Returns its size in bytes.
-int64_t write_numbered_names(const fs::path& file, int64_t count) {
-  BinaryWriter out(file);
-  fmt::memory_buffer text;
-  for (int64_t i = 0; i < count; ++i) {
-    fmt::format_int digits(i);
-    text.append(digits.data(), digits.data() + digits.size());
-    text.push_back('\n');
-    if (text.size() > (size_t{1} << 20)) {
-      out.write(text.data(), text.size());
-      text.clear();
-    }
-  }
-  if (count == 0) text.push_back('\n');
-  out.write(text.data(), text.size());
-  auto bytes = static_cast<int64_t>(out.bytes_written());
-  out.close(true);
-  return bytes;
-}
 
 }  // namespace
 
@@ -207,35 +165,13 @@ PowerLawResult generate_powerlaw(const PowerLawOptions& o) {
 
   // Training edges: count the buckets, then draw the same edges again into them.
   const SeededRandom train_start = random;
-  BucketIndex buckets{partitioning.offsets(),
-                      std::vector<int64_t>(static_cast<size_t>(partitioning.num_buckets()) + 1, 0)};
-  std::vector<int64_t>& offsets = buckets.bucket_offsets;
-  if (o.partitions == 1) {
-    offsets[1] = o.edges;
-  } else {
-    Progress progress("counting buckets", o.edges);
-    for (int64_t i = 0; i < o.edges; ++i) {
-      draw(random, h, r, t);
-      ++offsets[static_cast<size_t>(partitioning.bucket_of(h, t)) + 1];
-      progress.at(i + 1);
-    }
-    for (size_t b = 1; b < offsets.size(); ++b) offsets[b] += offsets[b - 1];
-  }
-  random = train_start;
-  std::vector<int64_t> degrees(static_cast<size_t>(o.nodes), 0);
-  {
-    BucketedEdgeWriter out(dir / edge_file_name(Split::kTrain), info.id_bytes, partitioning, offsets);
-    Progress progress("writing train.edges", o.edges);
-    for (int64_t i = 0; i < o.edges; ++i) {
-      draw(random, h, r, t);
-      out.append(h, r, t);
-      ++degrees[static_cast<size_t>(h)];
-      ++degrees[static_cast<size_t>(t)];
-      progress.at(i + 1);
-    }
-    out.close();
-  }
+  DrawnEdges train = write_drawn_train_edges(
+      dir / edge_file_name(Split::kTrain), info.id_bytes, partitioning, o.edges,
+      [&](int64_t& head, int64_t& relation, int64_t& tail) { draw(random, head, relation, tail); },
+      [&] { random = train_start; });
   info.num_edges[static_cast<int>(Split::kTrain)] = o.edges;
+  std::vector<int64_t>& degrees = train.degrees;
+  const BucketIndex& buckets = train.buckets;
   result.max_degree = *std::max_element(degrees.begin(), degrees.end());
 
   DatasetHeader header;

@@ -8,6 +8,15 @@
 //   labels.tsv       "i<TAB>class", class = a uniform draw per node
 //   train_nodes.txt, valid_nodes.txt, test_nodes.txt  disjoint random fractions
 //
+// With `partitions` >= 1 it writes a marius dataset instead, ready to train
+// (as generate --kind powerlaw does), for graphs whose feature table is larger
+// than memory, which preprocess would read whole: node i is dense id i, the
+// training edges are bucketed over `partitions` partitions (no validation or
+// test edges), the adjacency index is written, and the node data files
+// (features.bin streamed a block of rows at a time, labels.bin, the split
+// files) sit beside them. Memory is then O(n) too; the features' noise comes
+// from LibTorch's normal sampler, one generator per block of rows.
+//
 // An edge draws u uniformly and, with probability `homophily`, v uniformly
 // among u's class, else v uniformly among all nodes: a GNN that aggregates
 // neighbours sharpens the class signal a feature-only model sees. Streaming:
@@ -31,11 +40,14 @@ struct SbmOptions {
   double signal = 1.0;       // norm of each class's mean feature vector
   double train_fraction = 0.1, valid_fraction = 0.05, test_fraction = 0.1;
   uint64_t seed = 1;
+  int64_t partitions = 0;    // >= 1: write a dataset with this many partitions
+  bool float16 = false;      // a dataset's features.bin as float16
 };
 
 struct SbmResult {
   std::filesystem::path output;
   int64_t split_nodes[3] = {0, 0, 0};
+  uint64_t feature_bytes = 0;  // a dataset's features.bin
   double seconds = 0;
 };
 

@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <algorithm>
 #include <map>
 #include <vector>
 
@@ -21,58 +22,27 @@ namespace {
 
 constexpr char kMagic[8] = {'M', 'A', 'R', 'I', 'U', 'S', 'N', 'D'};
 constexpr uint32_t kVersion = 1;
-constexpr size_t kHeaderBytes = 32;
-enum Kind : uint32_t { kFeatures32 = 1, kFeatures16 = 2, kLabels = 3, kNodes = 4 };
 constexpr const char* kFeaturesFile = "features.bin";
 constexpr const char* kLabelsFile = "labels.bin";
 constexpr const char* kSplitFiles[3] = {"train_nodes.bin", "valid_nodes.bin", "test_nodes.bin"};
 constexpr const char* kAllFiles[] = {"features.bin", "labels.bin", "train_nodes.bin", "valid_nodes.bin",
                                      "test_nodes.bin", nullptr};
 
-uint64_t value_bytes(uint32_t kind) { return kind == kFeatures32 || kind == kLabels ? 4 : kind == kFeatures16 ? 2 : 8; }
+bool is_matrix(uint32_t kind) { return kind == kNodeFeatures32 || kind == kNodeFeatures16; }
 
-void write_file(const fs::path& file, uint32_t kind, int64_t rows, int64_t cols, const void* data) {
-  char header[kHeaderBytes] = {};
-  std::memcpy(header, kMagic, 8);
-  std::memcpy(header + 8, &kVersion, 4);
-  std::memcpy(header + 12, &kind, 4);
-  std::memcpy(header + 16, &rows, 8);
-  std::memcpy(header + 24, &cols, 8);
-  BinaryWriter out(file);
-  out.write(header, sizeof header);
-  const uint64_t per_row = (kind == kNodes || kind == kLabels) ? 1 : static_cast<uint64_t>(cols);
-  out.write(data, static_cast<size_t>(rows) * per_row * value_bytes(kind));
-  out.close(/*sync=*/true);
-}
-
-// Reads a file written by write_file; checks kind, version and size.
+// Reads a file written by write_node_file whole; checks it as read_node_file_header.
 at::Tensor read_file(const fs::path& file, std::initializer_list<uint32_t> kinds, int64_t* cols_out, uint32_t* kind_out) {
+  const NodeFileHeader h = read_node_file_header(file, kinds);
   BinaryReader in(file);
-  char header[kHeaderBytes];
-  if (in.size() < kHeaderBytes) fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: truncated header", file.string());
-  in.read(header, sizeof header);
-  if (std::memcmp(header, kMagic, 8) != 0) fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: not a marius node data file", file.string());
-  uint32_t version, kind;
-  int64_t rows, cols;
-  std::memcpy(&version, header + 8, 4);
-  std::memcpy(&kind, header + 12, 4);
-  std::memcpy(&rows, header + 16, 8);
-  std::memcpy(&cols, header + 24, 8);
-  if (version != kVersion) fail(MARIUS_ERR_VERSION_MISMATCH, "{}: node data version {}, this build reads {}", file.string(), version, kVersion);
-  if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: unexpected kind {}", file.string(), kind);
-  const bool matrix = kind == kFeatures32 || kind == kFeatures16;
-  if (rows < 0 || cols < 0 || cols > (int64_t{1} << 24) || rows > (int64_t{1} << 40)) {
-    fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: corrupt header ({} rows, {} columns)", file.string(), rows, cols);
-  }
-  const uint64_t bytes = static_cast<uint64_t>(rows) * (matrix ? static_cast<uint64_t>(cols) : 1) * value_bytes(kind);
-  if (in.size() != kHeaderBytes + bytes) {
-    fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: {} bytes, expected {} for {} rows", file.string(), in.size(), kHeaderBytes + bytes, rows);
-  }
-  const at::ScalarType dtype = kind == kFeatures32 ? at::kFloat : kind == kFeatures16 ? at::kHalf : kind == kLabels ? at::kInt : at::kLong;
-  at::Tensor t = matrix ? at::empty({rows, cols}, dtype) : at::empty({rows}, dtype);
-  in.read(t.data_ptr(), bytes);
-  *cols_out = cols;
-  if (kind_out != nullptr) *kind_out = kind;
+  in.seek(kNodeFileHeaderBytes);
+  const at::ScalarType dtype = h.kind == kNodeFeatures32 ? at::kFloat
+                               : h.kind == kNodeFeatures16 ? at::kHalf
+                               : h.kind == kNodeLabels     ? at::kInt
+                                                           : at::kLong;
+  at::Tensor t = is_matrix(h.kind) ? at::empty({h.rows, h.cols}, dtype) : at::empty({h.rows}, dtype);
+  in.read(t.data_ptr(), h.payload_bytes());
+  *cols_out = h.cols;
+  if (kind_out != nullptr) *kind_out = h.kind;
   return t;
 }
 
@@ -198,6 +168,66 @@ at::Tensor read_features_npy(const fs::path& file, const IdDictionary& nodes) {
 
 }  // namespace
 
+uint64_t NodeFileHeader::value_bytes() const {
+  return kind == kNodeFeatures32 || kind == kNodeLabels ? 4 : kind == kNodeFeatures16 ? 2 : 8;
+}
+
+uint64_t NodeFileHeader::payload_bytes() const {
+  return static_cast<uint64_t>(rows) * (is_matrix(kind) ? static_cast<uint64_t>(cols) : 1) * value_bytes();
+}
+
+void write_node_file_header(BinaryWriter& out, uint32_t kind, int64_t rows, int64_t cols) {
+  char header[kNodeFileHeaderBytes] = {};
+  std::memcpy(header, kMagic, 8);
+  std::memcpy(header + 8, &kVersion, 4);
+  std::memcpy(header + 12, &kind, 4);
+  std::memcpy(header + 16, &rows, 8);
+  std::memcpy(header + 24, &cols, 8);
+  out.write(header, sizeof header);
+}
+
+void write_node_file(const fs::path& file, uint32_t kind, int64_t rows, int64_t cols, const void* data) {
+  BinaryWriter out(file);
+  write_node_file_header(out, kind, rows, cols);
+  NodeFileHeader h{kind, rows, cols};
+  out.write(data, static_cast<size_t>(h.payload_bytes()));
+  out.close(/*sync=*/true);
+}
+
+NodeFileHeader read_node_file_header(const fs::path& file, std::initializer_list<uint32_t> kinds) {
+  BinaryReader in(file);
+  char header[kNodeFileHeaderBytes];
+  if (in.size() < kNodeFileHeaderBytes) fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: truncated header", file.string());
+  in.read(header, sizeof header);
+  if (std::memcmp(header, kMagic, 8) != 0) fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: not a marius node data file", file.string());
+  uint32_t version;
+  NodeFileHeader h;
+  std::memcpy(&version, header + 8, 4);
+  std::memcpy(&h.kind, header + 12, 4);
+  std::memcpy(&h.rows, header + 16, 8);
+  std::memcpy(&h.cols, header + 24, 8);
+  if (version != kVersion) fail(MARIUS_ERR_VERSION_MISMATCH, "{}: node data version {}, this build reads {}", file.string(), version, kVersion);
+  if (std::find(kinds.begin(), kinds.end(), h.kind) == kinds.end()) fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: unexpected kind {}", file.string(), h.kind);
+  if (h.rows < 0 || h.cols < 0 || h.cols > (int64_t{1} << 24) || h.rows > (int64_t{1} << 40)) {
+    fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: corrupt header ({} rows, {} columns)", file.string(), h.rows, h.cols);
+  }
+  if (in.size() != kNodeFileHeaderBytes + h.payload_bytes()) {
+    fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: {} bytes, expected {} for {} rows", file.string(), in.size(),
+         kNodeFileHeaderBytes + h.payload_bytes(), h.rows);
+  }
+  return h;
+}
+
+int64_t feature_width(const fs::path& dir) {
+  std::error_code ec;
+  if (!fs::exists(dir / kFeaturesFile, ec)) return 0;
+  return read_node_file_header(dir / kFeaturesFile, {kNodeFeatures32, kNodeFeatures16}).cols;
+}
+
+const char* node_file_name(uint32_t kind, Split split) {
+  return kind == kNodeLabels ? kLabelsFile : kind == kNodes ? kSplitFiles[static_cast<int>(split)] : kFeaturesFile;
+}
+
 const char* const* node_data_file_names() { return kAllFiles; }
 
 NodeDataSummary write_node_data(const fs::path& dir, const NodeInputs& inputs, const IdDictionary& nodes) {
@@ -208,9 +238,9 @@ NodeDataSummary write_node_data(const fs::path& dir, const NodeInputs& inputs, c
                                                           : read_features_tsv(inputs.features, nodes);
     if (inputs.float16) {
       at::Tensor h = f.to(at::kHalf).contiguous();
-      write_file(dir / kFeaturesFile, kFeatures16, n, f.size(1), h.data_ptr());
+      write_node_file(dir / kFeaturesFile, kNodeFeatures16, n, f.size(1), h.data_ptr());
     } else {
-      write_file(dir / kFeaturesFile, kFeatures32, n, f.size(1), f.data_ptr());
+      write_node_file(dir / kFeaturesFile, kNodeFeatures32, n, f.size(1), f.data_ptr());
     }
     summary.feature_dim = f.size(1);
   }
@@ -238,7 +268,7 @@ NodeDataSummary write_node_data(const fs::path& dir, const NodeInputs& inputs, c
       classes = std::max(classes, static_cast<int32_t>(c + 1));
     }
     if (classes < 2) fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: fewer than two classes", inputs.labels.string());
-    write_file(dir / kLabelsFile, kLabels, n, classes, labels.data());
+    write_node_file(dir / kLabelsFile, kNodeLabels, n, classes, labels.data());
     summary.num_classes = classes;
   }
   std::vector<std::pair<int, int64_t>> split_of(static_cast<size_t>(n), {-1, 0});  // split, line
@@ -261,13 +291,13 @@ NodeDataSummary write_node_data(const fs::path& dir, const NodeInputs& inputs, c
       at_line = r.line_number();
       ids.push_back(id);
     }
-    write_file(dir / kSplitFiles[static_cast<int>(s)], kNodes, static_cast<int64_t>(ids.size()), 1, ids.data());
+    write_node_file(dir / kSplitFiles[static_cast<int>(s)], kNodes, static_cast<int64_t>(ids.size()), 1, ids.data());
     summary.split_nodes[static_cast<int>(s)] = static_cast<int64_t>(ids.size());
   }
   return summary;
 }
 
-NodeData NodeData::open(const fs::path& dir, int64_t num_nodes) {
+NodeData NodeData::open(const fs::path& dir, int64_t num_nodes, bool load_features) {
   NodeData d;
   std::error_code ec;
   int64_t cols = 0;
@@ -275,11 +305,18 @@ NodeData NodeData::open(const fs::path& dir, int64_t num_nodes) {
     if (t.size(0) != num_nodes) fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: {} rows, the dataset has {} nodes", (dir / file).string(), t.size(0), num_nodes);
   };
   if (fs::exists(dir / kFeaturesFile, ec)) {
-    d.features_ = read_file(dir / kFeaturesFile, {kFeatures32, kFeatures16}, &cols, nullptr).to(at::kFloat);
-    rows_ok(d.features_, kFeaturesFile);
+    if (load_features) {
+      d.features_ = read_file(dir / kFeaturesFile, {kNodeFeatures32, kNodeFeatures16}, &cols, nullptr).to(at::kFloat);
+      rows_ok(d.features_, kFeaturesFile);
+      d.feature_dim_ = d.features_.size(1);
+    } else {
+      const NodeFileHeader h = read_node_file_header(dir / kFeaturesFile, {kNodeFeatures32, kNodeFeatures16});
+      if (h.rows != num_nodes) fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: {} rows, the dataset has {} nodes", (dir / kFeaturesFile).string(), h.rows, num_nodes);
+      d.feature_dim_ = h.cols;
+    }
   }
   if (fs::exists(dir / kLabelsFile, ec)) {
-    d.labels_ = read_file(dir / kLabelsFile, {kLabels}, &cols, nullptr).to(at::kLong);
+    d.labels_ = read_file(dir / kLabelsFile, {kNodeLabels}, &cols, nullptr).to(at::kLong);
     rows_ok(d.labels_, kLabelsFile);
     d.num_classes_ = cols;
     if (d.labels_.numel() > 0 && (d.labels_.min().item<int64_t>() < -1 || d.labels_.max().item<int64_t>() >= cols)) {

@@ -21,6 +21,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <initializer_list>
 #include <string>
 
 #include <ATen/core/Tensor.h>
@@ -29,7 +30,29 @@
 
 namespace marius {
 
+class BinaryWriter;
 class IdDictionary;
+
+// The header every node data file starts with, and the kinds it names.
+inline constexpr uint64_t kNodeFileHeaderBytes = 32;
+enum NodeFileKind : uint32_t { kNodeFeatures32 = 1, kNodeFeatures16 = 2, kNodeLabels = 3, kNodes = 4 };
+struct NodeFileHeader {
+  uint32_t kind = 0;
+  int64_t rows = 0, cols = 0;  // cols: the feature width, or the number of classes (labels)
+  uint64_t value_bytes() const;
+  uint64_t payload_bytes() const;  // the bytes after the header
+};
+// Reads and checks `file`'s header: magic, version, a kind among `kinds`, a
+// sane shape, and a file size that matches it. Throws Error naming the file.
+NodeFileHeader read_node_file_header(const std::filesystem::path& file, std::initializer_list<uint32_t> kinds);
+void write_node_file_header(BinaryWriter& out, uint32_t kind, int64_t rows, int64_t cols);
+// A whole node data file (header, then rows x (cols or 1) values), fsynced.
+void write_node_file(const std::filesystem::path& file, uint32_t kind, int64_t rows, int64_t cols, const void* data);
+// The width of `dir`'s features.bin from its header alone; 0 without one.
+int64_t feature_width(const std::filesystem::path& dir);
+
+// The file name of a kind ("features.bin", "labels.bin", or split's "<split>_nodes.bin").
+const char* node_file_name(uint32_t kind, Split split = Split::kTrain);
 
 struct NodeInputs {
   std::filesystem::path features;   // .tsv[.gz] or .npy
@@ -60,12 +83,15 @@ const char* const* node_data_file_names();
 class NodeData {
  public:
   // Reads what `dir` holds of the node data (all of it is optional) and checks
-  // each file's header, size and row count against num_nodes.
-  static NodeData open(const std::filesystem::path& dir, int64_t num_nodes);
+  // each file's header, size and row count against num_nodes. Without
+  // `load_features` the feature rows stay on disk (out of core: FeatureFile
+  // reads them); features() is then undefined but has_features() and
+  // feature_dim() still describe them.
+  static NodeData open(const std::filesystem::path& dir, int64_t num_nodes, bool load_features = true);
 
-  bool has_features() const { return features_.defined(); }
-  int64_t feature_dim() const { return has_features() ? features_.size(1) : 0; }
-  const at::Tensor& features() const { return features_; }  // float32 [N, D]
+  bool has_features() const { return feature_dim_ > 0; }
+  int64_t feature_dim() const { return feature_dim_; }
+  const at::Tensor& features() const { return features_; }  // float32 [N, D], when loaded
   bool has_labels() const { return labels_.defined(); }
   int64_t num_classes() const { return num_classes_; }
   const at::Tensor& labels() const { return labels_; }  // int64 [N], -1 unlabelled
@@ -74,6 +100,7 @@ class NodeData {
 
  private:
   at::Tensor features_, labels_;
+  int64_t feature_dim_ = 0;
   at::Tensor splits_[3];
   int64_t num_classes_ = 0;
 };

@@ -72,7 +72,7 @@ Adjacency Adjacency::load(const Dataset& dataset, Direction direction) {
   }
   Adjacency a;
   const int64_t shift = direction == Direction::kBoth && info.has_relations ? info.num_relations : 0;
-  a.num_relations = info.has_relations ? info.num_relations * (shift > 0 ? 2 : 1) : 1;
+  a.num_relations = edge_types(info, direction);
   if (direction != Direction::kBoth) {
     AdjacencyRows rows = read_adjacency_index(dataset, direction == Direction::kIncoming ? AdjacencySide::kIn
                                                                                           : AdjacencySide::kOut);
@@ -118,6 +118,10 @@ Adjacency Adjacency::load(const Dataset& dataset, Direction direction) {
   }
   a.degrees = (a.offsets.slice(0, 1) - a.offsets.slice(0, 0, -1)).to(at::kFloat);
   return a;
+}
+
+int64_t Adjacency::edge_types(const DatasetInfo& info, Direction direction) {
+  return info.has_relations ? info.num_relations * (direction == Direction::kBoth ? 2 : 1) : 1;
 }
 
 }  // namespace marius

@@ -41,6 +41,10 @@ struct Adjacency {
   // built from the edges when the dataset has no index (written by an older
   // marius, or by `generate --kind powerlaw`), saying so in the log.
   static Adjacency load(const Dataset& dataset, Direction direction);
+
+  // The num_relations of an adjacency of `info`'s graph in `direction`,
+  // without building it.
+  static int64_t edge_types(const DatasetInfo& info, Direction direction);
 };
 
 }  // namespace marius

@@ -79,15 +79,17 @@ at::Tensor GnnEncoder::forward(const DenseSample& sample, const at::Tensor& inpu
 }
 
 at::Tensor GnnEncoder::infer(const Adjacency& adjacency, const at::Tensor& input) const {
-  at::NoGradGuard no_grad;
   const LayerGraph graph = full_graph(adjacency);
   at::Tensor h = input;
-  for (int64_t k = 0; k < num_layers(); ++k) {
-    std::vector<at::Tensor> params;
-    for (const at::Tensor& p : params_[static_cast<size_t>(k)]) params.push_back(p.detach());
-    h = plugin_layer(layer(k), graph, h, params, /*training=*/false, 0);
-  }
+  for (int64_t k = 0; k < num_layers(); ++k) h = infer_layer(k, graph, h);
   return h;
+}
+
+at::Tensor GnnEncoder::infer_layer(int64_t k, const LayerGraph& graph, const at::Tensor& input) const {
+  at::NoGradGuard no_grad;
+  std::vector<at::Tensor> params;
+  for (const at::Tensor& p : params_[static_cast<size_t>(k)]) params.push_back(p.detach());
+  return plugin_layer(layer(k), graph, input, params, /*training=*/false, 0);
 }
 
 }  // namespace marius

@@ -65,6 +65,9 @@ class GnnEncoder {
   // `input` [N, in_dim], each layer computed once for all nodes, without
   // autograd or dropout.
   at::Tensor infer(const Adjacency& adjacency, const at::Tensor& input) const;
+  // Layer k alone, without autograd or dropout: the output of graph's
+  // destinations (the first graph.num_dst() rows of `input`).
+  at::Tensor infer_layer(int64_t k, const LayerGraph& graph, const at::Tensor& input) const;
 
  private:
   EncoderSpec spec_;

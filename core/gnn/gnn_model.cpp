@@ -3,6 +3,7 @@
 #include <ATen/ATen.h>
 #include <c10/util/StringUtil.h>
 
+#include "core/data/feature_file.h"
 #include "core/error.h"
 
 namespace marius {
@@ -22,7 +23,10 @@ at::Tensor encoder_features(const Config& config, const NodeData& data, const st
          choice_name(config.node_input), dataset_dir);
   }
   at::Tensor f = data.features();
-  if (config.normalize_features) f = f / f.abs().sum(1, /*keepdim=*/true).clamp_min(1e-12);
+  if (config.normalize_features) {
+    f = f.clone();
+    l1_normalize_rows(f);
+  }
   return f;
 }
 

@@ -60,6 +60,14 @@ MemoryEstimate estimate_training_memory(const Config& config, const DatasetInfo&
     e.parts.push_back({"the partition buffer", "storage.buffer_capacity / storage.buffer_bytes, model.dim",
                        (layout.buffer_capacity + prefetch) * static_cast<uint64_t>(layout.largest_partition_rows) * row});
   }
+  if (layout.feature_width > 0) {  // float32 rows: the whole table in memory, or the pages beside the buffer
+    const uint64_t rows = layout.buffer_capacity == 0
+                              ? static_cast<uint64_t>(info.num_nodes)
+                              : (layout.buffer_capacity + prefetch) * static_cast<uint64_t>(layout.largest_partition_rows);
+    e.parts.push_back({layout.buffer_capacity == 0 ? "node features" : "the feature pages",
+                       "model.node_input (or train out of core: storage.buffer_capacity)",
+                       rows * static_cast<uint64_t>(layout.feature_width) * sizeof(float)});
+  }
   if (layout.device_capacity > 0 && layout.device_on_host) {
     e.parts.push_back({"the device tier (in host memory)", "storage.device_capacity / storage.device_bytes",
                        (layout.device_capacity + prefetch) * static_cast<uint64_t>(layout.largest_partition_rows) * row});

@@ -26,6 +26,7 @@ struct MemoryLayout {
   int32_t device_capacity = 0;         // d; 0: no device tier
   bool device_on_host = true;          // the device tier's slab is host memory (training.device = "cpu")
   int64_t relation_width = 0;          // W of the score plugin for model.dim
+  int64_t feature_width = 0;           // F of the node features an encoder reads; 0: none
 };
 
 struct MemoryEstimate {

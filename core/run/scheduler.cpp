@@ -5,6 +5,7 @@
 #include <vector>
 
 #include <ATen/ATen.h>
+#include <nlohmann/json.hpp>
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
 
@@ -52,6 +53,17 @@ class RelationsOnDevice {
 
 }  // namespace
 
+nlohmann::ordered_json io_json(const BufferStats& s) {
+  return {{"swaps", s.swaps},
+          {"partitions_read", s.partitions_read},
+          {"partitions_written", s.partitions_written},
+          {"bytes_read", s.bytes_read},
+          {"bytes_written", s.bytes_written},
+          {"read_seconds", s.read_seconds},
+          {"write_seconds", s.write_seconds},
+          {"wait_seconds", s.wait_seconds}};
+}
+
 double EpochResult::mean_loss(Reduction reduction) const {
   if (reduction == Reduction::kMean) return batches > 0 ? loss / static_cast<double>(batches) : 0.0;
   return edges > 0 ? loss / static_cast<double>(edges) : 0.0;
@@ -75,7 +87,7 @@ EpochResult EpochScheduler::train_epoch(Task& task, int64_t epoch, Progress* pro
   EpochResult r;
   auto start = Clock::now();
   const int64_t p = tiers_.dataset != nullptr ? static_cast<int64_t>(tiers_.dataset->partition_offsets().size()) - 1 : 1;
-  if (tiers_.buffer != nullptr || (tiers_.device_capacity > 0 && tiers_.device_capacity < p)) {
+  if (tiers_.buffer != nullptr || tiers_.features != nullptr || (tiers_.device_capacity > 0 && tiers_.device_capacity < p)) {
     r = train_partitioned(pipeline, task, epoch, progress);
   } else if (tiers_.device_capacity > 0) {
     r = train_whole_on_device(pipeline, task, epoch, progress);

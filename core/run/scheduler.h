@@ -19,6 +19,14 @@
 // in memory the whole table is one partition on the device. Relations move to
 // the device for the epoch; the sampler and the filter run on the host.
 //
+// Node examples (Tiers::train_nodes, node classification): out of core each
+// training node trains in one buffer state that holds its partition, drawn at
+// random among them each epoch (as COMET assigns buckets), on the state's
+// table; a state none of whose examples fell to it is skipped, reading nothing.
+// Feature pages (Tiers::features) give each state's table the features of its
+// partitions; with no partition buffer (features are a task's only node input)
+// the pages alone make the tier, of Tiers::capacity partitions.
+//
 // Negative balancing (storage.balance_negatives) is the scheduler's too: each
 // segment's table names the row ranges its negatives are drawn from.
 //
@@ -29,12 +37,14 @@
 #include <cstdint>
 
 #include <ATen/core/Tensor.h>
+#include <nlohmann/json_fwd.hpp>
 #include <c10/core/Device.h>
 
 #include "core/config/config.h"
 #include "core/plugin/ordering_policy.h"
 #include "core/run/step.h"
 #include "core/run/task.h"
+#include "core/storage/feature_pages.h"
 #include "core/storage/partition_buffer.h"
 #include "core/model/model.h"
 #include "core/pipeline/pipeline.h"
@@ -52,6 +62,9 @@ struct Tiers {
                                              // the model's embeddings are undefined then)
   c10::Device device = c10::kCPU;            // where batches compute
   int32_t device_capacity = 0;               // d: partitions of the device tier; 0: no device tier
+  FeaturePages* features = nullptr;          // out of core: node features paged beside the buffer (or alone)
+  int32_t capacity = 0;                      // partitions per state when `features` stands alone (no buffer)
+  at::Tensor train_nodes;                    // node examples, int64 [n] (node classification), out of core
 };
 
 struct EpochResult {
@@ -62,7 +75,9 @@ struct EpochResult {
   double edges_per_sec = 0;
   bool out_of_core = false;
   BufferStats io;           // out of core only
+  BufferStats feature_io;   // feature pages: partitions of features read (never written)
   int64_t states = 0;       // out of core: buffer states of the plan
+  int64_t states_trained = 0;  // out of core: states that trained examples (node examples skip some)
   bool device_tier = false;
   BufferStats device_io;    // device tier: its admissions and write-backs, summed over host states
   int64_t device_states = 0;  // device tier: sub-states trained
@@ -74,6 +89,9 @@ struct EpochResult {
   // ("mean": each batch's loss is already a mean over its edges).
   double mean_loss(Reduction reduction) const;
 };
+
+// {"swaps", "partitions_read", ..., "wait_seconds"}: the "io" of a metrics.jsonl record.
+nlohmann::ordered_json io_json(const BufferStats& stats);
 
 class EpochScheduler {
  public:

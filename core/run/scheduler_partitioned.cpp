@@ -61,20 +61,23 @@ EpochResult EpochScheduler::train_partitioned(Pipeline& pipeline, Task& task, in
                                               Progress* progress) const {
   const Dataset& dataset = *tiers_.dataset;
   PartitionBuffer* host = tiers_.buffer;
+  FeaturePages* pages = tiers_.features;
   const bool device = tiers_.device_capacity > 0;
+  const bool paged = host != nullptr || pages != nullptr;  // out of core
   const std::vector<int64_t>& offsets = dataset.partition_offsets();
   const std::vector<int64_t>& buckets = dataset.bucket_offsets();
   const int32_t p = static_cast<int32_t>(offsets.size()) - 1;
+  if (pages != nullptr && device) fail(MARIUS_ERR_INTERNAL, "feature pages under a device tier");
 
   // The host plan (randomised orderings draw from a stream of (seed, epoch)),
   // or the whole table in memory; with a device tier, each host state's plan
   // for the device.
   Plan plan;
-  if (host != nullptr) {
+  if (paged) {
     CallContext ctx(tiers_.ordering->label());
     RandomStream plan_stream(mix(static_cast<uint64_t>(config_.seed) ^ mix(epoch + 0x51a7)));
     ctx.set_rng(plan_stream.get());
-    plan = tiers_.ordering->plan(ctx, p, host->capacity());
+    plan = tiers_.ordering->plan(ctx, p, host != nullptr ? host->capacity() : tiers_.capacity);
   } else {
     plan = whole_plan(p);
   }
@@ -89,6 +92,54 @@ EpochResult EpochScheduler::train_partitioned(Pipeline& pipeline, Task& task, in
       for (const BufferState& t : sub[s].states) trained.push_back(&t);
     }
   }
+  auto partition_of = [&](int64_t node) {
+    return static_cast<int32_t>(std::upper_bound(offsets.begin(), offsets.end(), node) - offsets.begin() - 1);
+  };
+
+  // Node examples need each partition resident once, not every pair of them:
+  // the states that train are a cover of the partitions taken from the plan
+  // (greedy: the state holding the most partitions not yet covered, ties
+  // broken at random, from (seed, epoch)); each training node trains in one of
+  // those holding its partition, drawn from (seed, epoch, node). The other
+  // states get no example and are skipped, reading nothing.
+  const bool node_examples = tiers_.train_nodes.defined();
+  std::vector<std::vector<int64_t>> nodes_of(node_examples ? trained.size() : 0);
+  if (node_examples) {
+    const uint64_t draw = mix(static_cast<uint64_t>(config_.seed) ^ mix(epoch + 0x6e6f));
+    std::vector<bool> covered(static_cast<size_t>(p), false), kept(trained.size(), false);
+    for (int32_t left = p; left > 0;) {
+      size_t best = trained.size();
+      int32_t best_gain = 0;
+      uint64_t best_tie = 0;
+      for (size_t s = 0; s < trained.size(); ++s) {
+        int32_t gain = 0;
+        for (int32_t k : trained[s]->partitions) gain += covered[k] ? 0 : 1;
+        const uint64_t tie = mix(mix(draw ^ 0x636f766572ULL) ^ (s + 1));  // its own salt: not the nodes' draws
+        if (gain > best_gain || (gain == best_gain && gain > 0 && tie < best_tie)) best = s, best_gain = gain, best_tie = tie;
+      }
+      if (best == trained.size()) fail(MARIUS_ERR_INTERNAL, "the plan never holds {} of the {} partitions", left, p);
+      kept[best] = true;
+      for (int32_t k : trained[best]->partitions) left -= covered[k] ? 0 : 1, covered[k] = true;
+    }
+    std::vector<std::vector<uint32_t>> holding(static_cast<size_t>(p));
+    for (size_t s = 0; s < trained.size(); ++s) {
+      if (!kept[s]) continue;
+      for (int32_t k : trained[s]->partitions) holding[k].push_back(static_cast<uint32_t>(s));
+    }
+    const at::Tensor nodes = tiers_.train_nodes.contiguous();
+    const int64_t* id = nodes.data_ptr<int64_t>();
+    for (int64_t i = 0; i < nodes.numel(); ++i) {
+      const std::vector<uint32_t>& h = holding[partition_of(id[i])];
+      nodes_of[h[mix(draw ^ static_cast<uint64_t>(id[i])) % h.size()]].push_back(id[i]);
+    }
+  }
+  // The state after `s` that trains something: the one feature pages prefetch for.
+  auto next_trained = [&](size_t s) -> const BufferState* {
+    for (size_t t = s + 1; t < plan.states.size(); ++t) {
+      if (!node_examples || !nodes_of[t].empty()) return &plan.states[t];
+    }
+    return nullptr;
+  };
 
   // Negatives come only from the partitions resident in the training tier, so
   // a partition resident for many edges (BETA's fixed group) would be drawn
@@ -108,23 +159,63 @@ EpochResult EpochScheduler::train_partitioned(Pipeline& pipeline, Task& task, in
   }
 
   EpochResult r;
-  r.out_of_core = host != nullptr;
-  r.states = host != nullptr ? static_cast<int64_t>(plan.states.size()) : 0;
+  r.out_of_core = paged;
+  r.states = paged ? static_cast<int64_t>(plan.states.size()) : 0;
   r.device_tier = device;
   int64_t first_batch = 0;
   size_t index = 0;  // of the training state within the epoch
 
-  // Trains the buckets of `state`, whose partitions are resident in `tier`'s
-  // slots `slot`, on the tier's rows.
-  auto train_state = [&](const BufferState& state, PartitionBuffer& tier, const std::vector<int32_t>& slot) {
+  // The rows a state trains on: a partition buffer's slab, or the feature
+  // pages' slot layout alone (no embeddings).
+  struct Slab {
+    at::Tensor embeddings, state;
+    int32_t slots = 0;
+    int64_t slot_rows = 0;
+  };
+  auto slab_of = [](PartitionBuffer& b) { return Slab{b.embeddings(), b.state(), b.slots(), b.slot_rows()}; };
+
+  // Trains the examples of `state`, whose partitions are resident in `tier`'s
+  // slots `slot`, on the tier's rows. `next`: the state after it, when feature
+  // pages that assign their own slots may prefetch for it.
+  auto train_state = [&](const BufferState& state, const Slab& tier, const std::vector<int32_t>& slot,
+                         const BufferState* next) {
     const size_t s = index++;
-    const int64_t rows = tier.slot_rows();
+    const int64_t rows = tier.slot_rows;
+    // Bucket (i, j)'s edges in the tier's rows.
+    auto bucket_edges = [&](int32_t i, int32_t j) {
+      const int64_t b = static_cast<int64_t>(i) * p + j;
+      at::Tensor e = dataset.edges(Split::kTrain, buckets[b], buckets[b + 1]);
+      e.select(1, 0).add_(slot[i] * rows - offsets[i]);
+      e.select(1, 2).add_(slot[j] * rows - offsets[j]);
+      return e;
+    };
+    // The state's examples: its buckets' edges, or the nodes drawn for it.
+    at::Tensor examples;
+    if (node_examples) {
+      std::vector<int64_t>& nodes = nodes_of[s];
+      if (nodes.empty()) return;
+      for (int64_t& n : nodes) {
+        const int32_t k = partition_of(n);
+        n = slot[k] * rows + (n - offsets[k]);
+      }
+      examples = at::tensor(nodes, at::kLong).view({-1, 1});
+    } else {
+      std::vector<at::Tensor> parts;
+      for (auto [i, j] : state.buckets) {
+        const int64_t b = static_cast<int64_t>(i) * p + j;
+        if (buckets[b + 1] == buckets[b]) continue;
+        parts.push_back(bucket_edges(i, j));
+      }
+      if (parts.empty()) return;
+      examples = parts.size() == 1 ? parts[0] : at::cat(parts);
+    }
+    ++r.states_trained;
     // The rows of the state's partitions: negatives come only from them.
     NodeTable table;
-    table.embeddings = tier.embeddings();
-    table.state = tier.state();
-    table.degrees = at::zeros({tier.slots() * rows}, at::kLong);
-    table.global_ids = at::full({tier.slots() * rows}, -1, at::kLong);
+    table.embeddings = tier.embeddings;
+    table.state = tier.state;
+    table.degrees = at::zeros({tier.slots * rows}, at::kLong);
+    table.global_ids = at::full({tier.slots * rows}, -1, at::kLong);
     double least = 0;  // the smallest volume among the state's partitions
     for (int32_t k : state.partitions) {
       if (volume[k] > 0 && (least == 0 || volume[k] < least)) least = volume[k];
@@ -145,22 +236,11 @@ EpochResult EpochScheduler::train_partitioned(Pipeline& pipeline, Task& task, in
       if (first < length) ranges.insert(ranges.end(), {base, base + (length - first)});
     }
     table.node_ranges = at::tensor(ranges, at::kLong).view({-1, 2});
-    // Bucket (i, j)'s edges in the tier's rows.
-    auto bucket_edges = [&](int32_t i, int32_t j) {
-      const int64_t b = static_cast<int64_t>(i) * p + j;
-      at::Tensor e = dataset.edges(Split::kTrain, buckets[b], buckets[b + 1]);
-      e.select(1, 0).add_(slot[i] * rows - offsets[i]);
-      e.select(1, 2).add_(slot[j] * rows - offsets[j]);
-      return e;
-    };
-    // The state's buckets.
-    std::vector<at::Tensor> parts;
-    for (auto [i, j] : state.buckets) {
-      const int64_t b = static_cast<int64_t>(i) * p + j;
-      if (buckets[b + 1] == buckets[b]) continue;
-      parts.push_back(bucket_edges(i, j));
+    if (pages != nullptr) {
+      pages->load(state.partitions, slot);
+      if (next != nullptr) pages->prefetch(state.partitions, next->partitions);
+      table.features = pages->rows();
     }
-    if (parts.empty()) return;
     // A task that samples neighbourhoods samples them among the resident
     // partitions: the training edges of every bucket between two of them
     // (MariusGNN's restriction out of core; docs/gnn.md).
@@ -171,14 +251,13 @@ EpochResult EpochScheduler::train_partitioned(Pipeline& pipeline, Task& task, in
         for (int32_t j : state.partitions) resident.push_back(bucket_edges(i, j));
       }
       const DatasetInfo& info = dataset.info();
-      adjacency = std::make_unique<Adjacency>(Adjacency::build(at::cat(resident), tier.slots() * rows, info.num_relations,
+      adjacency = std::make_unique<Adjacency>(Adjacency::build(at::cat(resident), tier.slots * rows, info.num_relations,
                                                                info.has_relations, direction_of(config_.direction)));
       table.adjacency = adjacency.get();
     }
-    at::Tensor edges = parts.size() == 1 ? parts[0] : at::cat(parts);
     at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(
         mix(mix(static_cast<uint64_t>(config_.seed) ^ mix(epoch)) ^ static_cast<uint64_t>(s)));
-    Segment segment{epoch, first_batch, &table, edges, at::randperm(edges.size(0), gen, at::kLong)};
+    Segment segment{epoch, first_batch, &table, examples, at::randperm(examples.size(0), gen, at::kLong)};
     const SegmentTotals t = run_segment(pipeline, task, segment, progress);
     first_batch += t.batches;
     r.loss += t.loss, r.batches += t.batches, r.edges += t.examples, r.gradient_rows += t.gradient_rows;
@@ -201,19 +280,27 @@ EpochResult EpochScheduler::train_partitioned(Pipeline& pipeline, Task& task, in
   }
 
   if (host != nullptr) host->start_epoch(plan);
+  // Row ids order each adjacency row and so what the sampler draws: slots must
+  // be a function of the epoch's plan alone (as the partition buffer's are), not
+  // of what the pages kept from the epoch before, for resume to reproduce a run.
+  if (pages != nullptr) pages->clear();
   try {
     for (size_t s = 0; s < plan.states.size(); ++s) {
       const BufferState& state = plan.states[s];
-      const std::vector<int32_t> slot = host != nullptr ? host->acquire(s) : std::vector<int32_t>();
+      const std::vector<int32_t> slot = host != nullptr ? host->acquire(s)
+                                        : pages != nullptr ? pages->assign(state.partitions)
+                                                           : std::vector<int32_t>();
       if (!device) {
-        train_state(state, *host, slot);
+        const BufferState* next = host == nullptr ? next_trained(s) : nullptr;
+        train_state(state, host != nullptr ? slab_of(*host) : Slab{at::Tensor(), at::Tensor(), pages->slots(), pages->slot_rows()},
+                    slot, next);
       } else if (!sub[s].states.empty()) {
         std::vector<int64_t> first_rows(static_cast<size_t>(p), -1);
         for (int32_t k : state.partitions) first_rows[k] = host != nullptr ? slot[k] * host->slot_rows() : offsets[k];
         below->place(std::move(first_rows));
         device_buffer->start_epoch(sub[s]);
         for (size_t t = 0; t < sub[s].states.size(); ++t) {
-          train_state(sub[s].states[t], *device_buffer, device_buffer->acquire(t));
+          train_state(sub[s].states[t], slab_of(*device_buffer), device_buffer->acquire(t), nullptr);
           device_buffer->release(t);
         }
         add(r.device_io, device_buffer->finish_epoch());  // every partition is back in the host tables
@@ -222,7 +309,9 @@ EpochResult EpochScheduler::train_partitioned(Pipeline& pipeline, Task& task, in
       if (host != nullptr) host->release(s);
     }
     if (host != nullptr) r.io = host->finish_epoch();
+    if (pages != nullptr) r.feature_io = pages->take_stats();
   } catch (...) {
+    if (pages != nullptr) pages->abort();
     if (device_buffer) device_buffer->abort();
     if (host != nullptr) host->abort();
     throw;

@@ -20,6 +20,7 @@
 #include "core/persist/tensor_archive.h"
 #include "core/data/node_data.h"
 #include "core/gnn/gnn_model.h"
+#include "core/gnn/streaming_inference.h"
 #include "core/tasks/link_prediction/gnn_link_prediction_task.h"
 #include <map>
 
@@ -92,7 +93,8 @@ Session::Session(Config config, const std::vector<std::string>& plugin_paths)
                                            config_.score_options);
   sampler_ = std::make_unique<NegativeSampler>(
       registry_.load(registry_.find(config_.sampler, MARIUS_KIND_NEGATIVE_SAMPLER)), config_.sampler_options);
-  capacity_ = resolve_capacity(config_, dataset_);
+  // A slot holds a partition's embeddings and Adagrad state, and its feature rows when an encoder reads them.
+  capacity_ = resolve_capacity(config_, dataset_, static_cast<int64_t>(node_row_bytes(config_.dim)) + encoder_feature_width() * 4);
   training_device(config_);
   const int32_t p = static_cast<int32_t>(dataset_.partition_offsets().size()) - 1;
   device_capacity_ = resolve_device_capacity(config_, dataset_, capacity_ > 0 ? capacity_ : std::max(p, 1));
@@ -111,6 +113,11 @@ Session::Session(Config config, const std::vector<std::string>& plugin_paths)
     ordering_ = std::make_unique<OrderingPolicy>(
         registry_.load(registry_.find(config_.ordering, MARIUS_KIND_ORDERING_POLICY)), config_.ordering_options);
   }
+}
+
+int64_t Session::encoder_feature_width() const {
+  if (config_.encoder.empty() || (config_.node_input != NodeInput::kFeatures && config_.node_input != NodeInput::kBoth)) return 0;
+  return feature_width(dataset_.dir());
 }
 
 uint64_t Session::buffer_bytes() const {
@@ -220,11 +227,9 @@ void Session::initialize(bool resume, bool overwrite) {
 }
 
 void Session::check_memory() const {
-  int64_t rows = 0;
-  const std::vector<int64_t>& offsets = dataset_.partition_offsets();
-  for (size_t k = 0; k + 1 < offsets.size(); ++k) rows = std::max(rows, offsets[k + 1] - offsets[k]);
   MemoryLayout layout;
-  layout.largest_partition_rows = rows;
+  layout.largest_partition_rows = dataset_.largest_partition_rows();
+  layout.feature_width = encoder_feature_width();
   layout.buffer_capacity = capacity_;
   layout.device_capacity = device_capacity_;
   layout.device_on_host = training_device(config_).is_cpu();
@@ -248,6 +253,14 @@ EpochResult Session::train_epoch(Progress* progress) {
                   store_->num_partitions(), static_cast<double>(store_->max_rows() * node_row_bytes(config_.dim)) / 1e6,
                   store_->file(0).parent_path().string(), capacity_, config_.prefetch ? " + 1 prefetch slot" : "",
                   buffer_->slab_bytes() / 1e6, config_.ordering, config_.storage_backend);
+    if (feature_file_) {
+      feature_pages_ = allocating("the feature pages", "storage.buffer_capacity or storage.buffer_bytes", [&] {
+        return std::make_unique<FeaturePages>(*feature_file_, dataset_.partition_offsets(), buffer_->slots(),
+                                              buffer_->slot_rows(), config_.normalize_features);
+      });
+      logger().info("out of core: features paged beside the buffer, {} slots = {:.1f} MB, from {}", buffer_->slots(),
+                    static_cast<double>(feature_pages_->slab_bytes()) / 1e6, feature_file_->path().string());
+    }
     scheduler_.reset();
   }
   at::Tensor train_edges;  // read once for the task's filter and the in-memory scheduler
@@ -269,6 +282,7 @@ EpochResult Session::train_epoch(Progress* progress) {
   }
   if (!scheduler_) {
     Tiers tiers{&dataset_, ordering_.get(), buffer_.get(), training_device(config_), device_capacity_};
+    tiers.features = feature_pages_.get();
     if (device_capacity_ > 0) {
       logger().info("device tier on {}: {} of {} partition(s){}", config_.device, device_capacity_,
                     out_of_core() ? capacity_ : static_cast<int32_t>(dataset_.partition_offsets().size()) - 1,
@@ -308,6 +322,7 @@ RankMetrics Session::evaluate(Split split) {
   if (out_of_core()) {  // evaluation reads the partition files: give the buffer's memory back first
     scheduler_.reset();
     buffer_.reset();
+    feature_pages_.reset();
   }
   const bool filtered = config_.eval_protocol != EvalProtocol::kSampled;
   auto edges_of = [&](Split s) -> const at::Tensor& {
@@ -367,11 +382,21 @@ void Session::initialize_encoder(bool resume) {
   const DatasetInfo& info = dataset_.info();
   if (!adjacency_) adjacency_ = std::make_unique<Adjacency>(Adjacency::load(dataset_, direction_of(config_.direction)));
   features_ = at::Tensor();
+  feature_file_.reset();
+  feature_pages_.reset();
+  feature_dim_ = 0;
   if (config_.node_input == NodeInput::kFeatures || config_.node_input == NodeInput::kBoth) {
-    features_ = encoder_features(config_, NodeData::open(dataset_.dir(), info.num_nodes), config_.dataset);
+    // Out of core the features page beside the embeddings (FeaturePages) and evaluation streams them.
+    const NodeData data = NodeData::open(dataset_.dir(), info.num_nodes, /*load_features=*/!out_of_core());
+    if (!data.has_features()) encoder_features(config_, data, config_.dataset);  // names the missing features
+    feature_dim_ = data.feature_dim();
+    if (out_of_core()) {
+      feature_file_ = FeatureFile::open(dataset_.dir() / node_file_name(kNodeFeatures32), info.num_nodes);
+    } else {
+      features_ = encoder_features(config_, data, config_.dataset);
+    }
   }
-  const EncoderSpec spec = encoder_spec(config_, config_.dim + (features_.defined() ? features_.size(1) : 0),
-                                        config_.dim, adjacency_->num_relations);
+  const EncoderSpec spec = encoder_spec(config_, config_.dim + feature_dim_, config_.dim, adjacency_->num_relations);
   encoder_ = std::make_unique<GnnEncoder>(registry_, spec, static_cast<uint64_t>(config_.seed));
   dense_optimizer_ = std::make_unique<DenseOptimizer>(config_);
   layer_fanouts(config_.fanouts, "model.fanouts", encoder_->num_layers());  // refuses a bad model.fanouts now, not at the first batch
@@ -421,8 +446,29 @@ at::Tensor Session::representations() {
       embeddings.narrow(0, rows.begin(k), block.size(0)).copy_(block);
     }
   }
-  at::Tensor input = features_.defined() ? at::cat({features_, embeddings}, 1) : embeddings;
-  return encoder_->infer(*adjacency_, input);
+  if (!feature_file_) {
+    at::Tensor input = features_.defined() ? at::cat({features_, embeddings}, 1) : embeddings;
+    return encoder_->infer(*adjacency_, input);
+  }
+  // Out of core with features: they stay in features.bin, and inference
+  // streams (streaming_inference.h), gathering each block's feature rows.
+  const InputRows input_rows = [&](const at::Tensor& ids) {
+    at::Tensor f = feature_file_->gather(ids);
+    if (config_.normalize_features) l1_normalize_rows(f);
+    return at::cat({f, embeddings.index_select(0, ids)}, 1);
+  };
+  const fs::path dir = make_scratch_directory(config_.output);
+  struct Cleanup {
+    fs::path dir;
+    ~Cleanup() {
+      std::error_code ignored;
+      fs::remove_all(dir, ignored);
+    }
+  } cleanup{dir};
+  const FeatureFile out = infer_streaming(*encoder_, *adjacency_, input_rows, dir);
+  at::Tensor result = at::empty({out.rows(), out.dim()}, at::kFloat);
+  out.read_range(0, out.rows(), result.data_ptr<float>());
+  return result;
 }
 
 }  // namespace marius

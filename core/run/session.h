@@ -13,6 +13,7 @@
 
 #include "core/config/config.h"
 #include "core/data/dataset.h"
+#include "core/data/feature_file.h"
 #include "core/plugin/negative_sampler.h"
 #include "core/plugin/ordering_policy.h"
 #include "core/plugin/storage_backend.h"
@@ -123,6 +124,8 @@ class Session {
   // Estimates the run's memory (memory_budget.h) and refuses it when it does
   // not fit what this process may use.
   void check_memory() const;
+  // The width of the node features an encoder reads (model.node_input), 0 without.
+  int64_t encoder_feature_width() const;
   // model.encoder: the adjacency, the features read, the encoder and its
   // optimizer (from encoder_path() on resume).
   void initialize_encoder(bool resume);
@@ -147,7 +150,10 @@ class Session {
   std::unique_ptr<Adjacency> adjacency_;
   std::unique_ptr<GnnEncoder> encoder_;
   std::unique_ptr<DenseOptimizer> dense_optimizer_;
-  at::Tensor features_;  // node features the encoder reads (model.node_input), or undefined
+  at::Tensor features_;  // node features the encoder reads (model.node_input), in memory; or undefined
+  std::optional<FeatureFile> feature_file_;       // out of core with features: features.bin, read by rows
+  std::unique_ptr<FeaturePages> feature_pages_;   // ... paged beside the buffer while training
+  int64_t feature_dim_ = 0;                       // the features' width, 0 without
   Model encoded_model_;  // scored_tables() with an encoder: valid while encoded_rows_ is set
   std::unique_ptr<NodeRows> encoded_rows_;
   std::unique_ptr<EpochScheduler> scheduler_;

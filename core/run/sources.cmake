@@ -29,6 +29,7 @@ set(MARIUS_TRAIN_SOURCES
   gnn/dense_sampler.cpp
   gnn/layer_autograd.cpp
   gnn/encoder.cpp
+  gnn/streaming_inference.cpp
   gnn/dense_optimizer.cpp
   gnn/dense_parameters.cpp
   gnn/gnn_model.cpp
@@ -44,6 +45,7 @@ set(MARIUS_TRAIN_SOURCES
   persist/export.cpp
   storage/partition_store.cpp
   storage/partition_buffer.cpp
+  storage/feature_pages.cpp
   storage/table_source.cpp
   storage/tier_plan.cpp
   storage/plan.cpp

@@ -29,6 +29,10 @@ struct NodeTable {
   at::Tensor node_ranges;        // int64 [k, 2]: rows negatives are drawn from
   at::Tensor degrees;            // int64 [rows]
   at::Tensor global_ids;         // int64 [rows] node id of each row; undefined: the row is the id
+  // Out of core, the node features of the rows (float32 [rows, F]: the
+  // feature pages of the resident partitions, read-only); undefined: the
+  // task's own whole feature table, indexed by node id.
+  at::Tensor features;
   // The neighbourhoods of the rows, in row ids, for tasks that sample them
   // (Task::samples_neighbourhoods): out of core the training edges among the
   // resident partitions only; null: the task's own whole-graph adjacency.
@@ -41,7 +45,8 @@ struct Segment {
   int64_t first_batch = 0;       // number, within the epoch, of the segment's first batch
   const NodeTable* table = nullptr;
   at::Tensor examples;           // the task's training examples, node ids as rows of `table`
-                                 // (link prediction: edges int64 [E, 3])
+                                 // (link prediction: edges int64 [E, 3]; node
+                                 // classification: nodes int64 [n, 1])
   at::Tensor order;              // int64 [E]: the order in which they train
 };
 

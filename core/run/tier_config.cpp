@@ -9,14 +9,11 @@
 
 namespace marius {
 
-int64_t largest_partition_bytes(const Config& config, const Dataset& dataset) {
-  const std::vector<int64_t>& offsets = dataset.partition_offsets();
-  int64_t rows = 0;
-  for (size_t k = 0; k + 1 < offsets.size(); ++k) rows = std::max(rows, offsets[k + 1] - offsets[k]);
-  return rows * static_cast<int64_t>(node_row_bytes(config.dim));
+int64_t largest_partition_bytes(const Config& config, const Dataset& dataset, int64_t row_bytes) {
+  return dataset.largest_partition_rows() * (row_bytes > 0 ? row_bytes : static_cast<int64_t>(node_row_bytes(config.dim)));
 }
 
-int32_t resolve_capacity(const Config& config, const Dataset& dataset) {
+int32_t resolve_capacity(const Config& config, const Dataset& dataset, int64_t row_bytes) {
   const std::vector<int64_t>& offsets = dataset.partition_offsets();
   const int64_t p = static_cast<int64_t>(offsets.size()) - 1;
   if (config.partitions > 0 && config.partitions != p) {
@@ -27,7 +24,7 @@ int32_t resolve_capacity(const Config& config, const Dataset& dataset) {
   if (p <= 1) return 0;
   int64_t capacity = config.buffer_capacity;
   if (config.buffer_bytes > 0) {
-    const int64_t partition_bytes = largest_partition_bytes(config, dataset);
+    const int64_t partition_bytes = largest_partition_bytes(config, dataset, row_bytes);
     const int64_t slots = config.buffer_bytes / std::max<int64_t>(1, partition_bytes);
     capacity = slots - (config.prefetch ? 1 : 0);
     if (capacity < 2 && capacity < p) {

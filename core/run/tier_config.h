@@ -12,13 +12,15 @@
 
 namespace marius {
 
-// Bytes of the largest partition's embeddings and Adagrad state: one slot of a buffer.
-int64_t largest_partition_bytes(const Config& config, const Dataset& dataset);
+// Bytes of the largest partition's rows: one slot of a buffer. A row is
+// `row_bytes`, or (0) an embedding and its Adagrad state of model.dim.
+int64_t largest_partition_bytes(const Config& config, const Dataset& dataset, int64_t row_bytes = 0);
 
-// The buffer capacity out of core, or 0 when every partition fits in memory.
+// The buffer capacity out of core, or 0 when every partition fits in memory;
+// storage.buffer_bytes counts rows of `row_bytes` (as largest_partition_bytes).
 // Throws Error(INVALID_ARGUMENT) naming storage.partitions, buffer_capacity or
 // buffer_bytes when they do not fit the dataset.
-int32_t resolve_capacity(const Config& config, const Dataset& dataset);
+int32_t resolve_capacity(const Config& config, const Dataset& dataset, int64_t row_bytes = 0);
 
 // Where batches compute: training.device, checked against this LibTorch and machine.
 c10::Device training_device(const Config& config);

@@ -13,20 +13,6 @@ namespace fs = std::filesystem;
 
 namespace marius {
 
-namespace {
-
-nlohmann::ordered_json io_json(const BufferStats& s) {
-  return {{"swaps", s.swaps},
-          {"partitions_read", s.partitions_read},
-          {"partitions_written", s.partitions_written},
-          {"bytes_read", s.bytes_read},
-          {"bytes_written", s.bytes_written},
-          {"read_seconds", s.read_seconds},
-          {"write_seconds", s.write_seconds},
-          {"wait_seconds", s.wait_seconds}};
-}
-
-}  // namespace
 
 TrainReport Session::train(const TrainOptions& options, TrainObserver* observer) {
   if (!model_) fail(MARIUS_ERR_INVALID_ARGUMENT, "train: the session has no model (call initialize)");
@@ -96,6 +82,7 @@ TrainReport Session::train(const TrainOptions& options, TrainObserver* observer)
       timed_save();
       epoch_report.saved = true;
     }
+    if (r.feature_io.partitions_read > 0) record["feature_io"] = io_json(r.feature_io);  // features paged beside the buffer
     if (r.device_tier) {  // host <-> device traffic of the device tier
       record["device_io"] = io_json(r.device_io);
       record["device_io"]["device"] = config_.device;

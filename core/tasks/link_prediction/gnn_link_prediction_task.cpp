@@ -115,7 +115,9 @@ std::unique_ptr<TaskBatch> GnnLinkPredictionTask::load(const Segment& g, int64_t
   {
     HogwildAccess hogwild;  // earlier batches' updates may be writing these rows
     at::Tensor rows = table.embeddings.index_select(0, b->sample.nodes);
-    if (features_.defined()) {  // features are indexed by node id, the table by row
+    if (table.features.defined()) {  // out of core: the feature pages, in the table's rows
+      b->input = at::cat({table.features.index_select(0, b->sample.nodes), rows}, 1);
+    } else if (features_.defined()) {  // features are indexed by node id, the table by row
       const at::Tensor ids = table.global_ids.defined() ? table.global_ids.index_select(0, b->sample.nodes) : b->sample.nodes;
       b->input = at::cat({features_.index_select(0, ids), rows}, 1);
     } else {
@@ -133,7 +135,7 @@ void GnnLinkPredictionTask::compute(TaskBatch& task_batch, uint32_t) {
   DenseParameters::Use params = dense_.begin();
   auto t = Clock::now();
   const int64_t C = b.C, S = b.S, P = b.P, N = b.N;
-  const int64_t f = features_.defined() ? features_.size(1) : 0;
+  const int64_t f = b.input.size(1) - model_.dim;  // feature columns in front (in memory or paged)
   at::Tensor embedding_rows = b.input.slice(1, f).detach().requires_grad_(true);
   at::Tensor input = f > 0 ? at::cat({b.input.slice(1, 0, f), embedding_rows}, 1) : embedding_rows;
   at::Tensor out = naming_batch(b.epoch, b.number, [&] {  // a layer plugin's NaN is named by the plugin

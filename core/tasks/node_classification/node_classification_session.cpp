@@ -9,6 +9,8 @@
 
 #include "core/error.h"
 #include "core/gnn/gnn_model.h"
+#include "core/gnn/streaming_inference.h"
+#include "core/run/tier_config.h"
 #include "core/logging.h"
 #include "core/persist/tensor_archive.h"
 #include "core/run/allocator.h"
@@ -36,8 +38,9 @@ NodeClassificationSession::NodeClassificationSession(Config config, const std::v
     : config_(std::move(config)), dataset_(open_dataset(config_)) {
   keep_freed_memory_for_reuse();  // per-batch temporaries are large: reuse freed pages, don't fault in fresh ones
   const DatasetInfo& info = dataset_.info();
-  node_data_ = NodeData::open(dataset_.dir(), info.num_nodes);
   const std::string dir = dataset_.dir().string();
+  capacity_ = resolve_capacity(config_, dataset_, feature_width(dataset_.dir()) * 4);  // pages of feature rows
+  node_data_ = NodeData::open(dataset_.dir(), info.num_nodes, /*load_features=*/!out_of_core());
   if (config_.encoder.empty()) {
     fail(MARIUS_ERR_INVALID_ARGUMENT, "model.task = \"node_classification\" needs model.encoder (graphsage, gcn, gat, rgcn or a manifest)");
   }
@@ -50,16 +53,44 @@ NodeClassificationSession::NodeClassificationSession(Config config, const std::v
   if (config_.node_input == NodeInput::kAuto) {
     config_.node_input = node_data_.has_features() ? NodeInput::kFeatures : NodeInput::kEmbeddings;
   }
-  if ((config_.node_input == NodeInput::kFeatures || config_.node_input == NodeInput::kBoth) && !node_data_.has_features()) {
-    fail(MARIUS_ERR_INVALID_ARGUMENT, "model.node_input = \"{}\" but dataset {} has no features (preprocess --features)",
-         choice_name(config_.node_input), dir);
-  }
   registry_.add_builtin();
   for (const auto& p : plugin_paths) registry_.add_path(p);
-  adjacency_ = Adjacency::load(dataset_, direction_of(config_.direction));
+  if (out_of_core()) {
+    if (config_.node_input != NodeInput::kFeatures) {
+      fail(MARIUS_ERR_UNSUPPORTED,
+           "model.node_input = \"{}\": node classification out of core (storage.buffer_capacity = {} of the dataset's "
+           "{} partitions) pages node features only; learned node embeddings train in memory (storage.buffer_capacity "
+           "= 0, or model.node_input = \"features\")",
+           choice_name(config_.node_input), capacity_, dataset_.partition_offsets().size() - 1);
+    }
+    if (!node_data_.has_features()) encoder_features(config_, node_data_, dir);  // names the missing features
+    ordering_ = std::make_unique<OrderingPolicy>(
+        registry_.load(registry_.find(config_.ordering, MARIUS_KIND_ORDERING_POLICY)), config_.ordering_options);
+    feature_file_ = FeatureFile::open(dataset_.dir() / node_file_name(kNodeFeatures32), info.num_nodes);
+  } else {
+    adjacency();  // the task samples from it
+  }
 }
 
-NodeClassificationSession::~NodeClassificationSession() = default;
+const Adjacency& NodeClassificationSession::adjacency() {
+  if (!adjacency_loaded_) {
+    adjacency_ = Adjacency::load(dataset_, direction_of(config_.direction));
+    adjacency_loaded_ = true;
+  }
+  return adjacency_;
+}
+
+NodeClassificationSession::~NodeClassificationSession() { forget_representations(); }
+
+void NodeClassificationSession::forget_representations() {
+  full_outputs_ = at::Tensor();
+  full_output_file_.reset();
+  if (!inference_dir_.empty()) {
+    std::error_code ec;
+    fs::remove_all(inference_dir_, ec);
+    inference_dir_.clear();
+  }
+}
 
 fs::path NodeClassificationSession::checkpoint_path() const { return fs::path(config_.output) / "gnn_checkpoint.bin"; }
 
@@ -72,12 +103,14 @@ void NodeClassificationSession::initialize(bool resume, bool overwrite) {
          config_.output, checkpoint_path().string());
   }
   input_ = GnnInput{};
-  input_.features = encoder_features(config_, node_data_, dataset_.dir().string());
+  if (!out_of_core()) input_.features = encoder_features(config_, node_data_, dataset_.dir().string());
   if (config_.node_input == NodeInput::kEmbeddings || config_.node_input == NodeInput::kBoth) {
     input_.embeddings = Model::initial_embeddings(config_, n, 0);
     input_.embedding_state = at::zeros_like(input_.embeddings);
   }
-  const EncoderSpec spec = encoder_spec(config_, input_.width(), node_data_.num_classes(), adjacency_.num_relations);
+  const int64_t width = out_of_core() ? node_data_.feature_dim() : input_.width();
+  const EncoderSpec spec = encoder_spec(config_, width, node_data_.num_classes(),
+                                        Adjacency::edge_types(dataset_.info(), direction_of(config_.direction)));
   encoder_ = std::make_unique<GnnEncoder>(registry_, spec, static_cast<uint64_t>(config_.seed));
   optimizer_ = std::make_unique<DenseOptimizer>(config_);
   epochs_done_ = 0;
@@ -120,10 +153,9 @@ void NodeClassificationSession::initialize(bool resume, bool overwrite) {
   model_ = Model{};
   model_.num_nodes = n;
   model_.dim = config_.dim;
-  task_ = std::make_unique<NodeClassificationTask>(config_, *encoder_, *optimizer_, adjacency_, input_, node_data_.labels());
-  Tiers tiers{&dataset_, nullptr, nullptr, c10::kCPU, 0};
-  scheduler_ = std::make_unique<EpochScheduler>(config_, model_, node_data_.nodes(Split::kTrain).view({-1, 1}),
-                                                dataset_.degrees(), tiers);
+  task_ = std::make_unique<NodeClassificationTask>(config_, *encoder_, *optimizer_,
+                                                   out_of_core() ? nullptr : &adjacency_, input_, node_data_.labels());
+  scheduler_.reset();
 }
 
 void NodeClassificationSession::save() {
@@ -140,6 +172,35 @@ void NodeClassificationSession::save() {
   tensors.emplace_back("counters", at::tensor({epochs_done_, optimizer_->steps()}, at::kLong));
   save_tensor_archive(checkpoint_path(), config_.to_toml(), tensors);
   saved_epochs_ = epochs_done_;
+}
+
+void NodeClassificationSession::prepare_training() {
+  if (out_of_core() && !pages_) {  // the pages exist while training; evaluation frees them
+    adjacency_ = Adjacency{};  // training samples among the resident partitions only
+    adjacency_loaded_ = false;
+    const std::vector<int64_t>& offsets = dataset_.partition_offsets();
+    const int64_t largest = dataset_.largest_partition_rows();
+    // One slot more with storage.prefetch: the next state's new partition reads while a state trains.
+    const int32_t slots = std::min<int32_t>(capacity_ + (config_.prefetch ? 1 : 0), static_cast<int32_t>(offsets.size()) - 1);
+    pages_ = std::make_unique<FeaturePages>(*feature_file_, offsets, slots, largest, config_.normalize_features);
+    logger().info("out of core: features of {} partitions of up to {} nodes in {}; {} partition(s){} paged = {:.1f} MB; "
+                  "ordering {}", offsets.size() - 1, largest, feature_file_->path().string(), capacity_,
+                  slots > capacity_ ? " + 1 prefetch slot" : "", static_cast<double>(pages_->slab_bytes()) / 1e6,
+                  config_.ordering);
+    scheduler_.reset();
+  }
+  if (!scheduler_) {
+    Tiers tiers{&dataset_, nullptr, nullptr, c10::kCPU, 0};
+    if (out_of_core()) {
+      tiers.ordering = ordering_.get();
+      tiers.features = pages_.get();
+      tiers.capacity = capacity_;
+      tiers.train_nodes = node_data_.nodes(Split::kTrain);
+    }
+    scheduler_ = std::make_unique<EpochScheduler>(
+        config_, model_, out_of_core() ? at::Tensor() : node_data_.nodes(Split::kTrain).view({-1, 1}),
+        dataset_.degrees(), tiers);
+  }
 }
 
 NodeClassificationReport NodeClassificationSession::train(const TrainOptions& options, std::FILE* out,
@@ -174,6 +235,7 @@ NodeClassificationReport NodeClassificationSession::train(const TrainOptions& op
     try {
       if (interrupt_requested()) fail(MARIUS_ERR_CANCELLED, "training interrupted before the epoch started");
       forget_representations();
+      prepare_training();
       r = scheduler_->train_epoch(*task_, epochs_done_, &progress);
     } catch (const Error& e) {
       progress.finish();
@@ -203,8 +265,17 @@ NodeClassificationReport NodeClassificationSession::train(const TrainOptions& op
               {"time_split", r.times.json()},
               {"pipeline", r.pipeline.json()}};
     task_->add_epoch_figures(record);
+    if (r.out_of_core) {
+      record["states"] = r.states_trained;
+      record["plan_states"] = r.states;
+      record["feature_io"] = io_json(r.feature_io);
+    }
     std::string line = fmt::format("epoch {}/{}: loss {:.4f}, {:.0f} nodes/s, {:.2f} s", epoch, last,
                                    epoch_report.mean_loss, r.edges_per_sec, r.seconds);
+    if (r.out_of_core) {
+      line += fmt::format(" ({} states, {:.1f} MB of features read, {:.2f} s waiting on IO)", r.states_trained,
+                          static_cast<double>(r.feature_io.bytes_read) / 1e6, r.feature_io.wait_seconds);
+    }
     if (validating && config_.eval_every_epoch) {
       report.valid = evaluate(Split::kValid);
       record["valid"] = report.valid->json();
@@ -250,18 +321,45 @@ NodeClassificationReport NodeClassificationSession::train(const TrainOptions& op
   return report;
 }
 
+at::Tensor NodeClassificationSession::input_rows_of(const at::Tensor& nodes) const {
+  if (!out_of_core()) return input_.rows(nodes);
+  at::Tensor rows = feature_file_->gather(nodes);
+  if (config_.normalize_features) l1_normalize_rows(rows);
+  return rows;
+}
+
 at::Tensor NodeClassificationSession::logits_of(const at::Tensor& nodes) {
   at::NoGradGuard no_grad;
-  if (config_.inference == InferenceMode::kFull) return representations().index_select(0, nodes);
+  if (config_.inference == InferenceMode::kFull) {
+    return out_of_core() ? full_output_file().gather(nodes) : representations().index_select(0, nodes);
+  }
+  scheduler_.reset();  // it points at the pages
+  pages_.reset();      // out of core evaluation holds no feature pages
   const std::vector<Fanout> fanouts = layer_fanouts(config_.fanouts, "model.fanouts", encoder_->num_layers());
   std::vector<at::Tensor> parts;
   for (int64_t begin = 0; begin < nodes.size(0); begin += config_.eval_batch_size) {
     at::Tensor batch = nodes.slice(0, begin, std::min(begin + config_.eval_batch_size, nodes.size(0)));
-    DenseSample s = sample_dense(adjacency_, batch, fanouts, mix(static_cast<uint64_t>(config_.seed) + 17 + begin));
-    at::Tensor out = encoder_->forward(s, input_.rows(s.nodes), /*training=*/false, 0);
+    DenseSample s = sample_dense(adjacency(), batch, fanouts, mix(static_cast<uint64_t>(config_.seed) + 17 + begin));
+    at::Tensor out = encoder_->forward(s, input_rows_of(s.nodes), /*training=*/false, 0);
     parts.push_back(out.index_select(0, s.root_rows));
   }
   return at::cat(parts);
+}
+
+const FeatureFile& NodeClassificationSession::full_output_file() {
+  if (!full_output_file_) {
+    scheduler_.reset();  // it points at the pages
+    pages_.reset();      // out of core evaluation holds no feature pages
+    const InputRows input_rows = [this](const at::Tensor& ids) { return input_rows_of(ids); };
+    inference_dir_ = make_scratch_directory(config_.output);
+    try {
+      full_output_file_ = infer_streaming(*encoder_, adjacency(), input_rows, inference_dir_);
+    } catch (...) {
+      forget_representations();
+      throw;
+    }
+  }
+  return *full_output_file_;
 }
 
 ClassificationMetrics NodeClassificationSession::evaluate(Split split) {
@@ -297,7 +395,14 @@ const at::Tensor& NodeClassificationSession::representations() {
   if (!encoder_) fail(MARIUS_ERR_INVALID_ARGUMENT, "the session has no model (call initialize)");
   if (!full_outputs_.defined()) {
     at::NoGradGuard no_grad;
-    full_outputs_ = encoder_->infer(adjacency_, input_.rows(at::arange(dataset_.info().num_nodes, at::kLong)));
+    const int64_t n = dataset_.info().num_nodes;
+    if (out_of_core()) {
+      const FeatureFile& file = full_output_file();
+      full_outputs_ = at::empty({n, file.dim()}, at::kFloat);
+      file.read_range(0, n, full_outputs_.data_ptr<float>());
+    } else {
+      full_outputs_ = encoder_->infer(adjacency_, input_.rows(at::arange(n, at::kLong)));
+    }
   }
   return full_outputs_;
 }

@@ -18,11 +18,13 @@
 
 #include "core/config/config.h"
 #include "core/data/dataset.h"
+#include "core/data/feature_file.h"
 #include "core/data/node_data.h"
 #include "core/gnn/adjacency.h"
 #include "core/gnn/dense_optimizer.h"
 #include "core/gnn/encoder.h"
 #include "core/model/model.h"
+#include "core/plugin/ordering_policy.h"
 #include "core/plugin/registry.h"
 #include "core/run/scheduler.h"
 #include "core/run/train_run.h"
@@ -56,6 +58,18 @@ class NodeClassificationSession {
   // Opens the dataset and its node data, checks that the configuration can
   // train on it (labels, training nodes, an encoder, an input), builds the
   // adjacency and loads the layer plugin. Throws Error naming the key or file.
+  //
+  // Out of core (a dataset preprocessed with --partitions and
+  // storage.buffer_capacity below their number) the feature table stays in
+  // features.bin: training pages the features of storage.buffer_capacity
+  // partitions at a time along the ordering plugin's plan (FeaturePages), each
+  // training node in one state holding its partition, with neighbourhoods
+  // sampled among the resident partitions; evaluation streams (full
+  // inference: streaming_inference.h, layer outputs in scratch files under
+  // output.dir/inference.XXXXXX; sampled: each batch gathers its rows from
+  // features.bin).
+  // Only features page: learned node embeddings (model.node_input =
+  // "embeddings" or "both") are refused out of core.
   NodeClassificationSession(Config config, const std::vector<std::string>& plugin_paths);
   ~NodeClassificationSession();
 
@@ -83,7 +97,7 @@ class NodeClassificationSession {
   // and initialize drop it; so must a caller that writes the input embeddings,
   // by forget_representations()).
   const at::Tensor& representations();
-  void forget_representations() { full_outputs_ = at::Tensor(); }
+  void forget_representations();
   // What the encoder reads: features and/or learnable embeddings.
   const GnnInput& input() const { return input_; }
   void save();
@@ -91,18 +105,34 @@ class NodeClassificationSession {
   const Config& config() const { return config_; }
   const Dataset& dataset() const { return dataset_; }
   const NodeData& node_data() const { return node_data_; }
+  bool out_of_core() const { return capacity_ > 0; }
   int64_t epochs_done() const { return epochs_done_; }
   std::filesystem::path checkpoint_path() const;
 
  private:
+  // The scheduler (and out of core the feature pages, which evaluation frees).
+  void prepare_training();
   at::Tensor logits_of(const at::Tensor& nodes);  // configured inference, no grad
+  // The input rows of `nodes` (features normalised as configured).
+  at::Tensor input_rows_of(const at::Tensor& nodes) const;
+  // The whole-graph adjacency (out of core: loaded for evaluation, dropped when training).
+  const Adjacency& adjacency();
+  // Full-neighbourhood outputs out of core: the streamed last layer's file.
+  const FeatureFile& full_output_file();
   at::Tensor full_outputs_;  // representations(), or undefined
+  std::optional<FeatureFile> full_output_file_;  // out of core, or none
+  std::filesystem::path inference_dir_;          // its scratch directory, or empty
 
   Config config_;
   PluginRegistry registry_;
   Dataset dataset_;
   NodeData node_data_;
+  int32_t capacity_ = 0;  // out of core: partitions per state; 0 in memory
+  std::unique_ptr<OrderingPolicy> ordering_;  // out of core
+  std::optional<FeatureFile> feature_file_;   // out of core
+  std::unique_ptr<FeaturePages> pages_;       // out of core, while training
   Adjacency adjacency_;
+  bool adjacency_loaded_ = false;
   GnnInput input_;
   std::unique_ptr<GnnEncoder> encoder_;
   std::unique_ptr<DenseOptimizer> optimizer_;

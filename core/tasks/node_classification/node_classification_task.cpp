@@ -35,7 +35,7 @@ struct NodeClassificationTask::Batch : TaskBatch {
 };
 
 NodeClassificationTask::NodeClassificationTask(const Config& config, GnnEncoder& encoder, DenseOptimizer& optimizer,
-                                               const Adjacency& adjacency, GnnInput& inputs, at::Tensor labels)
+                                               const Adjacency* adjacency, GnnInput& inputs, at::Tensor labels)
     : config_(config),
       encoder_(encoder),
       optimizer_(optimizer),
@@ -60,14 +60,19 @@ std::unique_ptr<TaskBatch> NodeClassificationTask::load(const Segment& segment, 
   b->examples = roots.size(0);
   b->seed = mix(static_cast<uint64_t>(config_.seed) ^ mix(static_cast<uint64_t>(segment.epoch) << 32 ^
                                                           static_cast<uint64_t>(b->number)));
-  b->sample = sample_dense(adjacency_, roots, fanouts_, b->seed);
+  const NodeTable& table = *segment.table;
+  const Adjacency* adjacency = table.adjacency != nullptr ? table.adjacency : adjacency_;
+  if (adjacency == nullptr) fail(MARIUS_ERR_INTERNAL, "node classification: a segment without an adjacency");
+  b->sample = sample_dense(*adjacency, roots, fanouts_, b->seed);
   StepTimes times;
   times.sample = lap(t);
-  {
+  if (table.features.defined()) {
+    b->input = table.features.index_select(0, b->sample.nodes);
+  } else {
     HogwildAccess hogwild;  // learned embedding rows may be under update by earlier batches
     b->input = inputs_.rows(b->sample.nodes);
   }
-  b->labels = labels_.index_select(0, roots);
+  b->labels = labels_.index_select(0, table.global_ids.defined() ? table.global_ids.index_select(0, roots) : roots);
   times.gather = lap(t);
   times_.add(times);
   return b;

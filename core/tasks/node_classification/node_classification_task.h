@@ -49,11 +49,16 @@ struct GnnInput {
 
 class NodeClassificationTask : public Task {
  public:
-  // Segments' examples are node ids int64 [n, 1] with labels[node] >= 0.
+  // Segments' examples are rows of the segment's table int64 [n, 1] whose
+  // node (NodeTable::global_ids) has labels[node] >= 0. Neighbourhoods come
+  // from the table's adjacency, else `adjacency` (null: every table brings
+  // one, as out of core); input rows from the table's features when it has
+  // them (out of core, feature pages), else from `inputs`.
   NodeClassificationTask(const Config& config, GnnEncoder& encoder, DenseOptimizer& optimizer,
-                         const Adjacency& adjacency, GnnInput& inputs, at::Tensor labels);
+                         const Adjacency* adjacency, GnnInput& inputs, at::Tensor labels);
 
   int64_t num_batches(const Segment& segment) const override;
+  bool samples_neighbourhoods() const override { return true; }
   std::unique_ptr<TaskBatch> load(const Segment& segment, int64_t index, uint32_t worker) override;
   void compute(TaskBatch& batch, uint32_t worker) override;
   void update(TaskBatch& batch, uint32_t worker) override;
@@ -68,7 +73,7 @@ class NodeClassificationTask : public Task {
   const Config& config_;
   GnnEncoder& encoder_;
   DenseOptimizer& optimizer_;
-  const Adjacency& adjacency_;
+  const Adjacency* adjacency_;
   GnnInput& inputs_;
   at::Tensor labels_;
   std::vector<Fanout> fanouts_;

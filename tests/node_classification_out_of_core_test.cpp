@@ -1,0 +1,253 @@
+// Node classification with the features paged (docs/out-of-core.md, "Node
+// classification out of core"): the SBM generator's dataset form, reading
+// features.bin by rows (FeatureFile), streaming full-neighbourhood inference,
+// and a session that trains out of core and evaluates as in memory.
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <ATen/ATen.h>
+
+#include "core/data/dataset.h"
+#include "core/data/feature_file.h"
+#include "core/data/generate_sbm.h"
+#include "core/data/node_data.h"
+#include "core/error.h"
+#include "core/gnn/adjacency.h"
+#include "core/gnn/encoder.h"
+#include "core/gnn/streaming_inference.h"
+#include "core/plugin/registry.h"
+#include "core/run/session.h"
+#include "core/tasks/node_classification/node_classification_session.h"
+#include "test_util.h"
+
+namespace marius {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::TempDir;
+using testing::expect_error;
+
+// A 4-partition SBM dataset: 2000 nodes, 3 classes, 16 features.
+fs::path sbm_dataset(const TempDir& dir, const std::string& name, bool float16 = false) {
+  SbmOptions o;
+  o.output = dir.path() / name;
+  o.nodes = 2000;
+  o.edges = 12000;
+  o.classes = 3;
+  o.features = 16;
+  o.partitions = 4;
+  o.float16 = float16;
+  o.train_fraction = 0.2, o.valid_fraction = 0.1, o.test_fraction = 0.2;
+  generate_sbm(o);
+  return o.output;
+}
+
+TEST(GenerateSbm, TheDatasetFormIsReadyToTrain) {
+  TempDir dir;
+  const fs::path ds = sbm_dataset(dir, "ds");
+  Dataset d = Dataset::open(ds);
+  EXPECT_EQ(d.info().num_nodes, 2000);
+  EXPECT_EQ(d.info().num_edges[0], 12000);
+  EXPECT_EQ(d.partition_offsets().size(), 5u);
+  EXPECT_FALSE(d.info().has_relations);
+  NodeData n = NodeData::open(ds, 2000);
+  EXPECT_EQ(n.feature_dim(), 16);
+  EXPECT_EQ(n.num_classes(), 3);
+  EXPECT_EQ(n.nodes(Split::kTrain).numel(), 400);
+  EXPECT_EQ(n.nodes(Split::kTest).numel(), 400);
+  std::set<int64_t> seen;  // the splits are disjoint
+  for (Split s : kSplits) {
+    for (int64_t i = 0; i < n.nodes(s).numel(); ++i) EXPECT_TRUE(seen.insert(n.nodes(s)[i].item<int64_t>()).second);
+  }
+  // The adjacency index equals the adjacency built from the edges.
+  Adjacency loaded = Adjacency::load(d, Direction::kBoth);
+  Adjacency built = Adjacency::build(d.edges(Split::kTrain), 2000, 1, false, Direction::kBoth);
+  EXPECT_TRUE(at::equal(loaded.offsets, built.offsets));
+  EXPECT_TRUE(at::equal(loaded.neighbors, built.neighbors));
+  // Features carry the class: class means differ more than the noise averages out.
+  at::Tensor f = n.features(), y = n.labels();
+  at::Tensor m0 = f.index_select(0, y.eq(0).nonzero().view(-1)).mean(0);
+  at::Tensor m1 = f.index_select(0, y.eq(1).nonzero().view(-1)).mean(0);
+  EXPECT_GT((m0 - m1).norm().item<double>(), 0.5);
+  // The same options give the same files.
+  const fs::path again = sbm_dataset(dir, "again");
+  EXPECT_TRUE(at::equal(NodeData::open(again, 2000).features(), f));
+}
+
+TEST(FeatureFile, RangesAndGathersEqualTheWholeTable) {
+  TempDir dir;
+  for (bool half : {false, true}) {
+    SCOPED_TRACE(half ? "float16" : "float32");
+    const fs::path ds = sbm_dataset(dir, half ? "ds16" : "ds32", half);
+    const at::Tensor whole = NodeData::open(ds, 2000).features();
+    FeatureFile file = FeatureFile::open(ds / "features.bin", 2000);
+    EXPECT_EQ(file.dim(), 16);
+    EXPECT_EQ(file.float16(), half);
+    at::Tensor range = at::empty({300, 16}, at::kFloat);
+    file.read_range(1200, 300, range.data_ptr<float>());
+    EXPECT_TRUE(at::equal(range, whole.slice(0, 1200, 1500)));
+    at::Tensor ids = at::tensor(std::vector<int64_t>{7, 1999, 8, 7, 0, 9, 1500}, at::kLong);
+    EXPECT_TRUE(at::equal(file.gather(ids), whole.index_select(0, ids)));
+    expect_error([&] { FeatureFile::open(ds / "features.bin", 1999); }, MARIUS_ERR_INVALID_ARGUMENT,
+                 {"features.bin", "2000 rows", "1999 nodes"});
+  }
+}
+
+TEST(StreamingInference, EqualsInferenceOverTheWholeTable) {
+  TempDir dir;
+  const fs::path ds = sbm_dataset(dir, "ds");
+  Dataset d = Dataset::open(ds);
+  const Adjacency adjacency = Adjacency::load(d, Direction::kBoth);
+  PluginRegistry registry;
+  registry.add_builtin();
+  for (const char* layer : {"gcn", "graphsage", "gat"}) {
+    SCOPED_TRACE(layer);
+    EncoderSpec spec;
+    spec.layer = layer;
+    spec.num_layers = 2;
+    spec.in_dim = 16, spec.hidden_dim = 8, spec.out_dim = 3;
+    GnnEncoder encoder(registry, spec, 5);
+    const at::Tensor whole = encoder.infer(adjacency, NodeData::open(ds, 2000).features());
+    const FeatureFile features = FeatureFile::open(ds / "features.bin", 2000);
+    const fs::path scratch = make_scratch_directory(dir.path());
+    // 137 rows a block: blocks that split partitions, the first layer's rows gathered by id.
+    FeatureFile out = infer_streaming(encoder, adjacency, [&](const at::Tensor& ids) { return features.gather(ids); },
+                                      scratch, 137);
+    at::Tensor streamed = out.gather(at::arange(2000, at::kLong));
+    EXPECT_TRUE(at::allclose(streamed, whole, 1e-5, 1e-5)) << (streamed - whole).abs().max().item<double>();
+    EXPECT_FALSE(fs::exists(scratch / "layer-1.bin"));  // read, then deleted
+    EXPECT_TRUE(fs::exists(scratch / "layer-2.bin"));
+    // A failing input deletes what the call wrote.
+    const fs::path failing = make_scratch_directory(dir.path());
+    EXPECT_THROW(infer_streaming(encoder, adjacency, [&](const at::Tensor&) -> at::Tensor {
+                   fail(MARIUS_ERR_IO, "injected");
+                 }, failing, 137),
+                 Error);
+    EXPECT_TRUE(fs::is_empty(failing));
+  }
+}
+
+Config nc_config(const fs::path& ds, const fs::path& out, std::vector<std::string> extra) {
+  std::vector<std::string> keys = {"dataset.path=" + ds.string(), "output.dir=" + out.string(),
+                                   "model.task=node_classification", "model.encoder=graphsage", "model.layers=2",
+                                   "model.hidden_dim=16", "model.fanouts=10", "model.direction=both",
+                                   "training.epochs=4", "training.batch_size=50", "pipeline.mode=sync",
+                                   "optimizer.dense=adam", "optimizer.dense_learning_rate=0.01",
+                                   "evaluation.every_epoch=false"};
+  keys.insert(keys.end(), extra.begin(), extra.end());
+  return Config::parse("", "test", keys);
+}
+
+// Trains out of core: every training node once per epoch, the features read
+// by partition, and evaluation (streamed) equal to the in-memory session's on
+// the same weights; it learns the planted classes.
+TEST(NodeClassificationOutOfCore, TrainsEachNodeOncePerEpochAndEvaluatesAsInMemory) {
+  TempDir dir;
+  const fs::path ds = sbm_dataset(dir, "ds");
+  NodeClassificationSession paged(nc_config(ds, dir.path() / "paged", {"storage.buffer_capacity=2"}), {});
+  NodeClassificationSession whole(nc_config(ds, dir.path() / "whole", {}), {});
+  ASSERT_TRUE(paged.out_of_core());
+  ASSERT_FALSE(whole.out_of_core());
+  EXPECT_FALSE(paged.node_data().features().defined());  // the table stays on disk
+  paged.initialize(false);
+  whole.initialize(false);
+  for (Split split : {Split::kValid, Split::kTest}) {  // the same initial weights evaluate the same
+    const ClassificationMetrics a = paged.evaluate(split), b = whole.evaluate(split);
+    EXPECT_EQ(a.accuracy, b.accuracy);
+    EXPECT_EQ(a.macro_f1, b.macro_f1);
+  }
+  EXPECT_TRUE(at::allclose(paged.representations(), whole.representations(), 1e-5, 1e-5));
+
+  TrainOptions options;
+  options.test_at_end = true;
+  const NodeClassificationReport report = paged.train(options, nullptr);
+  EXPECT_EQ(report.last.edges, 400);  // each training node once
+  EXPECT_TRUE(report.last.out_of_core);
+  EXPECT_GT(report.last.states_trained, 1);
+  EXPECT_EQ(report.last.feature_io.bytes_read, uint64_t{2000} * 16 * 4);  // a cover reads the table once
+  EXPECT_GE(report.last.feature_io.partitions_read, 4);
+  ASSERT_TRUE(report.test.has_value());
+  EXPECT_GT(report.test->accuracy, 0.8);
+  std::ifstream metrics(dir.path() / "paged" / "metrics.jsonl");
+  std::string line;
+  std::getline(metrics, line);
+  const nlohmann::json record = nlohmann::json::parse(line);
+  EXPECT_GT(record["feature_io"]["bytes_read"].get<int64_t>(), 0);
+  EXPECT_GT(record["states"].get<int64_t>(), 1);  // the cover's states: 2 of the 4 partitions each
+  EXPECT_GE(record["plan_states"].get<int64_t>(), record["states"].get<int64_t>());
+  // The streamed evaluation keeps only the last layer's outputs (in a scratch
+  // directory of its own), until the model changes.
+  std::vector<std::string> scratch;
+  for (const auto& entry : fs::recursive_directory_iterator(dir.path() / "paged")) {
+    if (entry.path().parent_path().filename().string().rfind("inference.", 0) == 0) scratch.push_back(entry.path().filename());
+  }
+  EXPECT_EQ(scratch, std::vector<std::string>{"layer-2.bin"});
+
+  // Without reading ahead (storage.prefetch = false) it learns as well; the
+  // prefetch slot also keeps a partition the plan evicts, so it reads no more.
+  NodeClassificationSession on_demand(
+      nc_config(ds, dir.path() / "on-demand", {"storage.buffer_capacity=2", "storage.prefetch=false"}), {});
+  on_demand.initialize(false);
+  const NodeClassificationReport unfetched = on_demand.train(options, nullptr);
+  EXPECT_LE(report.last.feature_io.partitions_read, unfetched.last.feature_io.partitions_read);
+  EXPECT_GT(unfetched.test->accuracy, 0.8);
+
+  // Resume continues from the checkpoint.
+  NodeClassificationSession resumed(nc_config(ds, dir.path() / "paged", {"storage.buffer_capacity=2", "training.epochs=5"}), {});
+  resumed.initialize(/*resume=*/true);
+  EXPECT_EQ(resumed.epochs_done(), 4);
+  EXPECT_EQ(resumed.evaluate(Split::kTest).accuracy, report.test->accuracy);
+  TrainOptions one;
+  one.epochs = 1;
+  EXPECT_EQ(resumed.train(one, nullptr).epochs_done, 5);
+}
+
+// GNN link prediction out of core with features: the features page beside
+// the embeddings (the epoch record's "feature_io"), evaluation streams, and
+// resume gives the same representations.
+TEST(LinkPredictionOutOfCore, FeaturesPageBesideTheEmbeddings) {
+  TempDir dir;
+  const fs::path ds = sbm_dataset(dir, "ds");
+  auto config = [&] {
+    return Config::parse("", "test",
+                         {"dataset.path=" + ds.string(), "output.dir=" + (dir.path() / "lp").string(),
+                          "model.encoder=graphsage", "model.fanouts=5", "model.dim=8", "model.node_input=both",
+                          "model.normalize_features=true", "training.epochs=2", "training.batch_size=200",
+                          "negatives.chunks=2", "negatives.per_chunk=20", "storage.buffer_capacity=2",
+                          "evaluation.protocol=none"});
+  };
+  Session session(config(), {});
+  session.initialize(false);
+  ASSERT_TRUE(session.out_of_core());
+  const TrainReport report = session.train(TrainOptions{});
+  EXPECT_GE(report.last.feature_io.bytes_read, uint64_t{2000} * 16 * 4);
+  EXPECT_GT(report.last.io.swaps, 0);
+  const at::Tensor representations = session.representations();
+  EXPECT_EQ(representations.sizes(), (at::IntArrayRef{2000, 8}));
+  EXPECT_TRUE(at::isfinite(representations).all().item<bool>());
+  for (const auto& entry : fs::directory_iterator(dir.path() / "lp")) {  // the streamed layers are deleted
+    EXPECT_NE(entry.path().filename().string().rfind("inference.", 0), 0u) << entry.path();
+  }
+  std::ifstream metrics(dir.path() / "lp" / "metrics.jsonl");
+  std::string line;
+  std::getline(metrics, line);
+  EXPECT_GT(nlohmann::json::parse(line)["feature_io"]["bytes_read"].get<int64_t>(), 0);
+  Session resumed(config(), {});
+  resumed.initialize(/*resume=*/true);
+  EXPECT_TRUE(at::allclose(resumed.representations(), representations));
+}
+
+TEST(NodeClassificationOutOfCore, LearnedEmbeddingsAreRefusedNamingTheKey) {
+  TempDir dir;
+  const fs::path ds = sbm_dataset(dir, "ds");
+  expect_error([&] {
+    NodeClassificationSession(nc_config(ds, dir.path() / "out", {"storage.buffer_capacity=2", "model.node_input=both"}), {});
+  }, MARIUS_ERR_UNSUPPORTED, {"model.node_input = \"both\"", "pages node features only", "storage.buffer_capacity"});
+}
+
+}  // namespace
+}  // namespace marius
