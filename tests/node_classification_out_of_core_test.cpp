@@ -4,6 +4,7 @@
 // and a session that trains out of core and evaluates as in memory.
 #include <filesystem>
 #include <fstream>
+#include <algorithm>
 #include <set>
 
 #include <gtest/gtest.h>
@@ -19,7 +20,10 @@
 #include "core/gnn/adjacency.h"
 #include "core/gnn/encoder.h"
 #include "core/gnn/streaming_inference.h"
+#include "core/plugin/ordering_policy.h"
 #include "core/plugin/registry.h"
+#include "core/run/scheduler.h"
+#include "core/storage/feature_pages.h"
 #include "core/run/session.h"
 #include "core/tasks/node_classification/node_classification_session.h"
 #include "test_util.h"
@@ -128,6 +132,72 @@ TEST(StreamingInference, EqualsInferenceOverTheWholeTable) {
                  }, failing, 137),
                  Error);
     EXPECT_TRUE(fs::is_empty(failing));
+  }
+}
+
+// Records what the scheduler hands a node classification task out of core.
+class RecordingTask : public Task {
+ public:
+  RecordingTask(at::Tensor degrees, at::Tensor features) : degrees_(std::move(degrees)), features_(std::move(features)) {}
+  std::vector<int64_t> nodes;   // every example's node, as trained
+  bool degrees_whole = true;    // each state's adjacency gives the whole graph's degrees
+  bool features_right = true;   // the table's feature rows are the nodes' rows of features.bin
+  int64_t num_batches(const Segment&) const override { return 1; }
+  std::unique_ptr<TaskBatch> load(const Segment& segment, int64_t, uint32_t) override {
+    const NodeTable& t = *segment.table;
+    const at::Tensor rows = segment.examples.view(-1);
+    const at::Tensor ids = t.global_ids.index_select(0, rows);
+    for (int64_t i = 0; i < ids.numel(); ++i) nodes.push_back(ids[i].item<int64_t>());
+    degrees_whole &= t.adjacency != nullptr && at::equal(t.adjacency->degrees.index_select(0, rows), degrees_.index_select(0, ids));
+    features_right &= at::equal(t.features.index_select(0, rows), features_.index_select(0, ids));
+    auto batch = std::make_unique<TaskBatch>();
+    batch->examples = rows.size(0);
+    return batch;
+  }
+  void compute(TaskBatch&, uint32_t) override {}
+  void update(TaskBatch&, uint32_t) override {}
+  StepTimes take_times() override { return {}; }
+  bool samples_neighbourhoods() const override { return true; }
+
+ private:
+  at::Tensor degrees_, features_;
+};
+
+// Every training node trains exactly once per epoch, on its own feature row,
+// and the layers see whole-graph degrees although a state's neighbourhoods are
+// restricted to its partitions (marius/abi/layer.h promises whole-graph degrees).
+TEST(NodeClassificationOutOfCore, TheSchedulerTrainsEachNodeOnceWithWholeGraphDegrees) {
+  TempDir dir;
+  const fs::path ds = sbm_dataset(dir, "ds");
+  Dataset dataset = Dataset::open(ds);
+  const NodeData data = NodeData::open(ds, 2000);
+  const Adjacency whole = Adjacency::load(dataset, Direction::kBoth);
+  Config config = Config::parse("", "test", {"dataset.path=" + ds.string(), "pipeline.mode=sync", "training.seed=3"});
+  PluginRegistry registry;
+  registry.add_builtin();
+  OrderingPolicy ordering(registry.load(registry.find("beta", MARIUS_KIND_ORDERING_POLICY)), {});
+  FeaturePages pages(FeatureFile::open(ds / "features.bin", 2000), dataset.partition_offsets(), 3,
+                     dataset.largest_partition_rows(), /*normalize_rows=*/false);
+  Tiers tiers{&dataset, &ordering, nullptr, c10::kCPU, 0};
+  tiers.features = &pages;
+  tiers.capacity = 2;
+  tiers.train_nodes = data.nodes(Split::kTrain);
+  tiers.neighbourhood_degrees = whole.degrees;
+  Model model;
+  model.num_nodes = 2000;
+  EpochScheduler scheduler(config, model, at::Tensor(), dataset.degrees(), tiers);
+  for (int64_t epoch = 0; epoch < 3; ++epoch) {
+    RecordingTask task(whole.degrees, data.features());
+    const EpochResult r = scheduler.train_epoch(task, epoch, nullptr);
+    std::vector<int64_t> expected(data.nodes(Split::kTrain).data_ptr<int64_t>(),
+                                  data.nodes(Split::kTrain).data_ptr<int64_t>() + 400);
+    std::sort(expected.begin(), expected.end());
+    std::sort(task.nodes.begin(), task.nodes.end());
+    EXPECT_EQ(task.nodes, expected) << "epoch " << epoch;
+    EXPECT_TRUE(task.degrees_whole);
+    EXPECT_TRUE(task.features_right);
+    EXPECT_EQ(r.states_trained, 2);  // a cover of 4 partitions by states of 2
+    EXPECT_EQ(r.feature_io.bytes_read, uint64_t{2000} * 16 * 4);
   }
 }
 

@@ -65,6 +65,11 @@ struct Tiers {
   FeaturePages* features = nullptr;          // out of core: node features paged beside the buffer (or alone)
   int32_t capacity = 0;                      // partitions per state when `features` stands alone (no buffer)
   at::Tensor train_nodes;                    // node examples, int64 [n] (node classification), out of core
+  // float32 [num_nodes]: each node's row length in the whole graph's adjacency.
+  // A state's adjacency holds the resident partitions' edges only, but layers
+  // are promised whole-graph degrees (marius/abi/layer.h): out of core, with a
+  // task that samples neighbourhoods, each state's adjacency carries these.
+  at::Tensor neighbourhood_degrees;
 };
 
 struct EpochResult {

@@ -253,6 +253,13 @@ EpochResult EpochScheduler::train_partitioned(Pipeline& pipeline, Task& task, in
       const DatasetInfo& info = dataset.info();
       adjacency = std::make_unique<Adjacency>(Adjacency::build(at::cat(resident), tier.slots * rows, info.num_relations,
                                                                info.has_relations, direction_of(config_.direction)));
+      if (tiers_.neighbourhood_degrees.defined()) {  // the layers' degrees are the whole graph's, not the state's
+        adjacency->degrees.zero_();
+        for (int32_t k : state.partitions) {
+          const int64_t n = offsets[k + 1] - offsets[k];
+          adjacency->degrees.narrow(0, slot[k] * rows, n).copy_(tiers_.neighbourhood_degrees.narrow(0, offsets[k], n));
+        }
+      }
       table.adjacency = adjacency.get();
     }
     at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(

@@ -283,6 +283,7 @@ EpochResult Session::train_epoch(Progress* progress) {
   if (!scheduler_) {
     Tiers tiers{&dataset_, ordering_.get(), buffer_.get(), training_device(config_), device_capacity_};
     tiers.features = feature_pages_.get();
+    if (adjacency_) tiers.neighbourhood_degrees = adjacency_->degrees;
     if (device_capacity_ > 0) {
       logger().info("device tier on {}: {} of {} partition(s){}", config_.device, device_capacity_,
                     out_of_core() ? capacity_ : static_cast<int32_t>(dataset_.partition_offsets().size()) - 1,

@@ -67,6 +67,9 @@ NodeClassificationSession::NodeClassificationSession(Config config, const std::v
     ordering_ = std::make_unique<OrderingPolicy>(
         registry_.load(registry_.find(config_.ordering, MARIUS_KIND_ORDERING_POLICY)), config_.ordering_options);
     feature_file_ = FeatureFile::open(dataset_.dir() / node_file_name(kNodeFeatures32), info.num_nodes);
+    // The layers' degrees are the whole graph's (marius/abi/layer.h), also when a
+    // state's neighbourhoods are restricted: keep them, not the adjacency.
+    neighbourhood_degrees_ = Adjacency::load(dataset_, direction_of(config_.direction)).degrees;
   } else {
     adjacency();  // the task samples from it
   }
@@ -196,6 +199,7 @@ void NodeClassificationSession::prepare_training() {
       tiers.features = pages_.get();
       tiers.capacity = capacity_;
       tiers.train_nodes = node_data_.nodes(Split::kTrain);
+      tiers.neighbourhood_degrees = neighbourhood_degrees_;
     }
     scheduler_ = std::make_unique<EpochScheduler>(
         config_, model_, out_of_core() ? at::Tensor() : node_data_.nodes(Split::kTrain).view({-1, 1}),

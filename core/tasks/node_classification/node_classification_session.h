@@ -133,6 +133,7 @@ class NodeClassificationSession {
   std::unique_ptr<FeaturePages> pages_;       // out of core, while training
   Adjacency adjacency_;
   bool adjacency_loaded_ = false;
+  at::Tensor neighbourhood_degrees_;  // out of core: the whole graph's row lengths, float32 [N]
   GnnInput input_;
   std::unique_ptr<GnnEncoder> encoder_;
   std::unique_ptr<DenseOptimizer> optimizer_;
