@@ -92,9 +92,6 @@ EpochResult EpochScheduler::train_partitioned(Pipeline& pipeline, Task& task, in
       for (const BufferState& t : sub[s].states) trained.push_back(&t);
     }
   }
-  auto partition_of = [&](int64_t node) {
-    return static_cast<int32_t>(std::upper_bound(offsets.begin(), offsets.end(), node) - offsets.begin() - 1);
-  };
 
   // Node examples need each partition resident once, not every pair of them:
   // the states that train are a cover of the partitions taken from the plan
@@ -129,7 +126,7 @@ EpochResult EpochScheduler::train_partitioned(Pipeline& pipeline, Task& task, in
     const at::Tensor nodes = tiers_.train_nodes.contiguous();
     const int64_t* id = nodes.data_ptr<int64_t>();
     for (int64_t i = 0; i < nodes.numel(); ++i) {
-      const std::vector<uint32_t>& h = holding[partition_of(id[i])];
+      const std::vector<uint32_t>& h = holding[dataset.partition_of(id[i])];
       nodes_of[h[mix(draw ^ static_cast<uint64_t>(id[i])) % h.size()]].push_back(id[i]);
     }
   }
@@ -195,7 +192,7 @@ EpochResult EpochScheduler::train_partitioned(Pipeline& pipeline, Task& task, in
       std::vector<int64_t>& nodes = nodes_of[s];
       if (nodes.empty()) return;
       for (int64_t& n : nodes) {
-        const int32_t k = partition_of(n);
+        const int32_t k = static_cast<int32_t>(dataset.partition_of(n));
         n = slot[k] * rows + (n - offsets[k]);
       }
       examples = at::tensor(nodes, at::kLong).view({-1, 1});
