@@ -26,6 +26,7 @@ struct PreprocessArgs {
   bool header = false;
   uint64_t seed = 1;
   int64_t partitions = 1;
+  std::string partitioner = "random";
 };
 
 int run_preprocess(const PreprocessArgs& a) {
@@ -42,6 +43,10 @@ int run_preprocess(const PreprocessArgs& a) {
   o.format.columns = ColumnLayout::parse(a.columns);
   o.format.ids = parse_id_kind(a.ids);
   o.partitions = a.partitions;
+  if (a.partitioner != "random" && a.partitioner != "metis") {
+    fail(MARIUS_ERR_INVALID_ARGUMENT, "--partitioner \"{}\": expected random or metis", a.partitioner);
+  }
+  o.partitioner = a.partitioner == "metis" ? Partitioner::kMetis : Partitioner::kRandom;
   o.node_inputs.features = a.features;
   o.node_inputs.labels = a.labels;
   o.node_inputs.split_nodes[0] = a.train_nodes;
@@ -60,7 +65,10 @@ int run_preprocess(const PreprocessArgs& a) {
   for (Split s : kSplits) fmt::print("  {:<10} {} edges\n", split_name(s), info.num_edges[static_cast<int>(s)]);
   fmt::print("  ids        {}-bit\n", info.id_bytes * 8);
   if (info.num_partitions > 1) {
-    fmt::print("  partitions {} ({} buckets)\n", info.num_partitions, info.num_partitions * info.num_partitions);
+    fmt::print("  partitions {} ({} buckets), {}", info.num_partitions, info.num_partitions * info.num_partitions,
+               partitioner_name(info.partitioner));
+    if (r.internal_edge_fraction >= 0) fmt::print(": {:.1f}% of the training edges within a partition", 100 * r.internal_edge_fraction);
+    fmt::print("\n");
   }
   fmt::print("  input      delimiter {}, columns {}, {} ids{}\n", delimiter_name(r.format.delimiter),
              r.format.columns.str(), a.ids, a.header ? ", header skipped" : "");
@@ -216,6 +224,11 @@ void add_data_commands(CLI::App& app, const GlobalOptions&, int& exit_code) {
   pre->add_option("--partitions", p->partitions,
                   "Node partitions p, 1 to min(nodes, 1024): p > 1 renumbers nodes by a random permutation (--seed) "
                   "and groups train edges into p x p buckets (train.buckets)")
+      ->capture_default_str();
+  pre->add_option("--partitioner", p->partitioner,
+                  "With --partitions p > 1: random (a seeded permutation, every partition alike) or metis (METIS's "
+                  "communities of the training graph: neighbours share a partition, so out-of-core GNNs see more "
+                  "of each neighbourhood; holds the graph in memory)")
       ->capture_default_str();
   pre->add_option("--features", p->features,
                   "Node features: node<TAB>v1 v2 ... vD (.tsv or .tsv.gz), or a 2-D float .npy whose row i is node \"i\"");

@@ -43,6 +43,10 @@ expect "re-preprocess over its own output" 0 "train      3200 edges" -- \
 expect "partitioned preprocess" 0 "partitions 3 (9 buckets)" -- \
   "$run" preprocess --train "$tmp/gen/train.tsv" --partitions 3 --seed 5 --output "$tmp/parts"
 [[ -f "$tmp/parts/train.buckets" ]] || { echo "FAIL: train.buckets missing"; failed=$((failed + 1)); }
+expect "METIS partitions" 0 "partitions 3 (9 buckets), metis: " -- \
+  "$run" preprocess --train "$tmp/gen/train.tsv" --partitions 3 --partitioner metis --output "$tmp/metis"
+expect "unknown partitioner" 1 "--partitioner \"louvain\": expected random or metis" -- \
+  "$run" preprocess --train "$tmp/gen/train.tsv" --partitions 3 --partitioner louvain --output "$tmp/x"
 expect "zero partitions" 1 "--partitions 0: expected a value in [1, 1024]" -- \
   "$run" preprocess --train "$tmp/gen/train.tsv" --partitions 0 --output "$tmp/x"
 expect "more partitions than nodes" 1 "--partitions 5: more partitions than the 4 nodes" -- \

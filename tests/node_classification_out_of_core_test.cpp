@@ -16,12 +16,14 @@
 #include "core/data/feature_file.h"
 #include "core/data/generate_sbm.h"
 #include "core/data/node_data.h"
+#include "core/data/preprocess.h"
 #include "core/error.h"
 #include "core/gnn/adjacency.h"
 #include "core/gnn/encoder.h"
 #include "core/gnn/streaming_inference.h"
 #include "core/plugin/ordering_policy.h"
 #include "core/plugin/registry.h"
+#include "core/run/node_assignment.h"
 #include "core/run/scheduler.h"
 #include "core/storage/feature_pages.h"
 #include "core/run/session.h"
@@ -199,6 +201,69 @@ TEST(NodeClassificationOutOfCore, TheSchedulerTrainsEachNodeOnceWithWholeGraphDe
     EXPECT_EQ(r.states_trained, 2);  // a cover of 4 partitions by states of 2
     EXPECT_EQ(r.feature_io.bytes_read, uint64_t{2000} * 16 * 4);
   }
+}
+
+// The share of the training nodes' neighbours resident in the state each
+// trains in; every node is in a state holding its partition.
+double resident_share(const std::vector<const BufferState*>& states, const std::vector<std::vector<int64_t>>& assigned,
+                      const Adjacency& whole, const Dataset& dataset) {
+  int64_t resident = 0, all = 0;
+  for (size_t s = 0; s < states.size(); ++s) {
+    const std::set<int32_t> held(states[s]->partitions.begin(), states[s]->partitions.end());
+    for (int64_t node : assigned[s]) {
+      EXPECT_TRUE(held.count(static_cast<int32_t>(dataset.partition_of(node)))) << node;
+      for (int64_t e = whole.offsets[node].item<int64_t>(); e < whole.offsets[node + 1].item<int64_t>(); ++e) {
+        resident += static_cast<int64_t>(held.count(static_cast<int32_t>(dataset.partition_of(whole.neighbors[e].item<int64_t>()))));
+        ++all;
+      }
+    }
+  }
+  return static_cast<double>(resident) / static_cast<double>(all);
+}
+
+// Each training node trains once, in a state of a greedy cover of the
+// partitions, the same way for the same draw. How much of its neighbourhood
+// that state holds is the partitioning's doing: about c/p with random
+// partitions, most of it with METIS's (preprocess --partitioner metis).
+TEST(NodeAssignment, ACoverTrainsEachNodeOnceAndMetisKeepsNeighbourhoodsResident) {
+  TempDir dir;
+  SbmOptions g;
+  g.output = dir.path() / "graph";
+  g.nodes = 2000, g.edges = 12000, g.classes = 4, g.features = 8;
+  g.train_fraction = 0.2, g.valid_fraction = 0.1, g.test_fraction = 0.2;
+  generate_sbm(g);
+  double share[2] = {0, 0};
+  for (Partitioner partitioner : {Partitioner::kRandom, Partitioner::kMetis}) {
+    PreprocessOptions o;
+    o.train = g.output / "edges.tsv";
+    o.node_inputs.split_nodes[0] = g.output / "train_nodes.txt";
+    o.partitions = 4;
+    o.partitioner = partitioner;
+    o.output = dir.path() / partitioner_name(partitioner);
+    preprocess(o);
+    Dataset dataset = Dataset::open(o.output);
+    const at::Tensor train = NodeData::open(o.output, 2000).nodes(Split::kTrain);
+    const Adjacency whole = Adjacency::load(dataset, Direction::kBoth);
+    // Every pair of the 4 partitions, as BETA's plan with c = 2 holds them.
+    std::vector<BufferState> plan;
+    for (int32_t i = 0; i < 4; ++i) {
+      for (int32_t j = i + 1; j < 4; ++j) plan.push_back(BufferState{{i, j}, {}});
+    }
+    std::vector<const BufferState*> states;
+    for (const BufferState& st : plan) states.push_back(&st);
+    const auto assigned = assign_training_nodes(states, train, dataset, 17);
+    EXPECT_EQ(assigned, assign_training_nodes(states, train, dataset, 17));
+    EXPECT_NE(assigned, assign_training_nodes(states, train, dataset, 18));
+    std::vector<int64_t> got, expected(train.data_ptr<int64_t>(), train.data_ptr<int64_t>() + train.numel());
+    for (const auto& nodes : assigned) got.insert(got.end(), nodes.begin(), nodes.end());
+    std::sort(got.begin(), got.end());
+    std::sort(expected.begin(), expected.end());
+    EXPECT_EQ(got, expected);
+    EXPECT_EQ(std::count_if(assigned.begin(), assigned.end(), [](const auto& n) { return !n.empty(); }), 2);
+    share[partitioner == Partitioner::kMetis] = resident_share(states, assigned, whole, dataset);
+  }
+  EXPECT_NEAR(share[0], 0.5, 0.05);  // c / p
+  EXPECT_GT(share[1], 0.7) << "random " << share[0];
 }
 
 Config nc_config(const fs::path& ds, const fs::path& out, std::vector<std::string> extra) {

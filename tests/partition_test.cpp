@@ -13,8 +13,10 @@
 
 #include "core/data/dataset.h"
 #include "core/data/dataset_format.h"
+#include "core/data/metis_partitioning.h"
 #include "core/data/partitioning.h"
 #include "core/data/preprocess.h"
+#include "core/run/tier_config.h"
 #include "data_test_util.h"
 
 namespace fs = std::filesystem;
@@ -239,6 +241,82 @@ TEST(PartitionedPreprocess, RandomSplitOfAnIntegerPlainGraph) {
   for (int64_t k = 0; k < train.size(0); ++k) {
     while (k >= d.bucket_offsets()[static_cast<size_t>(b + 1)]) ++b;
     ASSERT_EQ(d.partition_of(e[k][0]) * 3 + d.partition_of(e[k][2]), b);
+  }
+}
+
+// ---- --partitioner metis ----------------------------------------------------------------
+
+// `groups` communities of `size` nodes (node v in group v % groups, so ids
+// interleave them): a ring plus chords inside each, and one edge between
+// neighbouring groups per group.
+std::vector<std::pair<int64_t, int64_t>> communities(int64_t groups, int64_t size) {
+  std::vector<std::pair<int64_t, int64_t>> edges;
+  for (int64_t g = 0; g < groups; ++g) {
+    for (int64_t i = 0; i < size; ++i) {
+      edges.emplace_back(g + groups * i, g + groups * ((i + 1) % size));
+      edges.emplace_back(g + groups * i, g + groups * ((i + 3) % size));
+    }
+    edges.emplace_back(g, (g + 1) % groups);
+  }
+  return edges;
+}
+
+TEST(MetisPartitioning, KeepsCommunitiesTogetherInTheExactPartitionSizes) {
+  for (int64_t extra : {0, 5}) {  // 5: METIS's parts cannot all have the floor rule's sizes
+    const int64_t groups = 4, size = 50, n = groups * size + extra;  // the extra nodes have no edges
+    const auto edges = communities(groups, size);
+    const EdgeSource source = [&](const std::function<void(int64_t, int64_t)>& visit) {
+      for (auto [h, t] : edges) visit(h, t);
+      visit(7, 7);                              // a self-loop, left out
+      visit(edges[0].second, edges[0].first);   // a repeat the other way round
+    };
+    const MetisPartitioning m = metis_partitioning(n, groups, source, 11);
+    ASSERT_EQ(m.new_id.size(), static_cast<size_t>(n));
+    std::vector<int64_t> sorted = m.new_id;
+    std::sort(sorted.begin(), sorted.end());
+    for (int64_t v = 0; v < n; ++v) ASSERT_EQ(sorted[static_cast<size_t>(v)], v);  // a permutation
+    EXPECT_EQ(m.edges, static_cast<int64_t>(edges.size()));
+    // Measured from the permutation: the communities' edges stay inside partitions.
+    const NodePartitioning parts(n, groups);
+    int64_t internal = 0;
+    for (auto [h, t] : edges) {
+      internal += parts.partition_of(m.new_id[static_cast<size_t>(h)]) == parts.partition_of(m.new_id[static_cast<size_t>(t)]);
+    }
+    EXPECT_EQ(internal, m.internal_edges);
+    EXPECT_GT(m.internal_fraction(), 0.9) << "extra " << extra;  // random: about 1/4
+    // The same seed gives the same numbering.
+    EXPECT_EQ(metis_partitioning(n, groups, source, 11).new_id, m.new_id);
+  }
+}
+
+TEST(PartitionedPreprocess, MetisIsRecordedInTheHeaderAndCheckedByTraining) {
+  TempDir dir;
+  std::string text;
+  for (auto [h, t] : communities(3, 40)) text += std::to_string(h) + "\t" + std::to_string(t) + "\n";
+  PreprocessOptions o;
+  o.train = dir.write("train.tsv", text);
+  o.format.ids = IdKind::kInteger;
+  o.partitions = 3;
+  o.partitioner = Partitioner::kMetis;
+  o.output = dir.path() / "metis";
+  const PreprocessResult r = preprocess(o);
+  EXPECT_GT(r.internal_edge_fraction, 0.9);
+  Dataset d = Dataset::open(o.output);
+  EXPECT_EQ(d.info().partitioner, Partitioner::kMetis);
+  int64_t internal = 0;  // the buckets on the diagonal hold the edges within partitions
+  for (int64_t k = 0; k < 3; ++k) internal += d.bucket_offsets()[static_cast<size_t>(4 * k + 1)] - d.bucket_offsets()[static_cast<size_t>(4 * k)];
+  EXPECT_GT(static_cast<double>(internal) / 240, 0.9);
+  o.partitioner = Partitioner::kRandom;
+  o.output = dir.path() / "random";
+  EXPECT_EQ(Dataset::open(preprocess(o).output).info().partitioner, Partitioner::kRandom);
+  EXPECT_LT(preprocess(o).internal_edge_fraction, 0);
+  // Training with storage.partitioner names the key when the dataset differs.
+  const std::string metis = (dir.path() / "metis").string();
+  const Config expect_random = Config::parse("", "test", {"dataset.path=" + metis, "storage.partitioner=random"});
+  expect_error([&] { resolve_capacity(expect_random, d, 0); }, MARIUS_ERR_INVALID_ARGUMENT,
+               {"storage.partitioner = \"random\"", "partitioned by metis", "--partitioner random"});
+  for (const char* accepted : {"storage.partitioner=metis", "storage.partitioner=any"}) {
+    EXPECT_EQ(resolve_capacity(Config::parse("", "test", {"dataset.path=" + metis, accepted}), d, 0), 0);
   }
 }
 

@@ -20,6 +20,7 @@ enum class NodeInput { kAuto, kFeatures, kEmbeddings, kBoth };  // model.node_in
 enum class DenseOptimizerKind { kAdam, kAdamW, kSgd };              // optimizer.dense
 enum class InferenceMode { kFull, kSampled };                   // evaluation.inference
 enum class DenseUpdates { kSync, kAsync };                      // pipeline.dense_updates
+enum class PartitionerChoice { kAny, kRandom, kMetis };         // storage.partitioner
 
 // The configuration name of a choice ("softmax", "pipelined", ...).
 const char* choice_name(InitKind v);
@@ -35,5 +36,6 @@ const char* choice_name(NodeInput v);
 const char* choice_name(DenseOptimizerKind v);
 const char* choice_name(InferenceMode v);
 const char* choice_name(DenseUpdates v);
+const char* choice_name(PartitionerChoice v);
 
 }  // namespace marius

@@ -97,6 +97,7 @@ struct Config {
 
   // [storage] (out-of-core training of a partitioned dataset)
   int64_t partitions = 0;          // expected partitions of the dataset; 0: whatever it has
+  PartitionerChoice partitioner = PartitionerChoice::kAny;  // expected partitioner of the dataset
   int64_t buffer_capacity = 0;     // partitions in memory; 0 or >= p: everything in memory
   int64_t buffer_bytes = 0;        // > 0: capacity from a byte budget instead
   bool prefetch = true;            // one more slot, to load the next partition while training

@@ -31,6 +31,9 @@ const char* choice_name(DenseOptimizerKind v) {
 }
 const char* choice_name(InferenceMode v) { return v == InferenceMode::kSampled ? "sampled" : "full"; }
 const char* choice_name(DenseUpdates v) { return v == DenseUpdates::kAsync ? "async" : "sync"; }
+const char* choice_name(PartitionerChoice v) {
+  return v == PartitionerChoice::kRandom ? "random" : v == PartitionerChoice::kMetis ? "metis" : "any";
+}
 
 namespace config_schema {
 
@@ -223,6 +226,11 @@ const std::vector<KeySpec>& keys() {
              "The number of node partitions p the dataset must have (`marius-run preprocess --partitions p`); an "
              "error names both counts when it differs. 0 accepts any dataset. `bench/run-lp` preprocesses with it.",
              0, 32768),
+      choice("storage", "partitioner", &Config::partitioner,
+             {PartitionerChoice::kAny, PartitionerChoice::kRandom, PartitionerChoice::kMetis},
+             "How the dataset's nodes must have been partitioned (`marius-run preprocess --partitioner`; "
+             "`bench/run-lp` and `bench/run-nc` preprocess with it): `random` or `metis` (neighbours share a "
+             "partition); an error names both when the dataset differs. `any` accepts either."),
       scalar("storage", "buffer_capacity", K::kInt, &Config::buffer_capacity,
              "Out-of-core training of a dataset preprocessed with `--partitions p`: the number c of node partitions "
              "(embeddings and Adagrad state) kept in memory; the rest stay in the partition files. 0, or c >= p, "

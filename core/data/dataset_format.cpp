@@ -20,7 +20,8 @@ constexpr char kDatasetMagic[8] = {'M', 'A', 'R', 'I', 'U', 'S', 'D', 'S'};
 constexpr char kEdgesMagic[8] = {'M', 'A', 'R', 'I', 'U', 'S', 'E', 'D'};
 constexpr char kDegreesMagic[8] = {'M', 'A', 'R', 'I', 'U', 'S', 'D', 'G'};
 constexpr char kBucketsMagic[8] = {'M', 'A', 'R', 'I', 'U', 'S', 'B', 'K'};
-constexpr uint32_t kHasRelations = 1;  // header flags bit 0
+constexpr uint32_t kHasRelations = 1;    // header flags bit 0
+constexpr uint32_t kMetisPartitions = 2; // header flags bit 1: Partitioner::kMetis
 
 template <class T>
 void put(char* out, size_t offset, T value) {
@@ -41,6 +42,8 @@ T get(const char* in, size_t offset) {
 }
 
 }  // namespace
+
+const char* partitioner_name(Partitioner p) { return p == Partitioner::kMetis ? "metis" : "random"; }
 
 const char* split_name(Split split) {
   switch (split) {
@@ -101,7 +104,8 @@ std::array<char, kHeaderBytes> encode_header(const DatasetHeader& header) {
   std::memcpy(out.data(), kDatasetMagic, 8);
   put<uint32_t>(out.data(), 8, kDatasetFormatVersion);
   put<uint32_t>(out.data(), 12, static_cast<uint32_t>(info.id_bytes));
-  put<uint32_t>(out.data(), 16, info.has_relations ? kHasRelations : 0);
+  put<uint32_t>(out.data(), 16, (info.has_relations ? kHasRelations : 0) |
+                                    (info.partitioner == Partitioner::kMetis ? kMetisPartitions : 0));
   put<uint32_t>(out.data(), 20, static_cast<uint32_t>(info.num_partitions));
   put<int64_t>(out.data(), 24, info.num_nodes);
   put<int64_t>(out.data(), 32, info.num_relations);
@@ -124,9 +128,10 @@ DatasetHeader decode_header(const std::filesystem::path& file, const std::array<
   uint32_t id_bytes = get<uint32_t>(in, 12);
   uint32_t flags = get<uint32_t>(in, 16);
   if (id_bytes != 4 && id_bytes != 8) corrupt(fmt::format("id width {} bytes (expected 4 or 8)", id_bytes));
-  if ((flags & ~kHasRelations) != 0) corrupt(fmt::format("unknown flags 0x{:x}", flags));
+  if ((flags & ~(kHasRelations | kMetisPartitions)) != 0) corrupt(fmt::format("unknown flags 0x{:x}", flags));
   info.id_bytes = static_cast<int32_t>(id_bytes);
   info.has_relations = (flags & kHasRelations) != 0;
+  info.partitioner = (flags & kMetisPartitions) != 0 ? Partitioner::kMetis : Partitioner::kRandom;
   info.num_partitions = get<uint32_t>(in, 20);
   info.num_nodes = get<int64_t>(in, 24);
   info.num_relations = get<int64_t>(in, 32);
@@ -142,6 +147,7 @@ DatasetHeader decode_header(const std::filesystem::path& file, const std::array<
   if (info.num_partitions < 1 || info.num_partitions > std::min(info.num_nodes, kMaxPartitions)) {
     corrupt(fmt::format("{} partitions of {} nodes", info.num_partitions, info.num_nodes));
   }
+  if (info.partitioner == Partitioner::kMetis && info.num_partitions == 1) corrupt("METIS partitions of one partition");
   if (!info.has_relations && info.num_relations != 1) {
     corrupt(fmt::format("a plain graph with {} relations (expected 1)", info.num_relations));
   }

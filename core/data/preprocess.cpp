@@ -14,6 +14,7 @@
 #include "core/data/dataset_writer.h"
 #include "core/data/id_dictionary.h"
 #include "core/data/partitioning.h"
+#include "core/data/metis_partitioning.h"
 #include "core/data/seeded_random.h"
 #include "core/data/staging_dir.h"
 #include "core/error.h"
@@ -289,8 +290,25 @@ PreprocessResult preprocess(const PreprocessOptions& options) {
     map.nodes = nodes.sort_numerically();
     if (info.has_relations) map.relations = relations.sort_numerically();
   }
+  info.partitioner = info.num_partitions > 1 ? options.partitioner : Partitioner::kRandom;
   if (info.num_partitions > 1) {
-    std::vector<int64_t> permutation = random_permutation(info.num_nodes, options.seed);
+    std::vector<int64_t> permutation;
+    if (options.partitioner == Partitioner::kMetis) {
+      const EdgeSource train_edges = [&](const std::function<void(int64_t, int64_t)>& visit) {
+        for_each_input_edge(options, inputs, [&](Split split, int64_t h, int64_t, int64_t t) {
+          if (split == Split::kTrain) visit(map.node(h), map.node(t));
+        });
+      };
+      MetisPartitioning metis = metis_partitioning(info.num_nodes, info.num_partitions, train_edges, options.seed);
+      logger().info("METIS: {} partitions of {} nodes; {:.1f}% of the {} training edges within a partition "
+                    "(random: {:.1f}%); {} nodes moved to balance the sizes", info.num_partitions, info.num_nodes,
+                    100 * metis.internal_fraction(), metis.edges, 100.0 / static_cast<double>(info.num_partitions),
+                    metis.moved);
+      result.internal_edge_fraction = metis.internal_fraction();
+      permutation = std::move(metis.new_id);
+    } else {
+      permutation = random_permutation(info.num_nodes, options.seed);
+    }
     nodes.renumber(permutation);
     if (map.nodes.empty()) {
       map.nodes = std::move(permutation);

@@ -12,7 +12,10 @@
 // Partitions (--partitions p > 1, partitioning.h): the dense ids are then
 // renumbered by a random permutation drawn from the seed (a Fisher-Yates
 // shuffle of 0..n-1 by SeededRandom(seed), applied after the first-appearance or
-// numeric numbering), partition k holds the ids [floor(k*n/p), floor((k+1)*n/p)),
+// numeric numbering), or with --partitioner metis by one that puts METIS's
+// communities of the training graph into the same partition
+// (metis_partitioning.h; it holds the graph in memory, twice 4 bytes per
+// training edge), partition k holds the ids [floor(k*n/p), floor((k+1)*n/p)),
 // and train.edges is grouped by bucket in row-major order, input order kept
 // within a bucket. nodes.txt, degrees.bin and the valid and test edges follow
 // the renumbering. With p = 1 nothing is permuted and train.edges keeps the
@@ -58,6 +61,7 @@ struct PreprocessOptions {
   EdgeListFormat format;
   int32_t id_bytes = 0;  // 0: 4 when every id fits in int32, else 8; 8: always 8
   int64_t partitions = 1;  // 1 <= partitions <= min(nodes, kMaxPartitions); see above
+  Partitioner partitioner = Partitioner::kRandom;  // p > 1: the permutation; see above
   NodeInputs node_inputs;  // features, labels and node splits (node_data.h); optional
 };
 
@@ -70,6 +74,7 @@ struct PreprocessResult {
   DatasetInfo info;
   EdgeListFormat format;  // with the detected delimiter and column layout
   NodeDataSummary node_data;  // zeros without node inputs
+  double internal_edge_fraction = -1;  // --partitioner metis: training edges within a partition; -1 otherwise
   double seconds = 0;
 };
 

@@ -5,6 +5,7 @@ set(MARIUS_DATA_SOURCES
   data/edge_list_reader.cpp
   data/id_dictionary.cpp
   data/partitioning.cpp
+  data/metis_partitioning.cpp
   data/dataset_format.cpp
   data/dataset_writer.cpp
   data/bucket_writer.cpp

@@ -20,9 +20,10 @@
 // the device for the epoch; the sampler and the filter run on the host.
 //
 // Node examples (Tiers::train_nodes, node classification): out of core each
-// training node trains in one buffer state that holds its partition, drawn at
-// random among them each epoch (as COMET assigns buckets), on the state's
-// table; a state none of whose examples fell to it is skipped, reading nothing.
+// training node trains in one buffer state that holds its partition, on the
+// state's table: one of a cover of the partitions, drawn at random each epoch
+// (core/run/node_assignment.h); a state none of whose examples fell to it is
+// skipped, reading nothing.
 // Feature pages (Tiers::features) give each state's table the features of its
 // partitions; with no partition buffer (features are a task's only node input)
 // the pages alone make the tier, of Tiers::capacity partitions.

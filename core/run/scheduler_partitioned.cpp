@@ -10,6 +10,7 @@
 
 #include "core/data/dataset.h"
 #include "core/run/scheduler.h"
+#include "core/run/node_assignment.h"
 #include "core/error.h"
 #include "core/gnn/adjacency.h"
 #include "core/gnn/gnn_model.h"
@@ -93,42 +94,14 @@ EpochResult EpochScheduler::train_partitioned(Pipeline& pipeline, Task& task, in
     }
   }
 
-  // Node examples need each partition resident once, not every pair of them:
-  // the states that train are a cover of the partitions taken from the plan
-  // (greedy: the state holding the most partitions not yet covered, ties
-  // broken at random, from (seed, epoch)); each training node trains in one of
-  // those holding its partition, drawn from (seed, epoch, node). The other
-  // states get no example and are skipped, reading nothing.
+  // Node examples: each training node trains in one state of a cover of the
+  // partitions (node_assignment.h); the states outside it are skipped, reading
+  // nothing.
   const bool node_examples = tiers_.train_nodes.defined();
-  std::vector<std::vector<int64_t>> nodes_of(node_examples ? trained.size() : 0);
+  std::vector<std::vector<int64_t>> nodes_of;
   if (node_examples) {
     const uint64_t draw = mix(static_cast<uint64_t>(config_.seed) ^ mix(epoch + 0x6e6f));
-    std::vector<bool> covered(static_cast<size_t>(p), false), kept(trained.size(), false);
-    for (int32_t left = p; left > 0;) {
-      size_t best = trained.size();
-      int32_t best_gain = 0;
-      uint64_t best_tie = 0;
-      for (size_t s = 0; s < trained.size(); ++s) {
-        int32_t gain = 0;
-        for (int32_t k : trained[s]->partitions) gain += covered[k] ? 0 : 1;
-        const uint64_t tie = mix(mix(draw ^ 0x636f766572ULL) ^ (s + 1));  // its own salt: not the nodes' draws
-        if (gain > best_gain || (gain == best_gain && gain > 0 && tie < best_tie)) best = s, best_gain = gain, best_tie = tie;
-      }
-      if (best == trained.size()) fail(MARIUS_ERR_INTERNAL, "the plan never holds {} of the {} partitions", left, p);
-      kept[best] = true;
-      for (int32_t k : trained[best]->partitions) left -= covered[k] ? 0 : 1, covered[k] = true;
-    }
-    std::vector<std::vector<uint32_t>> holding(static_cast<size_t>(p));
-    for (size_t s = 0; s < trained.size(); ++s) {
-      if (!kept[s]) continue;
-      for (int32_t k : trained[s]->partitions) holding[k].push_back(static_cast<uint32_t>(s));
-    }
-    const at::Tensor nodes = tiers_.train_nodes.contiguous();
-    const int64_t* id = nodes.data_ptr<int64_t>();
-    for (int64_t i = 0; i < nodes.numel(); ++i) {
-      const std::vector<uint32_t>& h = holding[dataset.partition_of(id[i])];
-      nodes_of[h[mix(draw ^ static_cast<uint64_t>(id[i])) % h.size()]].push_back(id[i]);
-    }
+    nodes_of = assign_training_nodes(trained, tiers_.train_nodes, dataset, draw);
   }
   // The state after `s` that trains something: the one feature pages prefetch for.
   auto next_trained = [&](size_t s) -> const BufferState* {

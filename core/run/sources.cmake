@@ -13,6 +13,7 @@ set(MARIUS_TRAIN_SOURCES
   run/metrics_file.cpp
   run/scheduler.cpp
   run/scheduler_partitioned.cpp
+  run/node_assignment.cpp
   run/step.cpp
   run/progress.cpp
   run/interrupt.cpp

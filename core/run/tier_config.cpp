@@ -1,6 +1,7 @@
 #include "core/run/tier_config.h"
 
 #include <algorithm>
+#include <string>
 
 #include <ATen/Context.h>
 
@@ -20,6 +21,13 @@ int32_t resolve_capacity(const Config& config, const Dataset& dataset, int64_t r
     fail(MARIUS_ERR_INVALID_ARGUMENT,
          "storage.partitions = {}, but the dataset {} has {} partition(s); preprocess it with --partitions {}",
          config.partitions, config.dataset, p, config.partitions);
+  }
+  const Partitioner partitioner = dataset.info().partitioner;
+  if (config.partitioner != PartitionerChoice::kAny && p > 1 &&
+      choice_name(config.partitioner) != std::string(partitioner_name(partitioner))) {
+    fail(MARIUS_ERR_INVALID_ARGUMENT,
+         "storage.partitioner = \"{}\", but the dataset {} was partitioned by {}; preprocess it with --partitioner {}",
+         choice_name(config.partitioner), config.dataset, partitioner_name(partitioner), choice_name(config.partitioner));
   }
   if (p <= 1) return 0;
   int64_t capacity = config.buffer_capacity;
