@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "core/dist/world.h"
 #include "core/plugin/option_spec.h"
 #include "core/plugin/registry.h"
 
@@ -13,6 +14,7 @@ struct GlobalOptions {
   std::vector<std::string> plugin_paths;  // --plugin, in order
   std::vector<std::string> overrides;     // --set key=value, in order
   std::string log_level = "info";
+  WorldFlags world;                       // --world-size, --rank, --master (distributed runs)
 };
 
 // A registry holding the built-in plugins, then every --plugin path.

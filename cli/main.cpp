@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "cli/data_commands.h"
+#include "cli/dist_commands.h"
 #include "cli/global_options.h"
 #include "cli/plan_command.h"
 #include "cli/plugins_command.h"
@@ -32,6 +33,7 @@ int main(int argc, char** argv) {
   marius::cli::add_data_commands(app, global, exit_code);
   marius::cli::add_plugins_command(app, global, exit_code);
   marius::cli::add_plan_command(app, global, exit_code);
+  marius::cli::add_dist_commands(app, global, exit_code);
   app.parse_complete_callback([&] { marius::set_log_level(global.log_level); });
 
   try {

@@ -1,5 +1,7 @@
 #include "cli/train_commands.h"
 
+#include "cli/dist_commands.h"
+
 #include <cstdio>
 #include <filesystem>
 #include <algorithm>
@@ -207,6 +209,7 @@ void add_train_commands(CLI::App& app, const GlobalOptions& global, int& exit_co
   train_cmd->add_flag("--overwrite", args->overwrite, "Start afresh over a checkpoint already in output.dir");
   train_cmd->callback([&global, &exit_code, args] {
     if (args->resume && args->overwrite) fail(MARIUS_ERR_INVALID_ARGUMENT, "train: give --resume or --overwrite, not both");
+    refuse_distributed(global, "train");
     exit_code = train(global, args->config, args->resume, args->overwrite);
   });
 

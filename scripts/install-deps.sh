@@ -14,6 +14,7 @@ packages=(
   libtomlplusplus-dev libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
   libboost-dev libboost-filesystem-dev          # Boost.DLL (header-only) + Boost.Filesystem
   libdlpack-dev zlib1g-dev liburing-dev
+  libgloo-dev                                   # Gloo headers: c10d process groups (distributed training)
   libmetis-dev                                  # METIS: locality-aware node partitions (preprocess --partitioner metis)
   nlohmann-json3-dev                            # JSON for metrics.jsonl and --json outputs
   libgtest-dev libgmock-dev

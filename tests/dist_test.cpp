@@ -1,0 +1,186 @@
+// Distributed runs (docs/distributed.md): who a worker is (torchrun, SLURM and
+// flag conventions), and joining through c10d over 127.0.0.1: the sums of an
+// all-reduce, a configuration that differs named on every worker, a worker
+// that never comes named after the timeout.
+#include <chrono>
+#include <future>
+#include <map>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include <ATen/ATen.h>
+
+#include "core/dist/cluster.h"
+#include "core/dist/launcher.h"
+#include "core/dist/world.h"
+#include "core/error.h"
+#include "test_util.h"
+
+namespace marius {
+namespace {
+
+using testing::expect_error;
+
+Environment env_of(std::map<std::string, std::string> vars) {
+  auto held = std::make_shared<std::map<std::string, std::string>>(std::move(vars));
+  return [held](const char* name) -> const char* {
+    auto it = held->find(name);
+    return it == held->end() ? nullptr : it->second.c_str();
+  };
+}
+
+TEST(WorldSpec, ReadsTorchrunSlurmAndFlagsInThatOrder) {
+  const WorldSpec alone = resolve_world({}, env_of({}));
+  EXPECT_FALSE(alone.distributed());
+  EXPECT_EQ(alone.world_size, 1);
+
+  const WorldSpec torchrun = resolve_world({}, env_of({{"WORLD_SIZE", "4"}, {"RANK", "2"}, {"LOCAL_RANK", "0"},
+                                                       {"MASTER_ADDR", "10.0.0.1"}, {"MASTER_PORT", "1234"},
+                                                       {"SLURM_NTASKS", "8"}, {"SLURM_PROCID", "5"}}));
+  EXPECT_EQ(torchrun.world_size, 4);
+  EXPECT_EQ(torchrun.rank, 2);
+  EXPECT_EQ(torchrun.master_addr, "10.0.0.1");
+  EXPECT_EQ(torchrun.master_port, 1234);
+  EXPECT_EQ(torchrun.source, "torchrun");
+
+  const WorldSpec slurm = resolve_world({}, env_of({{"SLURM_NTASKS", "8"}, {"SLURM_PROCID", "5"},
+                                                    {"SLURM_LOCALID", "1"}, {"MASTER_ADDR", "node01"}}));
+  EXPECT_EQ(slurm.world_size, 8);
+  EXPECT_EQ(slurm.rank, 5);
+  EXPECT_EQ(slurm.local_rank, 1);
+  EXPECT_EQ(slurm.master_port, 29500);  // torchrun's default
+  EXPECT_EQ(slurm.source, "slurm");
+
+  WorldFlags flags;
+  flags.world_size = 2, flags.rank = 1, flags.master = "host:99";
+  const WorldSpec flagged = resolve_world(flags, env_of({{"WORLD_SIZE", "4"}, {"RANK", "2"}}));
+  EXPECT_EQ(flagged.world_size, 2);
+  EXPECT_EQ(flagged.rank, 1);
+  EXPECT_EQ(flagged.master_addr, "host");
+  EXPECT_EQ(flagged.master_port, 99);
+  EXPECT_EQ(flagged.describe(), "rank 1 of 2 (flags), rendezvous at host:99");
+}
+
+TEST(WorldSpec, BadValuesNameTheVariableOrFlag) {
+  expect_error([] { resolve_world({}, env_of({{"WORLD_SIZE", "two"}})); }, MARIUS_ERR_INVALID_ARGUMENT,
+               {"WORLD_SIZE = \"two\""});
+  expect_error([] { resolve_world({}, env_of({{"WORLD_SIZE", "2"}, {"RANK", "2"}, {"MASTER_ADDR", "h"}})); },
+               MARIUS_ERR_INVALID_ARGUMENT, {"RANK = \"2\"", "[0, 1]"});
+  expect_error([] { resolve_world({}, env_of({{"WORLD_SIZE", "2"}, {"MASTER_ADDR", "h"}})); },
+               MARIUS_ERR_INVALID_ARGUMENT, {"RANK is not set"});
+  expect_error([] { resolve_world({}, env_of({{"WORLD_SIZE", "2"}, {"RANK", "0"}})); }, MARIUS_ERR_INVALID_ARGUMENT,
+               {"MASTER_ADDR is not set"});
+  expect_error([] { resolve_world({}, env_of({{"WORLD_SIZE", "2"}, {"RANK", "0"}, {"MASTER_ADDR", "h"},
+                                              {"MASTER_PORT", "70000"}})); },
+               MARIUS_ERR_INVALID_ARGUMENT, {"MASTER_PORT = \"70000\""});
+  WorldFlags rank_only;
+  rank_only.rank = 1;
+  expect_error([&] { resolve_world(rank_only, env_of({})); }, MARIUS_ERR_INVALID_ARGUMENT, {"--rank 1 needs --world-size"});
+  WorldFlags outside;
+  outside.world_size = 2, outside.rank = 2, outside.master = "h:1";
+  expect_error([&] { resolve_world(outside, env_of({})); }, MARIUS_ERR_INVALID_ARGUMENT, {"--rank 2: expected 0 to 1"});
+}
+
+TEST(Agreement, TheFirstDifferenceNamesTheLine) {
+  EXPECT_EQ(first_difference("a\nb\n", "a\nb\n", 1), "");
+  EXPECT_EQ(first_difference("a\nepochs = 3\n", "a\nepochs = 5\n", 2), "line 2: `epochs = 3` here, `epochs = 5` on rank 2");
+  EXPECT_EQ(first_difference("a\n", "a\nb\n", 1), "line 2: `(end)` here, `b` on rank 1");
+}
+
+// A port nobody else uses: the launcher's own choice of a free one.
+uint16_t test_port() {
+  static uint16_t next = 0;
+  if (next == 0) next = static_cast<uint16_t>(30000 + (::getpid() % 20000));
+  return next++;
+}
+
+WorldSpec local_world(int32_t size, int32_t rank, uint16_t port) {
+  WorldFlags f;
+  f.world_size = size, f.rank = rank, f.master = "127.0.0.1:" + std::to_string(port);
+  return resolve_world(f, env_of({}));
+}
+
+TEST(Cluster, WorkersJoinAndAllReduceOverLoopback) {
+  if (!distributed_available()) GTEST_SKIP() << "built without c10d/Gloo (libgloo-dev absent at configure time)";
+  const uint16_t port = test_port();
+  auto worker = [port](int32_t rank) {
+    std::unique_ptr<Cluster> c = Cluster::join(local_world(3, rank, port), {{"config", "same\n"}}, std::chrono::seconds(30));
+    at::Tensor t = at::full({1000}, static_cast<double>(rank + 1), at::kDouble);
+    c->all_reduce_sum(t);
+    const CommStats s = c->take_stats();
+    c->barrier();
+    return std::make_pair(t.sum().item<double>(), s);
+  };
+  std::vector<std::future<std::pair<double, CommStats>>> ranks;
+  for (int32_t r = 0; r < 3; ++r) ranks.push_back(std::async(std::launch::async, worker, r));
+  for (auto& f : ranks) {
+    const auto [sum, stats] = f.get();
+    EXPECT_EQ(sum, 6000.0);  // (1 + 2 + 3) * 1000
+    EXPECT_EQ(stats.collectives, 1);
+    EXPECT_EQ(stats.bytes_sent, 8000u * 2 * 2 / 3);  // the ring's 2 (n - 1) / n of 8000 bytes
+  }
+}
+
+TEST(Cluster, ADifferentConfigurationIsAnErrorOnEveryWorker) {
+  if (!distributed_available()) GTEST_SKIP() << "built without c10d/Gloo (libgloo-dev absent at configure time)";
+  const uint16_t port = test_port();
+  auto worker = [port](int32_t rank) -> std::string {
+    try {
+      Cluster::join(local_world(2, rank, port), {{"configuration", rank == 0 ? "epochs = 3\n" : "epochs = 5\n"}},
+                    std::chrono::seconds(30));
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "joined";
+  };
+  auto r0 = std::async(std::launch::async, worker, 0), r1 = std::async(std::launch::async, worker, 1);
+  const std::string e0 = r0.get(), e1 = r1.get();
+  EXPECT_NE(e0.find("the configuration differs from rank 1's, line 1: `epochs = 3` here, `epochs = 5` on rank 1"),
+            std::string::npos) << e0;
+  EXPECT_NE(e1.find("differs from rank 0's"), std::string::npos) << e1;
+}
+
+TEST(Cluster, AWorkerThatNeverComesIsNamedAfterTheTimeout) {
+  if (!distributed_available()) GTEST_SKIP() << "built without c10d/Gloo (libgloo-dev absent at configure time)";
+  const auto start = std::chrono::steady_clock::now();
+  expect_error([] { Cluster::join(local_world(2, 0, test_port()), {}, std::chrono::milliseconds(1500)); }, MARIUS_ERR_IO,
+               {"rank 0 of 2", "after 1.5 s only 1 of the 2 workers have joined; missing rank(s) 1"});
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20));
+}
+
+TEST(Launcher, RefusesNoWorkersOrNoCommand) {
+  LaunchOptions o;
+  o.workers = 0;
+  o.arguments = {"dist-check"};
+  expect_error([&] { launch_local(o); }, MARIUS_ERR_INVALID_ARGUMENT, {"-n 0"});
+  o.workers = 2;
+  o.arguments.clear();
+  expect_error([&] { launch_local(o); }, MARIUS_ERR_INVALID_ARGUMENT, {"no command"});
+}
+
+TEST(Launcher, PrefixesOutputAndStopsTheOthersWhenOneFails) {
+  // /bin/sh as the program: rank 1 fails at once, rank 0 would sleep far longer.
+  LaunchOptions o;
+  o.workers = 2;
+  o.program = "/bin/sh";
+  o.grace_seconds = 5;
+  o.arguments = {"-c", "echo rank=$RANK of $WORLD_SIZE at $MASTER_ADDR; if [ $RANK = 1 ]; then exit 3; fi; exec sleep 60"};
+  std::FILE* out = std::tmpfile();
+  o.out = out;
+  const auto start = std::chrono::steady_clock::now();
+  const LaunchResult r = launch_local(o);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30));
+  EXPECT_EQ(r.failed_rank, 1);
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_EQ(r.failure, "rank 1 exited with 3");
+  std::rewind(out);
+  std::string text;
+  for (int ch; (ch = std::fgetc(out)) != EOF;) text.push_back(static_cast<char>(ch));
+  std::fclose(out);
+  EXPECT_NE(text.find("[rank 0] rank=0 of 2 at 127.0.0.1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("[rank 1] rank=1 of 2 at 127.0.0.1\n"), std::string::npos) << text;
+}
+
+}  // namespace
+}  // namespace marius
