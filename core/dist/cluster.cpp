@@ -185,8 +185,8 @@ struct Cluster::Impl {
 
 std::unique_ptr<Cluster> Cluster::join(const WorldSpec& world, const std::vector<Agreement>&, std::chrono::milliseconds) {
   fail(MARIUS_ERR_UNSUPPORTED,
-       "distributed ({}): this marius was built without torch c10d/Gloo (CMake found no Gloo headers: install "
-       "libgloo-dev and rebuild, or configure with -DMARIUS_DISTRIBUTED=ON to require it)", world.describe());
+       "distributed ({}): this marius was built without torch c10d/Gloo (configured with MARIUS_DISTRIBUTED=OFF, or "
+       "CMake found no Gloo headers: install libgloo-dev and configure again)", world.describe());
 }
 
 void Cluster::all_reduce_sum(at::Tensor&) { fail(MARIUS_ERR_UNSUPPORTED, "distributed: built without c10d"); }
