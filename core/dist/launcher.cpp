@@ -14,10 +14,14 @@
 #include <chrono>
 #include <csignal>
 #include <cstring>
+#include <string>
+#include <utility>
 
 #include <fmt/format.h>
 
 #include "core/error.h"
+
+extern char** environ;
 
 namespace marius {
 namespace {
@@ -90,29 +94,38 @@ LaunchResult launch_local(const LaunchOptions& options) {
   std::vector<Worker> workers(static_cast<size_t>(options.workers));
   std::fflush(options.out);
   for (int32_t rank = 0; rank < options.workers; ++rank) {
+    // The worker's environment, built before fork: between fork and exec the
+    // child (of a process that may run other threads) calls only
+    // async-signal-safe functions.
+    const std::vector<std::pair<std::string, std::string>> world = {
+        {"WORLD_SIZE", std::to_string(options.workers)}, {"RANK", std::to_string(rank)},
+        {"LOCAL_RANK", std::to_string(rank)},           {"LOCAL_WORLD_SIZE", std::to_string(options.workers)},
+        {"MASTER_ADDR", "127.0.0.1"},                    {"MASTER_PORT", std::to_string(result.master_port)}};
+    std::vector<std::string> env_text;
+    for (char** e = environ; *e != nullptr; ++e) {
+      const std::string entry = *e;
+      const std::string name = entry.substr(0, entry.find('='));
+      if (std::none_of(world.begin(), world.end(), [&](const auto& w) { return w.first == name; })) env_text.push_back(entry);
+    }
+    for (const auto& [name, value] : world) env_text.push_back(name + "=" + value);
+    std::vector<char*> envp;
+    for (std::string& e : env_text) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    static const char kExecFailed[] = "launch: cannot run the worker program\n";
+
     int fds[2];
     if (::pipe(fds) != 0) fail(MARIUS_ERR_IO, "launch: pipe: {}", std::strerror(errno));
     const pid_t pid = ::fork();
     if (pid < 0) fail(MARIUS_ERR_IO, "launch: fork: {}", std::strerror(errno));
-    if (pid == 0) {  // the worker: only async-signal-safe calls until exec
+    if (pid == 0) {
       ::dup2(fds[1], STDOUT_FILENO);
       ::dup2(fds[1], STDERR_FILENO);
       ::close(fds[0]);
       ::close(fds[1]);
-      signal(SIGINT, SIG_DFL);
-      signal(SIGTERM, SIG_DFL);
-      char world[16], rank_text[16], port[16];
-      std::snprintf(world, sizeof world, "%d", options.workers);
-      std::snprintf(rank_text, sizeof rank_text, "%d", rank);
-      std::snprintf(port, sizeof port, "%u", static_cast<unsigned>(result.master_port));
-      ::setenv("WORLD_SIZE", world, 1);
-      ::setenv("RANK", rank_text, 1);
-      ::setenv("LOCAL_RANK", rank_text, 1);
-      ::setenv("LOCAL_WORLD_SIZE", world, 1);
-      ::setenv("MASTER_ADDR", "127.0.0.1", 1);
-      ::setenv("MASTER_PORT", port, 1);
-      ::execv(options.program.c_str(), argv.data());
-      std::fprintf(stderr, "launch: cannot run %s: %s\n", options.program.c_str(), std::strerror(errno));
+      ::signal(SIGINT, SIG_DFL);
+      ::signal(SIGTERM, SIG_DFL);
+      ::execve(options.program.c_str(), argv.data(), envp.data());
+      [[maybe_unused]] const ssize_t ignored = ::write(STDERR_FILENO, kExecFailed, sizeof kExecFailed - 1);
       ::_exit(127);
     }
     ::close(fds[1]);
