@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <set>
 
 #include <ATen/ATen.h>
 
@@ -62,6 +63,45 @@ void PartitionBuffer::stop_threads() {
   if (writer_.joinable()) writer_.join();
 }
 
+namespace {
+
+// The slot of every admission of `plan` over `slots` slots, as the reader
+// makes them: state s's partitions not resident take the lowest slot that was
+// free before release(s - 1), then the lowest of those release(s - 1) frees
+// (release(s - 1) evicts the partitions of state s - 1 that state s does not hold).
+std::vector<std::vector<int32_t>> plan_slots(const Plan& plan, int32_t slots) {
+  std::vector<int32_t> slot_of(static_cast<size_t>(plan.num_partitions), -1);
+  std::set<int32_t> early, late;
+  for (int32_t i = 0; i < slots; ++i) early.insert(i);
+  std::vector<std::vector<int32_t>> planned(plan.states.size());
+  for (size_t s = 0; s < plan.states.size(); ++s) {
+    const BufferState& state = plan.states[s];
+    if (s > 0) {
+      for (int32_t q : plan.states[s - 1].partitions) {
+        if (holds(state, q)) continue;
+        late.insert(slot_of[q]);
+        slot_of[q] = -1;
+      }
+    }
+    for (int32_t q : state.partitions) {
+      int32_t slot = -1;
+      if (slot_of[q] < 0) {
+        std::set<int32_t>& pool = early.empty() ? late : early;
+        if (pool.empty()) fail(MARIUS_ERR_INTERNAL, "partition buffer: state {} needs more than {} slots", s, slots);
+        slot = *pool.begin();
+        pool.erase(pool.begin());
+        slot_of[q] = slot;
+      }
+      planned[s].push_back(slot);
+    }
+    early.insert(late.begin(), late.end());
+    late.clear();
+  }
+  return planned;
+}
+
+}  // namespace
+
 void PartitionBuffer::start_epoch(const Plan& plan) {
   if (reader_.joinable() || writer_.joinable()) {
     fail(MARIUS_ERR_INTERNAL, "partition buffer: start_epoch while an epoch is running");
@@ -74,8 +114,8 @@ void PartitionBuffer::start_epoch(const Plan& plan) {
   ready_ = released_ = 0;
   where_.assign(static_cast<size_t>(source_.num_partitions()), Where::kDisk);
   slot_of_.assign(static_cast<size_t>(source_.num_partitions()), -1);
-  free_slots_.clear();
-  for (int32_t s = slots_ - 1; s >= 0; --s) free_slots_.push_back(s);
+  slot_free_.assign(static_cast<size_t>(slots_), true);
+  planned_ = plan_slots(plan, slots_);
   write_queue_.clear();
   reader_done_ = stop_ = false;
   error_ = nullptr;
@@ -103,14 +143,16 @@ void PartitionBuffer::reader_loop() {
       // Only release(s - 1) may still evict before state s, and it keeps s's partitions.
       changed_.wait(lock, [&] { return stop_ || released_ + 1 >= s; });
       if (stop_) return;
-      for (int32_t q : states[s].partitions) {
+      for (size_t i = 0; i < states[s].partitions.size(); ++i) {
+        const int32_t q = states[s].partitions[i];
         changed_.wait(lock, [&] { return stop_ || where_[q] == Where::kDisk || where_[q] == Where::kResident; });
         if (stop_) return;
         if (where_[q] == Where::kResident) continue;
-        changed_.wait(lock, [&] { return stop_ || !free_slots_.empty(); });
+        const int32_t slot = planned_[s][i];
+        if (slot < 0) fail(MARIUS_ERR_INTERNAL, "partition buffer: state {} admits partition {} without a slot", s, q);
+        changed_.wait(lock, [&] { return stop_ || slot_free_[static_cast<size_t>(slot)]; });
         if (stop_) return;
-        const int32_t slot = free_slots_.back();
-        free_slots_.pop_back();
+        slot_free_[static_cast<size_t>(slot)] = false;
         where_[q] = Where::kLoading;
         slot_of_[q] = slot;
         lock.unlock();
@@ -156,7 +198,7 @@ void PartitionBuffer::writer_loop() {
       lock.lock();
       where_[q] = Where::kDisk;
       slot_of_[q] = -1;
-      free_slots_.push_back(slot);
+      slot_free_[static_cast<size_t>(slot)] = true;
       stats_.write_seconds += took;
       stats_.partitions_written += 1;
       stats_.bytes_written += source_.partition_bytes(q);

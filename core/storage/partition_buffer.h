@@ -26,6 +26,14 @@
 // of them) and its slot freed. After the last state every partition is written
 // back, so the partition files hold the whole epoch and nothing stays resident.
 //
+// Which slot a partition gets is a function of the plan alone, never of the
+// order in which write-backs finish: start_epoch() assigns every admission a
+// slot (the lowest free one, preferring slots free before the previous
+// release, which the reader can fill while the state before trains), and the
+// reader waits for that slot. Slots are the rows training addresses, and a GNN
+// orders its adjacency rows by them: a run resumed from a checkpoint computes
+// what the uninterrupted run computed.
+//
 // The slab lives on `device`; the source copies partitions in and out of it
 // (a PartitionStore only to and from host memory).
 //
@@ -115,7 +123,8 @@ class PartitionBuffer {
   size_t released_ = 0;  // states released by training
   std::vector<Where> where_;
   std::vector<int32_t> slot_of_;
-  std::vector<int32_t> free_slots_;
+  std::vector<bool> slot_free_;
+  std::vector<std::vector<int32_t>> planned_;  // [state][i]: the slot for states[s].partitions[i]; -1: resident
   std::deque<int32_t> write_queue_;
   bool reader_done_ = false;
   bool stop_ = false;
