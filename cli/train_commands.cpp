@@ -2,6 +2,7 @@
 
 #include "cli/dist_commands.h"
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <algorithm>
@@ -13,6 +14,8 @@
 #include <nlohmann/json.hpp>
 
 #include "core/config/config.h"
+#include "core/data/dataset_fingerprint.h"
+#include "core/dist/cluster.h"
 #include "core/error.h"
 #include "core/logging.h"
 #include "core/persist/export.h"
@@ -20,6 +23,7 @@
 #include "core/run/interrupt.h"
 #include "core/run/session.h"
 #include "core/tasks/node_classification/node_classification_session.h"
+#include "marius/abi.h"
 
 namespace fs = std::filesystem;
 
@@ -83,8 +87,28 @@ std::unique_ptr<NodeClassificationSession> open_nc(const GlobalOptions& global, 
 }
 
 int train_node_classification(const GlobalOptions& global, const std::string& config_file, bool resume, bool overwrite) {
-  NodeClassificationSession session(Config::load(config_file, global.overrides), global.plugin_paths);
+  // Distributed (docs/distributed.md): the workers join comparing the build, the configuration and the dataset;
+  // rank 0 writes output.dir, rank K > 0 output.dir/rank-K (its own checkpoint, alike, and metrics).
+  const WorldSpec world = resolve_world(global.world);
+  Config loaded = Config::load(config_file, global.overrides);
+  const std::string agreed = loaded.to_toml();
+  if (world.rank > 0) loaded.output = (fs::path(loaded.output) / fmt::format("rank-{}", world.rank)).string();
+  NodeClassificationSession session(loaded, global.plugin_paths);
+  std::unique_ptr<Cluster> cluster;
+  if (world.distributed()) {
+    cluster = Cluster::join(world,
+                            {{"marius build", fmt::format("marius {} (plugin ABI {}.{})", MARIUS_VERSION_STRING,
+                                                          MARIUS_ABI_MAJOR, MARIUS_ABI_MINOR)},
+                             {"configuration", agreed},
+                             {"dataset", [&] {
+                                DatasetFingerprint f = fingerprint_of(session.dataset());
+                                f.dataset = "the dataset";  // its path may differ between machines
+                                return f.describe();
+                              }()}},
+                            std::chrono::milliseconds(static_cast<int64_t>(loaded.dist_timeout * 1000)));
+  }
   session.initialize(resume, overwrite);
+  if (cluster) session.distribute(*cluster);
   const Config& config = session.config();
   logger().info("training node classification with {} x {} on {} ({} nodes, {} classes, {} training nodes), epochs {}..{}",
                 config.layers, config.encoder, config.dataset, session.dataset().info().num_nodes,
@@ -104,6 +128,7 @@ int train_node_classification(const GlobalOptions& global, const std::string& co
 
 int train(const GlobalOptions& global, const std::string& config_file, bool resume, bool overwrite) {
   if (node_classification(global, config_file)) return train_node_classification(global, config_file, resume, overwrite);
+  refuse_distributed(global, "train (link prediction)");
   Session session = open_session(global, config_file);
   const Config& config = session.config();
   session.initialize(resume, overwrite);
@@ -209,7 +234,6 @@ void add_train_commands(CLI::App& app, const GlobalOptions& global, int& exit_co
   train_cmd->add_flag("--overwrite", args->overwrite, "Start afresh over a checkpoint already in output.dir");
   train_cmd->callback([&global, &exit_code, args] {
     if (args->resume && args->overwrite) fail(MARIUS_ERR_INVALID_ARGUMENT, "train: give --resume or --overwrite, not both");
-    refuse_distributed(global, "train");
     exit_code = train(global, args->config, args->resume, args->overwrite);
   });
 

@@ -3,15 +3,22 @@
 // all-reduce, a configuration that differs named on every worker, a worker
 // that never comes named after the timeout.
 #include <chrono>
+#include <fstream>
 #include <future>
 #include <map>
 #include <string>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <ATen/ATen.h>
 
+#include "core/config/config.h"
+#include "core/data/generate_sbm.h"
+#include "core/data/preprocess.h"
 #include "core/dist/cluster.h"
+#include "core/dist/gradient_exchange.h"
+#include "core/tasks/node_classification/node_classification_session.h"
 #include "core/dist/launcher.h"
 #include "core/dist/world.h"
 #include "core/error.h"
@@ -21,6 +28,7 @@ namespace marius {
 namespace {
 
 using testing::expect_error;
+using testing::TempDir;
 
 Environment env_of(std::map<std::string, std::string> vars) {
   auto held = std::make_shared<std::map<std::string, std::string>>(std::move(vars));
@@ -147,6 +155,90 @@ TEST(Cluster, AWorkerThatNeverComesIsNamedAfterTheTimeout) {
   expect_error([] { Cluster::join(local_world(2, 0, test_port()), {}, std::chrono::milliseconds(1500)); }, MARIUS_ERR_IO,
                {"rank 0 of 2", "after 1.5 s only 1 of the 2 workers have joined; missing rank(s) 1"});
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20));
+}
+
+// Synchronous exchange: every worker steps on the average of the step's
+// gradients. With staleness 2: the first two steps apply nothing, step 3
+// applies step 1's average, and drain() applies steps 2 and 3 in order.
+TEST(GradientExchange, AveragesNowOrStalenessStepsLater) {
+  if (!distributed_available()) GTEST_SKIP() << "built without c10d/Gloo (libgloo-dev absent at configure time)";
+  for (int64_t staleness : {0, 2}) {
+    const uint16_t port = test_port();
+    auto worker = [port, staleness](int32_t rank) {
+      std::unique_ptr<Cluster> c = Cluster::join(local_world(2, rank, port), {}, std::chrono::seconds(30));
+      GradientExchange exchange(*c, staleness);
+      std::vector<at::Tensor> params = {at::zeros({2, 2}), at::zeros({3})};
+      std::vector<std::vector<double>> applied;  // the first value of each applied average
+      for (int step = 1; step <= 3; ++step) {
+        params[0].mutable_grad() = at::full({2, 2}, 10.0 * step + rank);  // averages 10 * step + 0.5
+        params[1].mutable_grad() = at::Tensor();                            // no gradient: zero
+        if (exchange.exchange(params)) {
+          applied.push_back({params[0].grad()[1][1].item<double>(), params[1].grad().sum().item<double>()});
+        } else {
+          EXPECT_FALSE(params[0].grad().defined());
+        }
+      }
+      exchange.drain(params, [&] { applied.push_back({params[0].grad()[0][0].item<double>(), 0.0}); });
+      return applied;
+    };
+    auto r0 = std::async(std::launch::async, worker, 0), r1 = std::async(std::launch::async, worker, 1);
+    const auto a0 = r0.get(), a1 = r1.get();
+    EXPECT_EQ(a0, a1);
+    const std::vector<std::vector<double>> expected = {{10.5, 0}, {20.5, 0}, {30.5, 0}};
+    EXPECT_EQ(a0, expected) << "staleness " << staleness;  // every step's average, once, in order
+  }
+}
+
+// Two workers train one model (data parallel, threads of this process): each
+// trains half of every epoch's training nodes, and their weights stay equal.
+TEST(DistributedNodeClassification, WorkersTrainHalvesAndKeepEqualWeights) {
+  if (!distributed_available()) GTEST_SKIP() << "built without c10d/Gloo (libgloo-dev absent at configure time)";
+  TempDir dir;
+  SbmOptions g;
+  g.output = dir.path() / "graph";
+  g.nodes = 600, g.edges = 3000, g.classes = 3, g.features = 8;
+  g.train_fraction = 0.3, g.valid_fraction = 0.1, g.test_fraction = 0.3;
+  generate_sbm(g);
+  PreprocessOptions o;
+  o.train = g.output / "edges.tsv";
+  o.node_inputs.features = g.output / "features.npy";
+  o.node_inputs.labels = g.output / "labels.tsv";
+  for (int k = 0; k < 3; ++k) o.node_inputs.split_nodes[k] = g.output / (std::string(split_name(kSplits[k])) + "_nodes.txt");
+  o.output = dir.path() / "ds";
+  preprocess(o);
+  for (int64_t staleness : {0, 2}) {
+    const uint16_t port = test_port();
+    auto worker = [&, port, staleness](int32_t rank) {
+      Config config = Config::parse("", "test", {"dataset.path=" + o.output.string(),
+                                                 "output.dir=" + (dir.path() / ("out-" + std::to_string(staleness)) /
+                                                                  std::to_string(rank)).string(),
+                                                 "model.task=node_classification", "model.encoder=graphsage",
+                                                 "model.layers=2", "model.hidden_dim=16", "model.fanouts=5",
+                                                 "training.epochs=3", "training.batch_size=30", "training.threads=1",
+                                                 "pipeline.mode=sync", "optimizer.dense=adam",
+                                                 "evaluation.every_epoch=false",
+                                                 "distributed.staleness=" + std::to_string(staleness)});
+      NodeClassificationSession session(config, {});
+      std::unique_ptr<Cluster> c = Cluster::join(local_world(2, rank, port), {}, std::chrono::seconds(60));
+      session.initialize(false);
+      session.distribute(*c);
+      TrainOptions options;
+      const NodeClassificationReport report = session.train(options, nullptr);
+      EXPECT_EQ(report.last.edges, 90);  // half of the 180 training nodes
+      return session.representations().clone();
+    };
+    auto r0 = std::async(std::launch::async, worker, 0), r1 = std::async(std::launch::async, worker, 1);
+    const at::Tensor a = r0.get(), b = r1.get();
+    EXPECT_TRUE(at::equal(a, b)) << "staleness " << staleness;
+    std::ifstream metrics(dir.path() / ("out-" + std::to_string(staleness)) / "1" / "metrics.jsonl");
+    std::string line;
+    std::getline(metrics, line);
+    const nlohmann::json record = nlohmann::json::parse(line);
+    EXPECT_EQ(record["distributed"]["world_size"], 2);
+    EXPECT_EQ(record["distributed"]["staleness"], staleness);
+    EXPECT_EQ(record["distributed"]["collectives"], 3);  // 90 nodes in batches of 30: one exchange each
+    EXPECT_GT(record["distributed"]["bytes_sent"].get<int64_t>(), 0);
+  }
 }
 
 TEST(Launcher, RefusesNoWorkersOrNoCommand) {

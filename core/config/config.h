@@ -91,6 +91,10 @@ struct Config {
   int64_t eval_batch_size = 1000;
   InferenceMode inference = InferenceMode::kFull;  // GNN evaluation: full neighbourhoods or the sampler's
 
+  // [distributed] (docs/distributed.md)
+  double dist_timeout = 300;     // seconds to wait for the other workers
+  int64_t dist_staleness = 0;    // GNN gradients applied s steps late; 0: synchronous
+
   // [output]
   std::string output = "marius-output";  // checkpoints, metrics.jsonl, exports
   bool checkpoint_every_epoch = true;

@@ -277,6 +277,15 @@ const std::vector<KeySpec>& keys() {
              "When > 0, d is the number of partitions that fit in this many bytes of the device (one slot of them "
              "the prefetch slot, unless all the partitions below fit); overrides device_capacity.",
              0),
+      scalar("distributed", "timeout", K::kFloat, &Config::dist_timeout,
+             "Seconds a worker of a distributed run (docs/distributed.md) waits for the others: to join, and at each "
+             "collective. A worker that dies or hangs stops the others with an error after at most this long.",
+             0.1, 86400),
+      scalar("distributed", "staleness", K::kInt, &Config::dist_staleness,
+             "Distributed GNN training: 0, every step applies the average of all workers' gradients of that step "
+             "(synchronous data parallelism); s > 0, a step applies the average of the gradients of s steps earlier "
+             "while this step's travel (bounded-asynchronous, as Dorylus), so weights are s updates old.",
+             0, 64),
       scalar("output", "dir", K::kString, &Config::output,
              "Directory for checkpoints (`checkpoint.bin`), metrics (`metrics.jsonl`) and exports."),
       scalar("output", "checkpoint_every_epoch", K::kBool, &Config::checkpoint_every_epoch,

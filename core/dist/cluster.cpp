@@ -166,6 +166,40 @@ void Cluster::all_reduce_sum(at::Tensor& tensor) {
   c.stats.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
+struct Cluster::PendingSum {
+  c10::intrusive_ptr<c10d::Work> work;
+  at::Tensor tensor;
+  std::chrono::steady_clock::time_point started;
+};
+
+std::shared_ptr<Cluster::PendingSum> Cluster::start_all_reduce_sum(const at::Tensor& tensor) {
+  Impl& c = *impl_;
+  if (!tensor.is_contiguous() || tensor.device().type() != c10::kCPU) {
+    fail(MARIUS_ERR_INTERNAL, "start_all_reduce_sum: a contiguous CPU tensor is required");
+  }
+  auto pending = std::make_shared<PendingSum>();
+  pending->tensor = tensor;
+  pending->started = std::chrono::steady_clock::now();
+  c.guarded(fmt::format("all-reduce of {} values", tensor.numel()), [&] {
+    std::vector<at::Tensor> tensors{tensor};
+    pending->work = c.group->allreduce(tensors);
+  });
+  const int64_t n = c.world.world_size;
+  const uint64_t bytes = static_cast<uint64_t>(tensor.numel()) * tensor.element_size();
+  const uint64_t moved = bytes * 2 * static_cast<uint64_t>(n - 1) / static_cast<uint64_t>(n);
+  c.stats.collectives += 1;  // counted when started; the time when waited for
+  c.stats.bytes_sent += moved;
+  c.stats.bytes_received += moved;
+  return pending;
+}
+
+void Cluster::wait(PendingSum& pending) {
+  Impl& c = *impl_;
+  const auto start = std::chrono::steady_clock::now();
+  c.guarded(fmt::format("all-reduce of {} values", pending.tensor.numel()), [&] { pending.work->wait(c.timeout); });
+  c.stats.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 void Cluster::barrier() {
   Impl& c = *impl_;
   const auto start = std::chrono::steady_clock::now();
@@ -190,6 +224,11 @@ std::unique_ptr<Cluster> Cluster::join(const WorldSpec& world, const std::vector
 }
 
 void Cluster::all_reduce_sum(at::Tensor&) { fail(MARIUS_ERR_UNSUPPORTED, "distributed: built without c10d"); }
+struct Cluster::PendingSum {};
+std::shared_ptr<Cluster::PendingSum> Cluster::start_all_reduce_sum(const at::Tensor&) {
+  fail(MARIUS_ERR_UNSUPPORTED, "distributed: built without c10d");
+}
+void Cluster::wait(PendingSum&) { fail(MARIUS_ERR_UNSUPPORTED, "distributed: built without c10d"); }
 void Cluster::barrier() { fail(MARIUS_ERR_UNSUPPORTED, "distributed: built without c10d"); }
 
 #endif

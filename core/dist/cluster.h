@@ -63,6 +63,12 @@ class Cluster {
   // Sums `tensor` (CPU, contiguous, float32, float64 or int64) over the
   // workers, in place. Every worker must call it with the same shape.
   void all_reduce_sum(at::Tensor& tensor);
+  // Starts summing `tensor` (as all_reduce_sum) and returns at once; the sum
+  // is in `tensor` when wait() returns. Started sums complete in the order
+  // they were started, on every worker alike.
+  struct PendingSum;
+  std::shared_ptr<PendingSum> start_all_reduce_sum(const at::Tensor& tensor);
+  void wait(PendingSum& pending);
   // Returns once every worker has called it.
   void barrier();
   // The traffic since the last call (or since joining).

@@ -3,4 +3,5 @@ set(MARIUS_DIST_SOURCES
   dist/world.cpp
   dist/cluster.cpp
   dist/launcher.cpp
+  dist/gradient_exchange.cpp
 )

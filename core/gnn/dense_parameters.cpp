@@ -76,6 +76,10 @@ int64_t DenseParameters::finish(Use& use) {
     }
   }
   max_staleness_ = std::max(max_staleness_, version_ - use.version);
+  if (exchange_ != nullptr && !exchange_->exchange(params)) {  // no average due yet: no step
+    use.by_layer.clear();
+    return -1;
+  }
   const int64_t bad = optimizer_.step(params);
   if (bad < 0) ++version_;
   use.by_layer.clear();
@@ -83,6 +87,19 @@ int64_t DenseParameters::finish(Use& use) {
     use.owner_ = nullptr;
     end_turn(use.ticket_);
   }
+  return bad;
+}
+
+int64_t DenseParameters::drain_exchange() {
+  if (exchange_ == nullptr) return -1;
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<at::Tensor>& params = encoder_.parameters();
+  int64_t bad = -1;
+  exchange_->drain(params, [&] {
+    if (bad >= 0) return;
+    bad = optimizer_.step(params);
+    if (bad < 0) ++version_;
+  });
   return bad;
 }
 

@@ -24,6 +24,7 @@
 
 #include <ATen/core/Tensor.h>
 
+#include "core/dist/gradient_exchange.h"
 #include "core/gnn/dense_optimizer.h"
 #include "core/gnn/encoder.h"
 
@@ -58,6 +59,13 @@ class DenseParameters {
   int64_t finish(Use& use);
 
   bool async() const { return async_; }
+  // Distributed data parallelism: finish() exchanges the gradients with the
+  // other workers first and steps on the average that is due (none: no step).
+  // Null: this process alone. Not with async (the exchange is the staleness).
+  void set_exchange(GradientExchange* exchange) { exchange_ = exchange; }
+  // Steps on the averages the exchange still holds (the end of an epoch).
+  // Returns the index of a parameter whose gradient is not finite, or -1.
+  int64_t drain_exchange();
   // The largest number of updates between a batch's begin and its finish
   // since the last call; resets it.
   int64_t take_max_staleness();
@@ -70,6 +78,7 @@ class DenseParameters {
   GnnEncoder& encoder_;
   DenseOptimizer& optimizer_;
   const bool async_;
+  GradientExchange* exchange_ = nullptr;
   std::mutex mutex_;
   std::condition_variable turn_;
   int64_t version_ = 0;

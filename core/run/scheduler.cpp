@@ -107,7 +107,13 @@ EpochResult EpochScheduler::train_epoch(Task& task, int64_t epoch, Progress* pro
 SegmentTotals EpochScheduler::train_in_memory(Pipeline& pipeline, Task& task, int64_t epoch, const NodeTable& table,
                                               Progress* progress) const {
   at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(mix(static_cast<uint64_t>(config_.seed) ^ mix(epoch)));
-  Segment segment{epoch, 0, &table, edges_, at::randperm(edges_.size(0), gen, at::kLong)};
+  at::Tensor order = at::randperm(edges_.size(0), gen, at::kLong);
+  if (tiers_.shards > 1) {  // the same order on every worker (same seed), this worker's stride of it
+    const int64_t n = order.size(0), padded = (n + tiers_.shards - 1) / tiers_.shards * tiers_.shards;
+    if (padded > n) order = at::cat({order, order.narrow(0, 0, padded - n)});
+    order = order.slice(0, tiers_.shard, padded, tiers_.shards).contiguous();
+  }
+  Segment segment{epoch, 0, &table, edges_, order};
   return run_segment(pipeline, task, segment, progress);
 }
 

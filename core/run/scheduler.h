@@ -71,6 +71,12 @@ struct Tiers {
   // are promised whole-graph degrees (marius/abi/layer.h): out of core, with a
   // task that samples neighbourhoods, each state's adjacency carries these.
   at::Tensor neighbourhood_degrees;
+  // Distributed data parallelism, in memory: this worker trains shard `shard`
+  // of `shards` of each epoch's shuffled examples (the order padded with its
+  // first examples to a multiple of `shards`, as PyTorch's DistributedSampler,
+  // then every shards-th from `shard`), so every worker runs as many batches.
+  int32_t shard = 0;
+  int32_t shards = 1;
 };
 
 struct EpochResult {

@@ -158,6 +158,46 @@ void NodeClassificationSession::initialize(bool resume, bool overwrite) {
   model_.dim = config_.dim;
   task_ = std::make_unique<NodeClassificationTask>(config_, *encoder_, *optimizer_,
                                                    out_of_core() ? nullptr : &adjacency_, input_, node_data_.labels());
+  cluster_ = nullptr;  // distribute() again to join
+  exchange_.reset();
+  scheduler_.reset();
+}
+
+void NodeClassificationSession::distribute(Cluster& cluster) {
+  if (!encoder_) fail(MARIUS_ERR_INVALID_ARGUMENT, "distribute: the session has no model (call initialize)");
+  const std::string who = cluster.world().describe();
+  if (out_of_core()) {
+    fail(MARIUS_ERR_UNSUPPORTED, "distributed ({}): node classification with the features out of core "
+         "(storage.buffer_capacity = {}) does not run distributed yet; train in memory", who, capacity_);
+  }
+  if (input_.embeddings.defined()) {
+    fail(MARIUS_ERR_UNSUPPORTED, "distributed ({}): model.node_input = \"{}\": learned node embeddings do not run "
+         "distributed yet; use model.node_input = \"features\"", who, choice_name(config_.node_input));
+  }
+  if (config_.dense_updates == DenseUpdates::kAsync) {
+    fail(MARIUS_ERR_UNSUPPORTED, "distributed ({}): pipeline.dense_updates = \"async\" within a worker does not "
+         "combine with workers exchanging gradients; use \"sync\" and distributed.staleness for bounded-asynchronous "
+         "training", who);
+  }
+  // Every worker resumed the same epoch (each from its own checkpoint, written alike).
+  at::Tensor epochs = at::tensor({epochs_done_, int64_t{1}}, at::kLong);
+  cluster.all_reduce_sum(epochs);
+  if (epochs[0].item<int64_t>() != epochs_done_ * epochs[1].item<int64_t>()) {
+    fail(MARIUS_ERR_INVALID_ARGUMENT, "distributed ({}): the workers start from different epochs (this one after "
+         "epoch {}); resume every worker from checkpoints of the same epoch", who, epochs_done_);
+  }
+  // Rank 0's weights everywhere (a sum in which the others give zeros).
+  at::NoGradGuard no_grad;
+  for (at::Tensor& p : encoder_->parameters()) {
+    at::Tensor mine = cluster.rank() == 0 ? p.detach().clone().contiguous() : at::zeros_like(p).contiguous();
+    cluster.all_reduce_sum(mine);
+    p.copy_(mine);
+  }
+  cluster_ = &cluster;
+  exchange_ = std::make_unique<GradientExchange>(cluster, config_.dist_staleness);
+  task_->set_exchange(exchange_.get(), cluster.rank());
+  cluster.take_stats();
+  forget_representations();
   scheduler_.reset();
 }
 
@@ -201,6 +241,7 @@ void NodeClassificationSession::prepare_training() {
       tiers.train_nodes = node_data_.nodes(Split::kTrain);
       tiers.neighbourhood_degrees = neighbourhood_degrees_;
     }
+    if (cluster_ != nullptr) tiers.shard = cluster_->rank(), tiers.shards = cluster_->world_size();
     scheduler_ = std::make_unique<EpochScheduler>(
         config_, model_, out_of_core() ? at::Tensor() : node_data_.nodes(Split::kTrain).view({-1, 1}),
         dataset_.degrees(), tiers);
@@ -224,6 +265,10 @@ NodeClassificationReport NodeClassificationSession::train(const TrainOptions& op
   NodeClassificationReport report;
   auto timed_save = [&] {
     const auto start = Clock::now();
+    // Distributed, bounded-asynchronous: the averages still travelling go into
+    // the weights before they are saved (between checkpoints, staleness spans
+    // epochs, as in Dorylus).
+    if (exchange_) task_->drain_exchange();
     save();
     report.checkpoint_seconds += std::chrono::duration<double>(Clock::now() - start).count();
   };
@@ -269,6 +314,13 @@ NodeClassificationReport NodeClassificationSession::train(const TrainOptions& op
               {"time_split", r.times.json()},
               {"pipeline", r.pipeline.json()}};
     task_->add_epoch_figures(record);
+    if (cluster_ != nullptr) {
+      const CommStats c = cluster_->take_stats();
+      record["distributed"] = {{"world_size", cluster_->world_size()}, {"rank", cluster_->rank()},
+                               {"staleness", exchange_->staleness()}, {"collectives", c.collectives},
+                               {"bytes_sent", c.bytes_sent}, {"bytes_received", c.bytes_received},
+                               {"collective_seconds", c.seconds}};
+    }
     if (r.out_of_core) {
       record["states"] = r.states_trained;
       record["plan_states"] = r.states;

@@ -26,6 +26,8 @@
 #include "core/model/model.h"
 #include "core/plugin/ordering_policy.h"
 #include "core/plugin/registry.h"
+#include "core/dist/cluster.h"
+#include "core/dist/gradient_exchange.h"
 #include "core/run/scheduler.h"
 #include "core/run/train_run.h"
 #include "core/tasks/node_classification/node_classification_task.h"
@@ -76,6 +78,14 @@ class NodeClassificationSession {
   // A fresh model (refusing an output.dir that holds a checkpoint unless
   // `overwrite`), or the checkpoint in output.dir (resume).
   void initialize(bool resume, bool overwrite = false);
+  // Distributed data parallelism (docs/distributed.md), after initialize():
+  // every worker takes rank 0's weights, trains its shard of each epoch's
+  // training nodes, and exchanges dense gradients (distributed.staleness);
+  // each epoch's record gets "distributed" (collectives, bytes, seconds).
+  // Throws Error(UNSUPPORTED) naming the key of what does not run distributed
+  // (features out of core, learned embeddings, pipeline.dense_updates =
+  // "async"), Error(INVALID_ARGUMENT) when the workers resumed different epochs.
+  void distribute(Cluster& cluster);
 
   // Trains options.epochs more epochs (-1: up to training.epochs), with
   // validation accuracy after each (evaluation.every_epoch), checkpoints as
@@ -133,6 +143,8 @@ class NodeClassificationSession {
   std::unique_ptr<FeaturePages> pages_;       // out of core, while training
   Adjacency adjacency_;
   bool adjacency_loaded_ = false;
+  Cluster* cluster_ = nullptr;                 // distributed: the workers
+  std::unique_ptr<GradientExchange> exchange_;  // distributed: the dense gradients' exchange
   at::Tensor neighbourhood_degrees_;  // out of core: the whole graph's row lengths, float32 [N]
   GnnInput input_;
   std::unique_ptr<GnnEncoder> encoder_;

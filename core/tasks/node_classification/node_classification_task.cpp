@@ -60,6 +60,7 @@ std::unique_ptr<TaskBatch> NodeClassificationTask::load(const Segment& segment, 
   b->examples = roots.size(0);
   b->seed = mix(static_cast<uint64_t>(config_.seed) ^ mix(static_cast<uint64_t>(segment.epoch) << 32 ^
                                                           static_cast<uint64_t>(b->number)));
+  if (rank_ > 0) b->seed = mix(b->seed ^ mix(0x72616e6bULL + static_cast<uint64_t>(rank_)));
   const NodeTable& table = *segment.table;
   const Adjacency* adjacency = table.adjacency != nullptr ? table.adjacency : adjacency_;
   if (adjacency == nullptr) fail(MARIUS_ERR_INTERNAL, "node classification: a segment without an adjacency");
@@ -128,6 +129,14 @@ void NodeClassificationTask::update(TaskBatch& task_batch, uint32_t) {
   StepTimes times;
   times.update = lap(t);
   times_.add(times);
+}
+
+void NodeClassificationTask::drain_exchange() {
+  const int64_t bad = dense_.drain_exchange();
+  if (bad >= 0) {
+    fail(MARIUS_ERR_NON_FINITE, "the end of the epoch: the workers' average gradient of {} is not finite (NaN or "
+         "infinity)", encoder_.parameter_names()[static_cast<size_t>(bad)]);
+  }
 }
 
 void NodeClassificationTask::add_epoch_figures(nlohmann::ordered_json& record) {

@@ -66,6 +66,17 @@ class NodeClassificationTask : public Task {
   // "dense_updates": {"mode": "sync" or "async", "max_staleness": updates a batch's weights missed}
   void add_epoch_figures(nlohmann::ordered_json& record) override;
 
+  // Distributed data parallelism: dense gradients go through `exchange`
+  // (dense_parameters.h), and batch seeds (dropout, sampling) differ by `rank`
+  // (rank 0 draws what one process draws).
+  void set_exchange(GradientExchange* exchange, int32_t rank) {
+    dense_.set_exchange(exchange);
+    rank_ = rank;
+  }
+  // The exchange's remaining averages, applied at the end of an epoch; throws
+  // Error(NON_FINITE) naming the parameter whose average is not finite.
+  void drain_exchange();
+
  private:
   struct Batch;
   [[noreturn]] void non_finite(const Batch& batch, const std::string& what) const;
@@ -78,6 +89,7 @@ class NodeClassificationTask : public Task {
   at::Tensor labels_;
   std::vector<Fanout> fanouts_;
   DenseParameters dense_;  // the layer parameters: sync or bounded-stale (pipeline.dense_updates)
+  int32_t rank_ = 0;       // distributed: this worker's rank, salting batch seeds
   StepTimesSum times_;
 };
 
