@@ -93,8 +93,8 @@ int train_node_classification(const GlobalOptions& global, const std::string& co
   Config loaded = Config::load(config_file, global.overrides);
   const std::string agreed = loaded.to_toml();
   if (world.rank > 0) loaded.output = (fs::path(loaded.output) / fmt::format("rank-{}", world.rank)).string();
+  std::unique_ptr<Cluster> cluster;  // declared first: it outlives the session that refers to it
   NodeClassificationSession session(loaded, global.plugin_paths);
-  std::unique_ptr<Cluster> cluster;
   if (world.distributed()) {
     cluster = Cluster::join(world,
                             {{"marius build", fmt::format("marius {} (plugin ABI {}.{})", MARIUS_VERSION_STRING,
