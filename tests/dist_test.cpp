@@ -252,12 +252,16 @@ TEST(Launcher, RefusesNoWorkersOrNoCommand) {
 }
 
 TEST(Launcher, PrefixesOutputAndStopsTheOthersWhenOneFails) {
-  // /bin/sh as the program: rank 1 fails at once, rank 0 would sleep far longer.
+  // /bin/sh as the program: rank 1 fails once rank 0 has printed (a marker
+  // file says so), rank 0 would sleep far longer.
+  TempDir dir;
+  const std::string ready = (dir.path() / "ready").string();
   LaunchOptions o;
   o.workers = 2;
   o.program = "/bin/sh";
   o.grace_seconds = 5;
-  o.arguments = {"-c", "echo rank=$RANK of $WORLD_SIZE at $MASTER_ADDR; if [ $RANK = 1 ]; then exit 3; fi; exec sleep 60"};
+  o.arguments = {"-c", "echo rank=$RANK of $WORLD_SIZE at $MASTER_ADDR; if [ $RANK = 1 ]; then while [ ! -f " + ready +
+                           " ]; do sleep 0.01; done; exit 3; fi; touch " + ready + "; exec sleep 60"};
   std::FILE* out = std::tmpfile();
   o.out = out;
   const auto start = std::chrono::steady_clock::now();
