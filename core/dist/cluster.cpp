@@ -147,25 +147,6 @@ std::unique_ptr<Cluster> Cluster::join(const WorldSpec& world, const std::vector
   return cluster;
 }
 
-void Cluster::all_reduce_sum(at::Tensor& tensor) {
-  Impl& c = *impl_;
-  if (!tensor.is_contiguous() || tensor.device().type() != c10::kCPU) {
-    fail(MARIUS_ERR_INTERNAL, "all_reduce_sum: a contiguous CPU tensor is required");
-  }
-  const auto start = std::chrono::steady_clock::now();
-  c.guarded(fmt::format("all-reduce of {} values", tensor.numel()), [&] {
-    std::vector<at::Tensor> tensors{tensor};
-    c.group->allreduce(tensors)->wait(c.timeout);
-  });
-  const int64_t n = c.world.world_size;
-  const uint64_t bytes = static_cast<uint64_t>(tensor.numel()) * tensor.element_size();
-  const uint64_t moved = bytes * 2 * static_cast<uint64_t>(n - 1) / static_cast<uint64_t>(n);
-  c.stats.collectives += 1;
-  c.stats.bytes_sent += moved;
-  c.stats.bytes_received += moved;
-  c.stats.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
 struct Cluster::PendingSum {
   c10::intrusive_ptr<c10d::Work> work;
   at::Tensor tensor;
@@ -175,7 +156,7 @@ struct Cluster::PendingSum {
 std::shared_ptr<Cluster::PendingSum> Cluster::start_all_reduce_sum(const at::Tensor& tensor) {
   Impl& c = *impl_;
   if (!tensor.is_contiguous() || tensor.device().type() != c10::kCPU) {
-    fail(MARIUS_ERR_INTERNAL, "start_all_reduce_sum: a contiguous CPU tensor is required");
+    fail(MARIUS_ERR_INTERNAL, "all-reduce: a contiguous CPU tensor is required");
   }
   auto pending = std::make_shared<PendingSum>();
   pending->tensor = tensor;
@@ -223,7 +204,6 @@ std::unique_ptr<Cluster> Cluster::join(const WorldSpec& world, const std::vector
        "CMake found no Gloo headers: install libgloo-dev and configure again)", world.describe());
 }
 
-void Cluster::all_reduce_sum(at::Tensor&) { fail(MARIUS_ERR_UNSUPPORTED, "distributed: built without c10d"); }
 struct Cluster::PendingSum {};
 std::shared_ptr<Cluster::PendingSum> Cluster::start_all_reduce_sum(const at::Tensor&) {
   fail(MARIUS_ERR_UNSUPPORTED, "distributed: built without c10d");
@@ -232,6 +212,8 @@ void Cluster::wait(PendingSum&) { fail(MARIUS_ERR_UNSUPPORTED, "distributed: bui
 void Cluster::barrier() { fail(MARIUS_ERR_UNSUPPORTED, "distributed: built without c10d"); }
 
 #endif
+
+void Cluster::all_reduce_sum(at::Tensor& tensor) { wait(*start_all_reduce_sum(tensor)); }
 
 Cluster::Cluster(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Cluster::~Cluster() = default;

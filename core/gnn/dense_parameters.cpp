@@ -76,12 +76,10 @@ int64_t DenseParameters::finish(Use& use) {
     }
   }
   max_staleness_ = std::max(max_staleness_, version_ - use.version);
-  if (exchange_ != nullptr && !exchange_->exchange(params)) {  // no average due yet: no step
-    use.by_layer.clear();
-    return -1;
-  }
-  const int64_t bad = optimizer_.step(params);
-  if (bad < 0) ++version_;
+  // Distributed: the average the exchange has due; none yet, no step.
+  const bool step = exchange_ == nullptr || exchange_->exchange(params);
+  const int64_t bad = step ? optimizer_.step(params) : -1;
+  if (step && bad < 0) ++version_;
   use.by_layer.clear();
   if (async_) {
     use.owner_ = nullptr;

@@ -1,7 +1,6 @@
 #include "core/run/tier_config.h"
 
 #include <algorithm>
-#include <string>
 
 #include <ATen/Context.h>
 
@@ -24,7 +23,7 @@ int32_t resolve_capacity(const Config& config, const Dataset& dataset, int64_t r
   }
   const Partitioner partitioner = dataset.info().partitioner;
   if (config.partitioner != PartitionerChoice::kAny && p > 1 &&
-      choice_name(config.partitioner) != std::string(partitioner_name(partitioner))) {
+      (config.partitioner == PartitionerChoice::kMetis) != (partitioner == Partitioner::kMetis)) {
     fail(MARIUS_ERR_INVALID_ARGUMENT,
          "storage.partitioner = \"{}\", but the dataset {} was partitioned by {}; preprocess it with --partitioner {}",
          choice_name(config.partitioner), config.dataset, partitioner_name(partitioner), choice_name(config.partitioner));
