@@ -71,15 +71,6 @@ int run_check(const GlobalOptions& global, const CheckArgs& a) {
 
 }  // namespace
 
-void refuse_distributed(const GlobalOptions& global, const char* command) {
-  const WorldSpec world = resolve_world(global.world);
-  if (world.distributed()) {
-    fail(MARIUS_ERR_UNSUPPORTED,
-         "{}: this worker is {}, but {} does not run distributed yet (docs/distributed.md says what does); "
-         "run it as one process", command, world.describe(), command);
-  }
-}
-
 void add_dist_commands(CLI::App& app, GlobalOptions& global, int& exit_code) {
   app.add_option("--world-size", global.world.world_size,
                  "Workers of a distributed run (else WORLD_SIZE, or SLURM_NTASKS; 1 when none is set)");

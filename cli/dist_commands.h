@@ -11,9 +11,4 @@ namespace marius::cli {
 
 void add_dist_commands(CLI::App& app, GlobalOptions& global, int& exit_code);
 
-// Throws Error(UNSUPPORTED) naming `command` when the world flags or the
-// environment make this worker one of several: `command` does not run
-// distributed (yet), and N copies of it would each do the whole job.
-void refuse_distributed(const GlobalOptions& global, const char* command);
-
 }  // namespace marius::cli

@@ -70,6 +70,21 @@ class TerminalReport : public TrainObserver {
   const Session& session_;
 };
 
+// Joins the workers of a distributed training run, comparing the build, the
+// effective configuration (`agreed`) and the dataset (its fingerprint, not its
+// path, which may differ between machines).
+std::unique_ptr<Cluster> join_for_training(const WorldSpec& world, const std::string& agreed, const Dataset& dataset,
+                                           double timeout_seconds) {
+  DatasetFingerprint f = fingerprint_of(dataset);
+  f.dataset = "the dataset";
+  return Cluster::join(world,
+                       {{"marius build", fmt::format("marius {} (plugin ABI {}.{})", MARIUS_VERSION_STRING,
+                                                     MARIUS_ABI_MAJOR, MARIUS_ABI_MINOR)},
+                        {"configuration", agreed},
+                        {"dataset", f.describe()}},
+                       std::chrono::milliseconds(static_cast<int64_t>(timeout_seconds * 1000)));
+}
+
 bool node_classification(const GlobalOptions& global, const std::string& config_file) {
   return Config::load(config_file, global.overrides).task == TaskKind::kNodeClassification;
 }
@@ -95,18 +110,7 @@ int train_node_classification(const GlobalOptions& global, const std::string& co
   if (world.rank > 0) loaded.output = (fs::path(loaded.output) / fmt::format("rank-{}", world.rank)).string();
   std::unique_ptr<Cluster> cluster;  // declared first: it outlives the session that refers to it
   NodeClassificationSession session(loaded, global.plugin_paths);
-  if (world.distributed()) {
-    cluster = Cluster::join(world,
-                            {{"marius build", fmt::format("marius {} (plugin ABI {}.{})", MARIUS_VERSION_STRING,
-                                                          MARIUS_ABI_MAJOR, MARIUS_ABI_MINOR)},
-                             {"configuration", agreed},
-                             {"dataset", [&] {
-                                DatasetFingerprint f = fingerprint_of(session.dataset());
-                                f.dataset = "the dataset";  // its path may differ between machines
-                                return f.describe();
-                              }()}},
-                            std::chrono::milliseconds(static_cast<int64_t>(loaded.dist_timeout * 1000)));
-  }
+  if (world.distributed()) cluster = join_for_training(world, agreed, session.dataset(), loaded.dist_timeout);
   session.initialize(resume, overwrite);
   if (cluster) session.distribute(*cluster);
   const Config& config = session.config();
@@ -128,9 +132,18 @@ int train_node_classification(const GlobalOptions& global, const std::string& co
 
 int train(const GlobalOptions& global, const std::string& config_file, bool resume, bool overwrite) {
   if (node_classification(global, config_file)) return train_node_classification(global, config_file, resume, overwrite);
-  refuse_distributed(global, "train (link prediction)");
+  // Distributed (docs/distributed.md): every worker trains the buckets the lock service grants over the shared
+  // partition files; rank 0 writes output.dir's checkpoint and evaluates, rank K > 0 its metrics in output.dir/rank-K.
+  const WorldSpec world = resolve_world(global.world);
+  std::unique_ptr<Cluster> cluster;  // declared first: it outlives the session that refers to it
   Session session = open_session(global, config_file);
   const Config& config = session.config();
+  if (world.distributed()) {
+    session.require_distributable(world);  // before waiting for the others
+    cluster = join_for_training(world, Config::load(config_file, global.overrides).to_toml(), session.dataset(),
+                                config.dist_timeout);
+    session.distribute(*cluster);
+  }
   session.initialize(resume, overwrite);
   const DatasetInfo& info = session.dataset().info();
   logger().info("training {} on {} ({} nodes, {} relations, {} training edges), dim {}, {} thread(s), epochs {}..{}",
@@ -145,7 +158,7 @@ int train(const GlobalOptions& global, const std::string& config_file, bool resu
   TrainReport report = session.train(options, &terminal);
   if (report.test) fmt::print("{}\n", metrics_line("test", *report.test));
   fmt::print("checkpoint: {}\nmetrics: {}\n", session.checkpoint_path().string(),
-             (fs::path(config.output) / "metrics.jsonl").string());
+             (session.metrics_dir() / "metrics.jsonl").string());
   return 0;
 }
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # marius-run launch and dist-check over 127.0.0.1 (docs/distributed.md): N local
 # workers join and all-reduce; a worker killed with SIGKILL makes the other stop
-# with a clear error within the timeout; commands that do not run distributed
-# refuse to run as one of several workers.
+# with a clear error within the timeout; node classification and link
+# prediction train with two workers and resume (link prediction also after a
+# SIGKILL); what does not run distributed refuses to.
 run=$1
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/shell_test_lib.sh"
@@ -19,8 +20,6 @@ fi
 expect "two workers all-reduce" 0 '"world_size":2' -- "$run" launch -n 2 -- dist-check --sizes 4096,65536 --iterations 2
 expect "output is prefixed by rank" 0 "[rank 1] " -- "$run" launch -n 2 -- dist-check --sizes 4096 --iterations 1
 expect "launch needs a command" 106 "command is required" -- "$run" launch -n 2
-expect "train refuses to run as one of several" 1 "train (link prediction): this worker is rank 0 of 2 (torchrun)" -- \
-  env WORLD_SIZE=2 RANK=0 MASTER_ADDR=127.0.0.1 "$run" train "$here/../examples/generated.toml"
 expect "a worker without MASTER_ADDR" 1 "MASTER_ADDR is not set" -- env WORLD_SIZE=2 RANK=1 "$run" dist-check
 expect "a failing worker stops the launch with its exit code" 104 "marius-run launch: rank" -- \
   "$run" launch -n 2 -- dist-check --sizes not-a-number
@@ -64,6 +63,68 @@ expect "workers with different configurations" 1 "the configuration differs from
 expect "features out of core do not run distributed yet" 1 "storage.buffer_capacity = 2) does not run distributed yet" -- \
   "$run" launch -n 2 -- train "$tmp/nc.toml" --set dataset.path="$tmp/nc4" --set output.dir="$tmp/nc-ooc" \
   --set storage.buffer_capacity=2
+
+# Distributed link prediction over shared partition files: two workers, p = 4.
+"$run" generate --nodes 2000 --edges 60000 --relations 4 --output "$tmp/kg" > /dev/null 2>&1
+"$run" preprocess --train "$tmp/kg/train.tsv" --valid "$tmp/kg/valid.tsv" --test "$tmp/kg/test.tsv" --partitions 4 \
+  --output "$tmp/kg4" > /dev/null 2>&1
+cat > "$tmp/lp.toml" <<TOML
+[dataset]
+path = "$tmp/kg4"
+[model]
+dim = 16
+[negatives]
+chunks = 2
+per_chunk = 50
+[training]
+epochs = 2
+batch_size = 500
+threads = 1
+[storage]
+buffer_capacity = 2
+[evaluation]
+protocol = "sampled"
+[distributed]
+timeout = 10
+[output]
+dir = "$tmp/lp-out"
+TOML
+expect "two workers train link prediction" 0 "[rank 0] test MRR" -- "$run" launch -n 2 -- train "$tmp/lp.toml"
+check "rank 0 writes the checkpoint, rank 1 only its metrics" \
+  test -f "$tmp/lp-out/checkpoint.bin" -a -f "$tmp/lp-out/rank-1/metrics.jsonl" -a ! -f "$tmp/lp-out/rank-1/checkpoint.bin"
+check "the epoch record has the buckets and the traffic" \
+  grep -q '"distributed":{"world_size":2,"rank":1,"buckets":' "$tmp/lp-out/rank-1/metrics.jsonl"
+expect "link prediction in memory does not run distributed" 1 "link prediction trains out of core" -- \
+  "$run" launch -n 2 -- train "$tmp/lp.toml" --set storage.buffer_capacity=0 --set output.dir="$tmp/lp-mem"
+
+# SIGKILL one of two link-prediction workers after an epoch: the other stops
+# with an error within distributed.timeout, and both resume from rank 0's
+# checkpoint and finish.
+port=$(( 20000 + RANDOM % 20000 ))
+export MASTER_ADDR=127.0.0.1 MASTER_PORT=$port WORLD_SIZE=2
+RANK=0 "$run" train "$tmp/lp.toml" --set training.epochs=1000 --set output.dir="$tmp/lp-kill" > "$tmp/lp0.log" 2>&1 &
+pid0=$!
+RANK=1 "$run" train "$tmp/lp.toml" --set training.epochs=1000 --set output.dir="$tmp/lp-kill" > "$tmp/lp1.log" 2>&1 &
+pid1=$!
+for _ in $(seq 300); do [[ $(cat "$tmp/lp-kill/rank-1/metrics.jsonl" 2>/dev/null | wc -l) -ge 2 ]] && break; sleep 0.1; done
+kill -9 "$pid1"
+wait "$pid1" 2>/dev/null
+start=$SECONDS
+wait "$pid0"
+rc=$?
+elapsed=$((SECONDS - start))
+unset MASTER_ADDR MASTER_PORT WORLD_SIZE
+if [[ $rc -eq 1 && $elapsed -le 15 ]] && grep -q "marius-run: error: .*distributed (rank 0 of 2" "$tmp/lp0.log"; then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1))
+  echo "FAIL: the link-prediction survivor of a SIGKILL (exit $rc after $elapsed s):"
+  sed 's/^/    /' "$tmp/lp0.log" | tail -5
+fi
+done_epochs=$(wc -l < "$tmp/lp-kill/metrics.jsonl")
+expect "both workers resume after the SIGKILL" 0 "[rank 0] test MRR" -- \
+  "$run" launch -n 2 -- train "$tmp/lp.toml" --resume --set output.dir="$tmp/lp-kill" \
+  --set training.epochs=$((done_epochs + 2))
 
 # SIGKILL one of two workers (started as torchrun would) while they all-reduce:
 # the other stops with an error naming the failure within its timeout.

@@ -94,6 +94,7 @@ struct Config {
   // [distributed] (docs/distributed.md)
   double dist_timeout = 300;     // seconds to wait for the other workers
   int64_t dist_staleness = 0;    // GNN gradients applied s steps late; 0: synchronous
+  int64_t dist_relation_sync = 16;  // link prediction: relations shared every k batches
 
   // [output]
   std::string output = "marius-output";  // checkpoints, metrics.jsonl, exports

@@ -278,9 +278,15 @@ const std::vector<KeySpec>& keys() {
              "the prefetch slot, unless all the partitions below fit); overrides device_capacity.",
              0),
       scalar("distributed", "timeout", K::kFloat, &Config::dist_timeout,
-             "Seconds a worker of a distributed run (docs/distributed.md) waits for the others: to join, and at each "
-             "collective. A worker that dies or hangs stops the others with an error after at most this long.",
+             "Seconds a worker of a distributed run (docs/distributed.md) waits for the others: to join, at each "
+             "collective, and (link prediction) for a bucket or the relation parameters while nothing changes. A "
+             "worker that dies or hangs stops the others with an error after at most this long.",
              0.1, 86400),
+      scalar("distributed", "relation_sync", K::kInt, &Config::dist_relation_sync,
+             "Distributed link prediction: a worker adds its relation parameters' changes to the shared ones, and "
+             "takes theirs, every k batches and after every bucket; its relations miss at most the other workers' "
+             "updates of their last k batches (and the batches in flight in their pipelines).",
+             1, 1000000),
       scalar("distributed", "staleness", K::kInt, &Config::dist_staleness,
              "Distributed GNN training: 0, every step applies the average of all workers' gradients of that step "
              "(synchronous data parallelism); s > 0, a step applies the average of the gradients of s steps earlier "

@@ -184,9 +184,54 @@ void Cluster::wait(PendingSum& pending) {
 void Cluster::barrier() {
   Impl& c = *impl_;
   const auto start = std::chrono::steady_clock::now();
-  c.guarded("barrier", [&] { c.group->barrier()->wait(c.timeout); });
+  c.guarded(fmt::format("barrier (waiting up to distributed.timeout = {:g} s for every worker)",
+                        static_cast<double>(c.timeout.count()) / 1000),
+            [&] { c.group->barrier()->wait(c.timeout); });
   c.stats.collectives += 1;
   c.stats.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+namespace {
+
+std::vector<uint8_t> bytes_of(const std::string& s) { return std::vector<uint8_t>(s.begin(), s.end()); }
+
+}  // namespace
+
+// Every store call is timed and its bytes counted (key and values sent, value received).
+template <class Body>
+static auto counted_store_call(Cluster::Impl& c, const std::string& what, uint64_t sent, Body&& body) {
+  const auto start = std::chrono::steady_clock::now();
+  std::string result = c.guarded(what, body);
+  c.stats.store_ops += 1;
+  c.stats.store_bytes_sent += sent;
+  c.stats.store_bytes_received += result.size();
+  c.stats.store_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+std::string Cluster::store_get(const std::string& key) {
+  Impl& c = *impl_;
+  return counted_store_call(c, fmt::format("reading {} from the store", key), key.size(), [&] {
+    const std::vector<uint8_t> v = c.store->get(key);
+    return std::string(v.begin(), v.end());
+  });
+}
+
+void Cluster::store_set(const std::string& key, const std::string& value) {
+  Impl& c = *impl_;
+  counted_store_call(c, fmt::format("writing {} to the store", key), key.size() + value.size(), [&] {
+    c.store->set(key, bytes_of(value));
+    return std::string();
+  });
+}
+
+std::string Cluster::store_compare_set(const std::string& key, const std::string& expected, const std::string& desired) {
+  Impl& c = *impl_;
+  return counted_store_call(c, fmt::format("updating {} in the store", key), key.size() + expected.size() + desired.size(),
+                            [&] {
+                              const std::vector<uint8_t> v = c.store->compareSet(key, bytes_of(expected), bytes_of(desired));
+                              return std::string(v.begin(), v.end());
+                            });
 }
 
 #else  // built without c10d/Gloo
@@ -195,6 +240,7 @@ bool distributed_available() { return false; }
 
 struct Cluster::Impl {
   WorldSpec world;
+  std::chrono::milliseconds timeout{0};
   CommStats stats;
 };
 
@@ -210,6 +256,13 @@ std::shared_ptr<Cluster::PendingSum> Cluster::start_all_reduce_sum(const at::Ten
 }
 void Cluster::wait(PendingSum&) { fail(MARIUS_ERR_UNSUPPORTED, "distributed: built without c10d"); }
 void Cluster::barrier() { fail(MARIUS_ERR_UNSUPPORTED, "distributed: built without c10d"); }
+std::string Cluster::store_get(const std::string&) { fail(MARIUS_ERR_UNSUPPORTED, "distributed: built without c10d"); }
+void Cluster::store_set(const std::string&, const std::string&) {
+  fail(MARIUS_ERR_UNSUPPORTED, "distributed: built without c10d");
+}
+std::string Cluster::store_compare_set(const std::string&, const std::string&, const std::string&) {
+  fail(MARIUS_ERR_UNSUPPORTED, "distributed: built without c10d");
+}
 
 #endif
 
@@ -218,6 +271,7 @@ void Cluster::all_reduce_sum(at::Tensor& tensor) { wait(*start_all_reduce_sum(te
 Cluster::Cluster(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Cluster::~Cluster() = default;
 const WorldSpec& Cluster::world() const { return impl_->world; }
+std::chrono::milliseconds Cluster::timeout() const { return impl_->timeout; }
 
 CommStats Cluster::take_stats() {
   CommStats s = impl_->stats;

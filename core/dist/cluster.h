@@ -38,6 +38,12 @@ struct CommStats {
   uint64_t bytes_sent = 0;
   uint64_t bytes_received = 0;
   double seconds = 0;  // waiting on collectives (their whole duration)
+  // The rendezvous store used as a key-value service (store_get, ...):
+  // operations, the bytes of keys and values each way, and their seconds.
+  int64_t store_ops = 0;
+  uint64_t store_bytes_sent = 0;
+  uint64_t store_bytes_received = 0;
+  double store_seconds = 0;
 };
 
 // Whether this build has c10d with Gloo (CMake found libgloo-dev and
@@ -71,6 +77,18 @@ class Cluster {
   void wait(PendingSum& pending);
   // Returns once every worker has called it.
   void barrier();
+
+  // The rendezvous store (rank 0's TCPStore) as a key-value service, for
+  // coordination that is not a collective: any worker, any time.
+  // store_get waits up to the timeout for `key` to exist.
+  std::string store_get(const std::string& key);
+  void store_set(const std::string& key, const std::string& value);
+  // Atomically: when `key` holds `expected` (or is absent and `expected` is
+  // empty) it is set to `desired`. Returns what `key` holds afterwards (equal
+  // to `desired` when this call or another one set it).
+  std::string store_compare_set(const std::string& key, const std::string& expected, const std::string& desired);
+  // The timeout every wait of this cluster observes (distributed.timeout).
+  std::chrono::milliseconds timeout() const;
   // The traffic since the last call (or since joining).
   CommStats take_stats();
 

@@ -4,4 +4,8 @@ set(MARIUS_DIST_SOURCES
   dist/cluster.cpp
   dist/launcher.cpp
   dist/gradient_exchange.cpp
+  dist/bucket_board.cpp
+  dist/bucket_service.cpp
+  dist/relation_sync.cpp
+  dist/distributed_link_prediction.cpp
 )

@@ -33,6 +33,12 @@
 //
 // Randomness is a pure function of (seed, epoch, state), so an epoch started
 // from a checkpoint draws what the uninterrupted run drew.
+//
+// Distributed link prediction (Tiers::grants): the lock service grants the
+// plan's states one at a time, to the worker that asks first while no other
+// holds its partitions; each trains as a buffer epoch of that one state (its
+// partitions read, trained, written back), and the lock service hands the
+// partitions on.
 #pragma once
 
 #include <cstdint>
@@ -43,6 +49,7 @@
 
 #include "core/config/config.h"
 #include "core/plugin/ordering_policy.h"
+#include "core/run/bucket_grants.h"
 #include "core/run/step.h"
 #include "core/run/task.h"
 #include "core/storage/feature_pages.h"
@@ -77,6 +84,10 @@ struct Tiers {
   // then every shards-th from `shard`), so every worker runs as many batches.
   int32_t shard = 0;
   int32_t shards = 1;
+  // Distributed link prediction, out of core: the states this worker trains
+  // come one at a time from the lock service (bucket_grants.h) instead of the
+  // whole plan.
+  BucketGrants* grants = nullptr;
 };
 
 struct EpochResult {

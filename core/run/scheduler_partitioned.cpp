@@ -256,6 +256,47 @@ EpochResult EpochScheduler::train_partitioned(Pipeline& pipeline, Task& task, in
                                                       tiers_.device);
   }
 
+  if (tiers_.grants != nullptr) {
+    if (host == nullptr || device || pages != nullptr || node_examples) {
+      fail(MARIUS_ERR_INTERNAL, "bucket grants need the host buffer alone");
+    }
+    BucketGrants& grants = *tiers_.grants;
+    // Batch numbers (which seed each batch's draws) as one process numbers
+    // them: state s's first is the count of batches of the states before it.
+    std::vector<int64_t> first_batches(plan.states.size() + 1, 0);
+    for (size_t t = 0; t < plan.states.size(); ++t) {
+      int64_t edges = 0;
+      for (auto [i, j] : plan.states[t].buckets) {
+        const int64_t b = static_cast<int64_t>(i) * p + j;
+        edges += buckets[b + 1] - buckets[b];
+      }
+      first_batches[t + 1] = first_batches[t] + (edges + config_.batch_size - 1) / config_.batch_size;
+    }
+    try {
+      grants.start_epoch(epoch, plan);
+      r.states = 0;
+      while (const std::optional<size_t> s = grants.next()) {
+        Plan one;  // the granted state alone
+        one.num_partitions = p;
+        one.buffer_capacity = host->capacity();
+        one.states.push_back(plan.states.at(*s));
+        index = *s;  // randomness as the state's in one process
+        first_batch = first_batches[*s];
+        host->start_epoch(one);
+        train_state(one.states[0], slab_of(*host), host->acquire(0), nullptr);
+        host->release(0);
+        add(r.io, host->finish_epoch());  // its partitions are back in the files
+        ++r.states;
+        grants.finished();
+      }
+      grants.finish_epoch();
+    } catch (const std::exception& e) {
+      host->abort();
+      grants.abandon(e.what());
+      throw;
+    }
+    return r;
+  }
   if (host != nullptr) host->start_epoch(plan);
   // Row ids order each adjacency row and so what the sampler draws: slots must
   // be a function of the epoch's plan alone (as the partition buffer's are), not

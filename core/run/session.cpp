@@ -19,6 +19,8 @@
 #include "core/persist/checkpoint.h"
 #include "core/persist/tensor_archive.h"
 #include "core/data/node_data.h"
+#include "core/dist/cluster.h"
+#include "core/dist/distributed_link_prediction.h"
 #include "core/gnn/gnn_model.h"
 #include "core/gnn/streaming_inference.h"
 #include "core/tasks/link_prediction/gnn_link_prediction_task.h"
@@ -133,6 +135,46 @@ Session::~Session() = default;
 
 fs::path Session::checkpoint_path() const { return fs::path(config_.output) / "checkpoint.bin"; }
 
+void Session::distribute(Cluster& cluster) {
+  if (model_) fail(MARIUS_ERR_INTERNAL, "distribute: call it before initialize");
+  require_distributable(cluster.world());
+  distributed_ = std::make_unique<DistributedLinkPrediction>(cluster);
+}
+
+void Session::require_distributable(const WorldSpec& world) const {
+  const int32_t p = static_cast<int32_t>(dataset_.partition_offsets().size()) - 1;
+  auto refuse = [&](const std::string& why) {
+    fail(MARIUS_ERR_UNSUPPORTED, "distributed ({}): link prediction {}", world.describe(), why);
+  };
+  if (!out_of_core()) {
+    refuse(fmt::format("trains out of core, its node partitions in files every worker reaches: give a partitioned "
+                       "dataset (preprocess --partitions P) and storage.buffer_capacity from 2 to P - 1; this "
+                       "configuration trains in memory (dataset partitions = {}, storage.buffer_capacity = {})",
+                       p, config_.buffer_capacity));
+  }
+  if (capacity_ < 2) refuse("needs storage.buffer_capacity >= 2 (a bucket's two partitions)");
+  if (device_capacity_ > 0) refuse("with a device tier (storage.device_capacity) does not run distributed yet");
+  if (!config_.encoder.empty()) refuse(fmt::format("with model.encoder = \"{}\" does not run distributed yet", config_.encoder));
+  if (config_.storage_backend == "memory") {
+    refuse("with storage.backend = \"memory\" would keep each worker's partitions to itself; use posix, io_uring or mmap "
+           "on a filesystem every worker reaches");
+  }
+  if (config_.relation_optimizer == RelationOptimizer::kAdam) {
+    refuse("shares relations with optimizer.relation_optimizer = \"adagrad\" only, not \"adam\"");
+  }
+  if (p < 2 * world.world_size) {
+    logger().warn("distributed: {} partitions for {} workers: workers wait for partitions; PyTorch-BigGraph advises at "
+                  "least twice as many partitions as workers", p, world.world_size);
+  }
+}
+
+fs::path Session::metrics_dir() const {
+  if (distributed_ && distributed_->rank() > 0) return fs::path(config_.output) / fmt::format("rank-{}", distributed_->rank());
+  return config_.output;
+}
+
+bool Session::evaluates() const { return !distributed_ || distributed_->rank() == 0; }
+
 namespace {
 
 fs::path storage_dir(const Config& config) {
@@ -146,6 +188,7 @@ void Session::initialize(bool resume, bool overwrite) {
   forget_scored_tables();
   non_finite_.clear();
   saved_epochs_ = -1;
+  const bool joining = distributed_ && distributed_->rank() > 0;  // a worker that opens rank 0's partition files
   std::error_code ec;
   if (!resume && !overwrite && fs::exists(checkpoint_path(), ec)) {
     fail(MARIUS_ERR_INVALID_ARGUMENT,
@@ -186,13 +229,13 @@ void Session::initialize(bool resume, bool overwrite) {
            checkpoint_path().string(), saved_out_of_core ? "out of core" : "in memory",
            out_of_core() ? "out of core" : "in memory", config_.buffer_capacity, dataset_.partition_offsets().size() - 1);
     }
-    if (out_of_core()) {
+    epochs_done_ = meta.epochs_done;
+    if (out_of_core() && !joining) {
       store_ = std::make_unique<PartitionStore>(*storage_, storage_dir(config_), dataset_.partition_offsets(),
                                                 config_.dim, /*create=*/false,
                                                 static_cast<int32_t>(config_.generations));
       store_->restore(meta.partition_generation, meta.partition_crcs);
     }
-    epochs_done_ = meta.epochs_done;
     saved_epochs_ = epochs_done_;
     logger().info("loaded {} (after epoch {})", checkpoint_path().string(), epochs_done_);
   } else {
@@ -201,7 +244,7 @@ void Session::initialize(bool resume, bool overwrite) {
           Model::create(config_, info.num_nodes, info.num_relations, *score_, /*node_tables=*/!out_of_core()));
     });
     epochs_done_ = 0;
-    if (out_of_core()) {
+    if (out_of_core() && !joining) {
       store_ = std::make_unique<PartitionStore>(*storage_, storage_dir(config_), dataset_.partition_offsets(),
                                                 config_.dim, /*create=*/true,
                                                 static_cast<int32_t>(config_.generations));
@@ -212,6 +255,24 @@ void Session::initialize(bool resume, bool overwrite) {
       }
       store_->commit();
     }
+  }
+  if (distributed_) {
+    // Rank 0 made the partition files; the others open them once it has
+    // committed, and take its generation (they are the same files).
+    if (joining) {
+      const DistributedLinkPrediction::Files files = distributed_->wait_files();
+      if (files.epochs_done != epochs_done_) {
+        fail(MARIUS_ERR_INVALID_ARGUMENT, "distributed: this worker starts after epoch {}, rank 0 after epoch {} ({})",
+             epochs_done_, files.epochs_done, resume ? checkpoint_path().string() : "a fresh model");
+      }
+      store_ = std::make_unique<PartitionStore>(*storage_, storage_dir(config_), dataset_.partition_offsets(),
+                                                config_.dim, /*create=*/false,
+                                                static_cast<int32_t>(config_.generations));
+      store_->adopt(files.generation, files.crcs);
+    } else {
+      distributed_->publish_files({epochs_done_, store_->generation(), store_->crcs()});
+    }
+    distributed_->start(*store_, *model_);
   }
   task_.reset();
   shallow_task_ = nullptr;
@@ -277,12 +338,17 @@ EpochResult Session::train_epoch(Progress* progress) {
                                                      training_device(config_));
     task->replace_node_optimizer(node_optimizer_);
     task->use_device_kernels(device_kernels_);
+    if (distributed_) {
+      DistributedLinkPrediction* d = distributed_.get();
+      task->share_relations([d] { d->sync_relations(); }, config_.dist_relation_sync);
+    }
     shallow_task_ = task.get();
     task_ = std::move(task);
   }
   if (!scheduler_) {
     Tiers tiers{&dataset_, ordering_.get(), buffer_.get(), training_device(config_), device_capacity_};
     tiers.features = feature_pages_.get();
+    tiers.grants = distributed_.get();
     if (adjacency_) tiers.neighbourhood_degrees = adjacency_->degrees;
     if (device_capacity_ > 0) {
       logger().info("device tier on {}: {} of {} partition(s){}", config_.device, device_capacity_,
@@ -302,7 +368,11 @@ EpochResult Session::train_epoch(Progress* progress) {
   }
   ++epochs_done_;
   if (out_of_core()) {
-    store_->commit();
+    if (distributed_) {
+      distributed_->commit();  // rank 0 commits every worker's writes; the others adopt its generation
+    } else {
+      store_->commit();
+    }
     save();
   }
   return r;
@@ -351,6 +421,10 @@ RankMetrics Session::evaluate(Split split) {
 void Session::save() {
   if (!non_finite_.empty()) {
     fail(MARIUS_ERR_NON_FINITE, "not saving over {}: {}", checkpoint_path().string(), non_finite_);
+  }
+  if (!evaluates()) {  // a distributed worker of rank K > 0: rank 0's checkpoint holds the run
+    saved_epochs_ = epochs_done_;
+    return;
   }
   std::error_code ec;
   fs::create_directories(config_.output, ec);

@@ -31,6 +31,10 @@
 
 namespace marius {
 
+class Cluster;
+class DistributedLinkPrediction;
+struct WorldSpec;
+
 class Session {
  public:
   // Opens the dataset and creates the score and sampler plugins. `plugin_paths`
@@ -52,6 +56,24 @@ class Session {
   // storage.dir: a fresh model writes its initial partitions there; resume
   // verifies each partition against the checkpoint's CRCs.
   void initialize(bool resume, bool overwrite = false);
+
+  // Makes this session one worker of a distributed run (docs/distributed.md,
+  // "Distributed link prediction"); before initialize(), which then starts the
+  // workers together: rank 0 creates (or restores) the partition files and the
+  // others adopt them. Every epoch trains the buckets the lock service grants;
+  // rank 0 commits the files and writes output.dir's checkpoint and
+  // metrics.jsonl, rank K > 0 its metrics in output.dir/rank-K; only rank 0
+  // evaluates. Throws Error(UNSUPPORTED) naming the key of a configuration
+  // that cannot run distributed (in memory, a device tier, an encoder, the
+  // memory backend, Adam relations). `cluster` must outlive the session.
+  void distribute(Cluster& cluster);
+  // distribute()'s checks of the configuration, before joining the others.
+  void require_distributable(const WorldSpec& world) const;
+  bool distributed() const { return distributed_ != nullptr; }
+  // Where this worker writes metrics.jsonl: output.dir, or output.dir/rank-K.
+  std::filesystem::path metrics_dir() const;
+  // Whether this worker evaluates (validation, the test at the end): not rank K > 0.
+  bool evaluates() const;
 
   // True when training keeps only storage.buffer_capacity partitions in memory.
   bool out_of_core() const { return capacity_ > 0; }
@@ -164,6 +186,7 @@ class Session {
   int64_t epochs_done_ = 0;
   int64_t saved_epochs_ = -1;   // epochs_done_ of the checkpoint in output.dir; -1: none written or loaded
   std::string non_finite_;      // set when training stopped on a non-finite value: the reason
+  std::unique_ptr<DistributedLinkPrediction> distributed_;  // distribute(): this worker's part
 };
 
 // Opens config.dataset; throws Error(INVALID_ARGUMENT) when dataset.path is

@@ -8,6 +8,7 @@
 #include "core/run/metrics_file.h"
 #include "core/run/session.h"
 #include "core/run/interrupt.h"
+#include "core/dist/distributed_link_prediction.h"
 
 namespace fs = std::filesystem;
 
@@ -21,11 +22,11 @@ TrainReport Session::train(const TrainOptions& options, TrainObserver* observer)
   TrainObserver& watch = observer != nullptr ? *observer : silent;
   const int64_t last = options.epochs < 0 ? std::max(config_.epochs, epochs_done_) : epochs_done_ + options.epochs;
   std::error_code ec;
-  fs::create_directories(config_.output, ec);
-  if (ec) fail(MARIUS_ERR_IO, "output.dir {}: cannot create: {}", config_.output, ec.message());
-  MetricsFile metrics(fs::path(config_.output) / "metrics.jsonl", /*append=*/epochs_done_ > 0);
+  fs::create_directories(metrics_dir(), ec);
+  if (ec) fail(MARIUS_ERR_IO, "output.dir {}: cannot create: {}", metrics_dir().string(), ec.message());
+  MetricsFile metrics(metrics_dir() / "metrics.jsonl", /*append=*/epochs_done_ > 0);
   const DatasetInfo& info = dataset_.info();
-  const bool evaluating = config_.eval_protocol != EvalProtocol::kNone;
+  const bool evaluating = config_.eval_protocol != EvalProtocol::kNone && evaluates();
 
   TrainReport report;
   double edges_per_sec_sum = 0;
@@ -69,6 +70,7 @@ TrainReport Session::train(const TrainOptions& options, TrainObserver* observer)
               {"time_split", r.times.json()},
               {"pipeline", r.pipeline.json()}};
     task_->add_epoch_figures(record);
+    if (distributed_) record["distributed"] = distributed_->take_figures();
     if (evaluating && config_.eval_every_epoch && info.num_edges[1] > 0) {
       epoch_report.valid = evaluate(Split::kValid);
       record["valid"] = epoch_report.valid->json();

@@ -134,6 +134,30 @@ void PartitionStore::commit() {
   std::fill(written_.begin(), written_.end(), 0);
 }
 
+void PartitionStore::flush() { files_[working()]->sync(); }
+
+uint32_t PartitionStore::working_crc(int32_t k) {
+  std::lock_guard<std::mutex> lock(state_mutex_);
+  if (!written_[k]) fail(MARIUS_ERR_INTERNAL, "partition store {}: partition {} was not written since the last commit", dir_.string(), k);
+  return working_crcs_[k];
+}
+
+void PartitionStore::note_written(int32_t k, uint32_t crc) {
+  std::lock_guard<std::mutex> lock(state_mutex_);
+  written_[k] = 1;
+  working_crcs_[k] = crc;
+}
+
+void PartitionStore::adopt(int32_t generation, const std::vector<uint32_t>& crcs) {
+  if (generation < 0 || generation >= generations_ || crcs.size() != static_cast<size_t>(num_partitions())) {
+    fail(MARIUS_ERR_INTERNAL, "partition store {}: adopting generation {} with {} checksums for {} partitions",
+         dir_.string(), generation, crcs.size(), num_partitions());
+  }
+  generation_ = generation;
+  committed_crcs_ = crcs;
+  std::fill(written_.begin(), written_.end(), 0);
+}
+
 void PartitionStore::restore(int32_t generation, const std::vector<uint32_t>& crcs) {
   if (generation < 0 || generation >= generations_ || crcs.size() != static_cast<size_t>(num_partitions())) {
     fail(MARIUS_ERR_INVALID_ARGUMENT, "partition store {}: the checkpoint names generation {} with {} checksums for {} partitions",

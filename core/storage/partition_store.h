@@ -77,6 +77,23 @@ class PartitionStore : public PartitionSource {
   // and the partition on a mismatch.
   void restore(int32_t generation, const std::vector<uint32_t>& crcs);
 
+  // Several processes over the same files (distributed link prediction,
+  // docs/distributed.md): each writes the partitions it holds, one process at
+  // a time per partition, and one of them commits.
+  //
+  // Makes this process's writes to the working generation durable (before
+  // another process may read the partitions it wrote).
+  void flush();
+  // The CRC of partition k's version in the working generation (written here
+  // since the last commit, or noted).
+  uint32_t working_crc(int32_t k);
+  // Partition k was written to the working generation by another process,
+  // with CRC `crc`: read it from there, and count it for commit().
+  void note_written(int32_t k, uint32_t crc);
+  // Adopts a generation another process committed (restore() without reading
+  // the files back: that process verified or wrote them).
+  void adopt(int32_t generation, const std::vector<uint32_t>& crcs);
+
  private:
   // The file holding partition k's latest version.
   int32_t source_of(int32_t k);

@@ -61,6 +61,9 @@ class LinkPredictionTask : public Task {
   // gradients (tests: a counting optimizer). Empty: Adagrad again.
   using NodeOptimizer = std::function<void(int64_t batch, const std::vector<RowGradients>& gradients)>;
   void replace_node_optimizer(NodeOptimizer apply) { node_optimizer_ = std::move(apply); }
+  // Distributed link prediction: `sync` shares the relations every `every`
+  // batches (RelationTable::share).
+  void share_relations(std::function<void()> sync, int64_t every) { relations_.share(std::move(sync), every); }
 
   // Runs the kernels of the device path (ATen operations: the softmax loss and
   // sparse Adagrad by coalescing) also on the host, instead of the host's

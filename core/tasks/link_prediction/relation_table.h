@@ -7,6 +7,8 @@
 // a few hundred rows: the lock is held for a gather or one sparse update.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <mutex>
 
 #include <ATen/core/Tensor.h>
@@ -33,10 +35,19 @@ class RelationTable {
 
   void use_host_kernels(bool on) { host_kernels_ = on; }
 
+  // Distributed link prediction: `sync` (RelationSync::push_pull, which
+  // rewrites the relation tensors in place) runs under the lock after every
+  // `every`-th apply, so no read sees a half-synchronised table. An error it
+  // throws leaves apply() like any other.
+  void share(std::function<void()> sync, int64_t every);
+
  private:
   Model& model_;
   const Config& config_;
   bool host_kernels_;
+  std::function<void()> sync_;
+  int64_t sync_every_ = 0;
+  int64_t applied_ = 0;  // applies since the last sync
   mutable std::mutex mutex_;
 };
 
