@@ -7,6 +7,7 @@
 #include <future>
 #include <map>
 #include <string>
+#include <tuple>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -160,7 +161,7 @@ TEST(Cluster, AWorkerThatNeverComesIsNamedAfterTheTimeout) {
 // Synchronous exchange: every worker steps on the average of the step's
 // gradients. With staleness 2: the first two steps apply nothing, step 3
 // applies step 1's average, and drain() applies steps 2 and 3 in order.
-TEST(GradientExchange, AveragesNowOrStalenessStepsLater) {
+TEST(GradientExchange, AveragesNowOrOwnNowAndOthersStalenessStepsLater) {
   if (!distributed_available()) GTEST_SKIP() << "built without c10d/Gloo (libgloo-dev absent at configure time)";
   for (int64_t staleness : {0, 2}) {
     const uint16_t port = test_port();
@@ -168,24 +169,40 @@ TEST(GradientExchange, AveragesNowOrStalenessStepsLater) {
       std::unique_ptr<Cluster> c = Cluster::join(local_world(2, rank, port), {}, std::chrono::seconds(30));
       GradientExchange exchange(*c, staleness);
       std::vector<at::Tensor> params = {at::zeros({2, 2}), at::zeros({3})};
-      std::vector<std::vector<double>> applied;  // the first value of each applied average
+      std::vector<double> applied;  // a value of each gradient applied
       for (int step = 1; step <= 3; ++step) {
-        params[0].mutable_grad() = at::full({2, 2}, 10.0 * step + rank);  // averages 10 * step + 0.5
+        params[0].mutable_grad() = at::full({2, 2}, 10.0 * step + rank);  // sums to 20 * step + 1
         params[1].mutable_grad() = at::Tensor();                            // no gradient: zero
-        if (exchange.exchange(params)) {
-          applied.push_back({params[0].grad()[1][1].item<double>(), params[1].grad().sum().item<double>()});
-        } else {
-          EXPECT_FALSE(params[0].grad().defined());
-        }
+        exchange.exchange(params);
+        applied.push_back(params[0].grad()[1][1].item<double>());
+        EXPECT_EQ(params[1].grad().sum().item<double>(), 0.0);
       }
-      exchange.drain(params, [&] { applied.push_back({params[0].grad()[0][0].item<double>(), 0.0}); });
-      return applied;
+      params[0].fill_(rank);  // workers that differ ...
+      at::Tensor moments = at::full({4}, 2.0 * rank), never;
+      exchange.drain(params, {&moments, &never}, [&] { applied.push_back(params[0].grad()[0][0].item<double>()); });
+      return std::make_tuple(applied, params[0][0][0].item<double>(), moments[3].item<double>());
     };
     auto r0 = std::async(std::launch::async, worker, 0), r1 = std::async(std::launch::async, worker, 1);
-    const auto a0 = r0.get(), a1 = r1.get();
-    EXPECT_EQ(a0, a1);
-    const std::vector<std::vector<double>> expected = {{10.5, 0}, {20.5, 0}, {30.5, 0}};
-    EXPECT_EQ(a0, expected) << "staleness " << staleness;  // every step's average, once, in order
+    const auto [a0, w0, m0] = r0.get();
+    const auto [a1, w1, m1] = r1.get();
+    if (staleness == 0) {  // every step's average at once; nothing left to drain, nothing averaged
+      EXPECT_EQ(a0, (std::vector<double>{10.5, 20.5, 30.5}));
+      EXPECT_EQ(a1, a0);
+      EXPECT_EQ(w0, 0.0);
+      EXPECT_EQ(w1, 1.0);
+    } else {  // own gradient now, the other's two steps later (the drain gives the last two)
+      EXPECT_EQ(a0, (std::vector<double>{5.0, 10.0, 20.5, 10.5, 15.5}));
+      EXPECT_EQ(a1, (std::vector<double>{5.5, 10.5, 20.5, 10.0, 15.0}));
+      EXPECT_EQ(w0, 0.5);  // ... end the epoch with the average weights and optimizer state
+      EXPECT_EQ(w1, 0.5);
+      EXPECT_EQ(m0, 1.0);
+      EXPECT_EQ(m1, 1.0);
+    }
+    double total0 = 0, total1 = 0;  // every gradient applied once in all
+    for (double v : a0) total0 += v;
+    for (double v : a1) total1 += v;
+    EXPECT_EQ(total0, 61.5);
+    EXPECT_EQ(total1, 61.5);
   }
 }
 

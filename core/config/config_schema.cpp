@@ -284,13 +284,14 @@ const std::vector<KeySpec>& keys() {
              0.1, 86400),
       scalar("distributed", "relation_sync", K::kInt, &Config::dist_relation_sync,
              "Distributed link prediction: a worker adds its relation parameters' changes to the shared ones, and "
-             "takes theirs, every k batches and after every bucket; its relations miss at most the other workers' "
+             "takes theirs, every k batches and after every buffer state it trains; its relations miss at most the other workers' "
              "updates of their last k batches (and the batches in flight in their pipelines).",
              1, 1000000),
       scalar("distributed", "staleness", K::kInt, &Config::dist_staleness,
              "Distributed GNN training: 0, every step applies the average of all workers' gradients of that step "
-             "(synchronous data parallelism); s > 0, a step applies the average of the gradients of s steps earlier "
-             "while this step's travel (bounded-asynchronous, as Dorylus), so weights are s updates old.",
+             "(synchronous data parallelism); s > 0, a step applies its own gradient and the other workers' of s "
+             "steps earlier while this step's travel (bounded-asynchronous, as Dorylus): a worker's weights miss at "
+             "most the others' last s updates.",
              0, 64),
       scalar("output", "dir", K::kString, &Config::output,
              "Directory for checkpoints (`checkpoint.bin`), metrics (`metrics.jsonl`) and exports."),

@@ -11,7 +11,7 @@ GradientExchange::GradientExchange(Cluster& cluster, int64_t staleness) : cluste
   if (staleness < 0) fail(MARIUS_ERR_INVALID_ARGUMENT, "distributed.staleness = {}: expected 0 or more", staleness);
 }
 
-bool GradientExchange::exchange(std::vector<at::Tensor>& params) {
+void GradientExchange::exchange(std::vector<at::Tensor>& params) {
   std::vector<at::Tensor> pieces;
   pieces.reserve(params.size());
   for (at::Tensor& p : params) {
@@ -19,34 +19,62 @@ bool GradientExchange::exchange(std::vector<at::Tensor>& params) {
     pieces.push_back(g.defined() ? g.reshape({-1}).to(at::kFloat) : at::zeros({p.numel()}, at::kFloat));
   }
   InFlight step;
-  step.flat = at::cat(pieces).contiguous();
+  step.own = at::cat(pieces).contiguous();
+  step.flat = step.own.clone();
   step.pending = cluster_.start_all_reduce_sum(step.flat);
-  in_flight_.push_back(std::move(step));
+  in_flight_.push_back(step);
   ++steps_;
-  if (static_cast<int64_t>(in_flight_.size()) <= staleness_) {
-    for (at::Tensor& p : params) p.mutable_grad() = at::Tensor();
-    return false;
+  at::Tensor due = step.own;  // this worker's gradient of this step ...
+  if (static_cast<int64_t>(in_flight_.size()) > staleness_) {  // ... and the others' of s steps before
+    InFlight& oldest = in_flight_.front();
+    cluster_.wait(*oldest.pending);
+    // s = 0: the oldest is this step, and the sum is the gradient (exactly, not own + sum - own).
+    due = staleness_ == 0 ? oldest.flat : due + oldest.flat - oldest.own;
+    in_flight_.pop_front();
   }
-  apply(in_flight_.front(), params);
-  in_flight_.pop_front();
-  return true;
+  set_gradients(due, params);
 }
 
-void GradientExchange::drain(std::vector<at::Tensor>& params, const std::function<void()>& step) {
+void GradientExchange::drain(std::vector<at::Tensor>& params, const std::vector<at::Tensor*>& state,
+                             const std::function<void()>& step) {
+  const bool stale = !in_flight_.empty() || staleness_ > 0;
   while (!in_flight_.empty()) {
-    apply(in_flight_.front(), params);
+    InFlight& oldest = in_flight_.front();
+    cluster_.wait(*oldest.pending);
+    set_gradients(oldest.flat.sub_(oldest.own), params);
     in_flight_.pop_front();
     step();
   }
+  if (!stale) return;
+  at::NoGradGuard no_grad;
+  std::vector<at::Tensor*> tensors;
+  for (at::Tensor& p : params) tensors.push_back(&p);
+  for (at::Tensor* t : state) {
+    if (t->defined()) tensors.push_back(t);
+  }
+  average(tensors);
 }
 
-void GradientExchange::apply(InFlight& oldest, std::vector<at::Tensor>& params) {
-  cluster_.wait(*oldest.pending);
-  oldest.flat.div_(static_cast<double>(cluster_.world_size()));
+void GradientExchange::set_gradients(const at::Tensor& flat, std::vector<at::Tensor>& params) {
+  const double n = static_cast<double>(cluster_.world_size());
   int64_t offset = 0;
   for (at::Tensor& p : params) {
-    p.mutable_grad() = oldest.flat.narrow(0, offset, p.numel()).view(p.sizes()).to(p.scalar_type()).clone();
+    p.mutable_grad() = flat.narrow(0, offset, p.numel()).view(p.sizes()).div(n).to(p.scalar_type());
     offset += p.numel();
+  }
+}
+
+void GradientExchange::average(const std::vector<at::Tensor*>& tensors) {
+  std::vector<at::Tensor> pieces;
+  for (at::Tensor* t : tensors) pieces.push_back(t->detach().reshape({-1}).to(at::kFloat));
+  if (pieces.empty()) return;
+  at::Tensor flat = at::cat(pieces).contiguous();
+  cluster_.all_reduce_sum(flat);
+  flat.div_(static_cast<double>(cluster_.world_size()));
+  int64_t offset = 0;
+  for (at::Tensor* t : tensors) {
+    t->detach().copy_(flat.narrow(0, offset, t->numel()).view(t->sizes()));
+    offset += t->numel();
   }
 }
 

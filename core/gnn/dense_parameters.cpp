@@ -76,10 +76,10 @@ int64_t DenseParameters::finish(Use& use) {
     }
   }
   max_staleness_ = std::max(max_staleness_, version_ - use.version);
-  // Distributed: the average the exchange has due; none yet, no step.
-  const bool step = exchange_ == nullptr || exchange_->exchange(params);
-  const int64_t bad = step ? optimizer_.step(params) : -1;
-  if (step && bad < 0) ++version_;
+  // Distributed: the gradient the exchange has due (gradient_exchange.h).
+  if (exchange_ != nullptr) exchange_->exchange(params);
+  const int64_t bad = optimizer_.step(params);
+  if (bad < 0) ++version_;
   use.by_layer.clear();
   if (async_) {
     use.owner_ = nullptr;
@@ -93,7 +93,10 @@ int64_t DenseParameters::drain_exchange() {
   std::lock_guard<std::mutex> lock(mutex_);
   std::vector<at::Tensor>& params = encoder_.parameters();
   int64_t bad = -1;
-  exchange_->drain(params, [&] {
+  std::vector<at::Tensor*> state;  // averaged with the weights after a bounded-asynchronous epoch
+  for (at::Tensor& m : optimizer_.first_moments()) state.push_back(&m);
+  for (at::Tensor& v : optimizer_.second_moments()) state.push_back(&v);
+  exchange_->drain(params, state, [&] {
     if (bad >= 0) return;
     bad = optimizer_.step(params);
     if (bad < 0) ++version_;
