@@ -233,7 +233,7 @@ TEST(DistributedNodeClassification, WorkersTrainHalvesAndKeepEqualWeights) {
                                                  "model.layers=2", "model.hidden_dim=16", "model.fanouts=5",
                                                  "training.epochs=3", "training.batch_size=30", "training.threads=1",
                                                  "pipeline.mode=sync", "optimizer.dense=adam",
-                                                 "evaluation.every_epoch=false",
+                                                 "evaluation.every_epoch=true",  // the drain must refresh what evaluation cached
                                                  "distributed.staleness=" + std::to_string(staleness)});
       NodeClassificationSession session(config, {});
       std::unique_ptr<Cluster> c = Cluster::join(local_world(2, rank, port), {}, std::chrono::seconds(60));

@@ -179,6 +179,12 @@ void NodeClassificationSession::distribute(Cluster& cluster) {
          "combine with workers exchanging gradients; use \"sync\" and distributed.staleness for bounded-asynchronous "
          "training", who);
   }
+  if (config_.dist_staleness > 0 && config_.dense_optimizer != DenseOptimizerKind::kSgd && config_.adam_beta1 > 0) {
+    logger().warn("distributed.staleness = {} with optimizer.adam_beta1 = {}: late gradients add momentum of their own, "
+                  "and on Cora only optimizer.adam_beta1 = 0 with a smaller learning rate kept test accuracy within "
+                  "0.01 of one process (docs/distributed.md, \"Distributed GNN training\")",
+                  config_.dist_staleness, config_.adam_beta1);
+  }
   // Every worker resumed the same epoch (each from its own checkpoint, written alike).
   at::Tensor epochs = at::tensor({epochs_done_, int64_t{1}}, at::kLong);
   cluster.all_reduce_sum(epochs);
@@ -268,7 +274,10 @@ NodeClassificationReport NodeClassificationSession::train(const TrainOptions& op
     // Distributed, bounded-asynchronous: the averages still travelling go into
     // the weights before they are saved (between checkpoints, staleness spans
     // epochs, as in Dorylus).
-    if (exchange_) task_->drain_exchange();
+    if (exchange_) {
+      task_->drain_exchange();
+      forget_representations();  // the drain changed the weights (and averaged them, with staleness)
+    }
     save();
     report.checkpoint_seconds += std::chrono::duration<double>(Clock::now() - start).count();
   };
