@@ -190,9 +190,9 @@ TEST(GradientExchange, AveragesNowOrOwnNowAndOthersStalenessStepsLater) {
       EXPECT_EQ(a1, a0);
       EXPECT_EQ(w0, 0.0);
       EXPECT_EQ(w1, 1.0);
-    } else {  // own gradient now, the other's two steps later (the drain gives the last two)
-      EXPECT_EQ(a0, (std::vector<double>{5.0, 10.0, 20.5, 10.5, 15.5}));
-      EXPECT_EQ(a1, (std::vector<double>{5.5, 10.5, 20.5, 10.0, 15.0}));
+    } else {  // own gradient now, the other's two steps later (the drain gives the last two, summed)
+      EXPECT_EQ(a0, (std::vector<double>{5.0, 10.0, 20.5, 26.0}));  // the drain: 10.5 + 15.5 in one step
+      EXPECT_EQ(a1, (std::vector<double>{5.5, 10.5, 20.5, 25.0}));
       EXPECT_EQ(w0, 0.5);  // ... end the epoch with the average weights and optimizer state
       EXPECT_EQ(w1, 0.5);
       EXPECT_EQ(m0, 1.0);

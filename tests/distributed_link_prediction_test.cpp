@@ -20,6 +20,7 @@
 #include "core/data/preprocess.h"
 #include "core/dist/bucket_board.h"
 #include "core/dist/cluster.h"
+#include "core/dist/relation_sync.h"
 #include "core/dist/world.h"
 #include "core/error.h"
 #include "core/run/session.h"
@@ -120,6 +121,37 @@ WorldSpec local_world(int32_t size, int32_t rank, uint16_t port) {
   return resolve_world(f, [](const char*) -> const char* { return nullptr; });
 }
 
+// Three workers change the shared relations: every change adds up (a
+// parameter service, not last-writer-wins), and rank 0's start is everyone's.
+TEST(RelationSync, EveryWorkersChangesAddUp) {
+  if (!distributed_available()) GTEST_SKIP() << "built without c10d/Gloo (libgloo-dev absent at configure time)";
+  const uint16_t port = test_port();
+  auto worker = [port](int32_t rank) {
+    std::unique_ptr<Cluster> c = Cluster::join(local_world(3, rank, port), {}, std::chrono::seconds(30));
+    at::Tensor relations = at::full({2, 3}, 10.0f * (rank + 1)), state = at::zeros({2, 3});
+    RelationSync sync(*c, {relations, state});
+    sync.start();
+    EXPECT_EQ(relations[1][2].item<float>(), 10.0f);  // rank 0's
+    c->barrier();  // as DistributedLinkPrediction::start: no change before every worker took the start
+    for (int round = 0; round < 2; ++round) {
+      relations.add_(rank + 1);  // changes of 1, 2, 3 per round
+      state.add_(1);
+      sync.push_pull();
+    }
+    c->barrier();
+    sync.pull();
+    EXPECT_EQ(sync.take_syncs(), 2);
+    return std::make_pair(relations[0][0].item<float>(), state[1][1].item<float>());
+  };
+  std::vector<std::future<std::pair<float, float>>> ranks;
+  for (int32_t r = 0; r < 3; ++r) ranks.push_back(std::async(std::launch::async, worker, r));
+  for (auto& f : ranks) {
+    const auto [relation, state] = f.get();
+    EXPECT_EQ(relation, 10.0f + 2 * (1 + 2 + 3));
+    EXPECT_EQ(state, 6.0f);
+  }
+}
+
 std::vector<nlohmann::json> records(const fs::path& metrics) {
   std::vector<nlohmann::json> out;
   std::ifstream in(metrics);
@@ -161,10 +193,12 @@ TEST(DistributedLinkPrediction, TwoWorkersTrainEveryBucketOnceAndResume) {
       std::unique_ptr<Cluster> c = Cluster::join(local_world(2, rank, port), {}, std::chrono::seconds(60));
       session.distribute(*c);
       session.initialize(resume);
+      const at::Tensor initial = session.model().relations.clone();
       TrainOptions options;
       options.test_at_end = true;
       const TrainReport report = session.train(options, nullptr);
       EXPECT_EQ(report.test.has_value(), rank == 0);  // only rank 0 evaluates
+      EXPECT_FALSE(at::equal(initial, session.model().relations));
       return session.model().relations.clone();
     };
     auto r0 = std::async(std::launch::async, worker, 0), r1 = std::async(std::launch::async, worker, 1);
@@ -189,6 +223,10 @@ TEST(DistributedLinkPrediction, TwoWorkersTrainEveryBucketOnceAndResume) {
     for (int32_t b = 0; b < 16; ++b) EXPECT_EQ(buckets.count(b), 1u) << "epoch " << e + 1 << " bucket " << b;
     EXPECT_EQ(zero[e]["edges"].get<int64_t>() + one[e]["edges"].get<int64_t>(), train_edges);
   }
+  int64_t by_zero = 0, by_one = 0;  // both trained
+  for (size_t e = 0; e < 3; ++e) by_zero += zero[e]["distributed"]["buckets"].get<int64_t>(), by_one += one[e]["distributed"]["buckets"].get<int64_t>();
+  EXPECT_GT(by_zero, 0);
+  EXPECT_GT(by_one, 0);
 }
 
 TEST(DistributedLinkPrediction, RefusesWhatCannotRunDistributed) {

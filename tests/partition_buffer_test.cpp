@@ -48,6 +48,36 @@ float first_value(PartitionStore& store, int32_t k) {
   return e[0];
 }
 
+// Two workers' stores over the same files (distributed link prediction): what
+// one wrote, the other reads from the working generation once noted, checked
+// against the writer's CRC; rank 0 commits every partition from the notes and
+// the other adopts the generation.
+TEST(PartitionStore, WorkersShareFilesThroughNotesCommitAndAdopt) {
+  TempDir dir;
+  StorageBackend backend(plugin("posix"), {});
+  PartitionStore zero(backend, dir.path(), offsets(40, 2), 2, /*create=*/true);
+  fill(zero, 0, 1.0f);
+  fill(zero, 1, 2.0f);
+  zero.commit();
+  PartitionStore one(backend, dir.path(), offsets(40, 2), 2, /*create=*/false);
+  one.adopt(zero.generation(), zero.crcs());
+  EXPECT_EQ(first_value(one, 1), 2.0f);
+  // An epoch: rank 1 trains partition 1, rank 0 partition 0.
+  fill(one, 1, 5.0f);
+  one.flush();
+  fill(zero, 0, 4.0f);
+  EXPECT_EQ(first_value(zero, 1), 2.0f);  // not noted yet: the committed version
+  zero.note_written(1, one.working_crc(1));
+  EXPECT_EQ(first_value(zero, 1), 5.0f);
+  zero.commit();
+  one.adopt(zero.generation(), zero.crcs());
+  EXPECT_EQ(first_value(one, 0), 4.0f);
+  // A stale copy (here: a CRC that does not match what the file holds) is an error naming the partition.
+  fill(one, 1, 6.0f);
+  zero.note_written(1, one.working_crc(1) ^ 1u);
+  expect_error([&] { first_value(zero, 1); }, MARIUS_ERR_IO, {"partition 1 as read here", "stale"});
+}
+
 TEST(PartitionStore, CommitKeepsTheOldGenerationUntilTheNext) {
   TempDir dir;
   StorageBackend backend(plugin("posix"), {});

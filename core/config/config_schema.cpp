@@ -278,9 +278,10 @@ const std::vector<KeySpec>& keys() {
              "the prefetch slot, unless all the partitions below fit); overrides device_capacity.",
              0),
       scalar("distributed", "timeout", K::kFloat, &Config::dist_timeout,
-             "Seconds a worker of a distributed run (docs/distributed.md) waits for the others: to join, at each "
-             "collective, and (link prediction) for a bucket or the relation parameters while nothing changes. A "
-             "worker that dies or hangs stops the others with an error after at most this long.",
+             "Seconds a worker of a distributed run (docs/distributed.md) waits for the others: to join, and at each "
+             "collective; in link prediction, for a worker it waits on that sends no heartbeat (one that works long "
+             "is waited for). A worker that dies or stops makes the others stop with an error after at most this "
+             "long.",
              0.1, 86400),
       scalar("distributed", "relation_sync", K::kInt, &Config::dist_relation_sync,
              "Distributed link prediction: a worker adds its relation parameters' changes to the shared ones, and "

@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <thread>
 
 #include <fmt/format.h>
 
@@ -11,12 +10,16 @@
 
 namespace marius {
 
-std::string BucketService::key() const { return fmt::format("marius/lp/board/{}", epoch_); }
+std::string BucketService::key_of(int64_t epoch) { return fmt::format("marius/lp/board/{}", epoch); }
+
+void BucketService::post(int64_t epoch, int32_t p) {
+  if (cluster_.rank() != 0) fail(MARIUS_ERR_INTERNAL, "bucket service: rank {} posts a board", cluster_.rank());
+  cluster_.store_set(key_of(epoch), BucketBoard(epoch, p).text());
+}
 
 void BucketService::start_epoch(int64_t epoch, int32_t p) {
   epoch_ = epoch;
   p_ = p;
-  if (cluster_.rank() == 0) cluster_.store_set(key(), BucketBoard(epoch, p).text());
 }
 
 template <class Change>
@@ -37,36 +40,46 @@ BucketBoard BucketService::update(Change&& change) {
   }
 }
 
+// The workers holding partitions on `board`.
+static void holders_of(const BucketBoard& board, std::vector<int32_t>& ranks) {
+  for (int32_t k = 0; k < board.partitions(); ++k) {
+    const int32_t r = board.holder(k);
+    if (r >= 0 && std::find(ranks.begin(), ranks.end(), r) == ranks.end()) ranks.push_back(r);
+  }
+}
+
 std::optional<size_t> BucketService::next(const std::vector<BoardUnit>& units, BucketBoard* seen) {
   const int32_t rank = cluster_.rank();
-  const auto timeout = cluster_.timeout();
-  auto start = std::chrono::steady_clock::now();
-  const auto began = start;
-  int64_t last_version = -1;
-  for (int64_t sleep_us = 500;; sleep_us = std::min<int64_t>(sleep_us * 2, 20000)) {
-    std::optional<size_t> granted;
-    BucketBoard board = update([&](BucketBoard& b) {
-      granted = b.grant(rank, units);
-      return granted.has_value();
-    });
-    if (granted || board.left() == 0) {
-      wait_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
-      if (seen != nullptr) *seen = std::move(board);
-      return granted;
-    }
-    const auto now = std::chrono::steady_clock::now();
-    if (board.version() != last_version) {  // someone made progress: the timeout counts from here
-      last_version = board.version();
-      start = now;
-    } else if (now - start >= timeout) {
-      fail(MARIUS_ERR_IO,
-           "distributed ({}): epoch {}: waited {:g} s (distributed.timeout) for buckets while nothing changed: {}; "
-           "{} bucket(s) left. A worker that holds partitions has stopped or hangs",
-           cluster_.world().describe(), epoch_ + 1, std::chrono::duration<double>(timeout).count(),
-           board.describe_holders(), board.left());
-    }
-    std::this_thread::sleep_for(std::chrono::microseconds(sleep_us));
-  }
+  const auto began = std::chrono::steady_clock::now();
+  std::optional<size_t> granted;
+  BucketBoard board(epoch_, p_);
+  liveness_.wait_until(
+      [&](std::vector<int32_t>& waiting_on) {
+        board = update([&](BucketBoard& b) {
+          granted = b.grant(rank, units);
+          return granted.has_value();
+        });
+        if (granted || board.left() == 0) return true;
+        holders_of(board, waiting_on);  // every state left needs a partition one of them holds
+        return false;
+      },
+      fmt::format("epoch {}: waiting for partitions other workers hold", epoch_ + 1));
+  wait_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+  if (seen != nullptr) *seen = std::move(board);
+  return granted;
+}
+
+void BucketService::wait_done() {
+  const auto began = std::chrono::steady_clock::now();
+  liveness_.wait_until(
+      [&](std::vector<int32_t>& waiting_on) {
+        const BucketBoard b = board();
+        if (b.left() == 0 && b.running() == 0) return true;
+        holders_of(b, waiting_on);
+        return false;
+      },
+      fmt::format("epoch {}: waiting for the other workers' last states", epoch_ + 1));
+  wait_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
 }
 
 void BucketService::finish(const BoardUnit& unit, const std::vector<uint32_t>& crcs) {

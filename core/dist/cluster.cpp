@@ -2,6 +2,7 @@
 #include "core/dist/cluster.h"
 
 #include <algorithm>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -43,6 +44,7 @@ struct Cluster::Impl {
   std::chrono::milliseconds timeout{0};
   c10::intrusive_ptr<c10d::TCPStore> store;
   c10::intrusive_ptr<c10d::ProcessGroupGloo> group;
+  std::mutex stats_mutex;  // store calls may come from several threads (a heartbeat)
   CommStats stats;
 
   // Runs `body`, turning c10d's and Gloo's exceptions into Error(IO) naming `what`.
@@ -168,6 +170,7 @@ std::shared_ptr<Cluster::PendingSum> Cluster::start_all_reduce_sum(const at::Ten
   const int64_t n = c.world.world_size;
   const uint64_t bytes = static_cast<uint64_t>(tensor.numel()) * tensor.element_size();
   const uint64_t moved = bytes * 2 * static_cast<uint64_t>(n - 1) / static_cast<uint64_t>(n);
+  std::lock_guard<std::mutex> lock(c.stats_mutex);
   c.stats.collectives += 1;  // counted when started; the time when waited for
   c.stats.bytes_sent += moved;
   c.stats.bytes_received += moved;
@@ -178,6 +181,7 @@ void Cluster::wait(PendingSum& pending) {
   Impl& c = *impl_;
   const auto start = std::chrono::steady_clock::now();
   c.guarded(fmt::format("all-reduce of {} values", pending.tensor.numel()), [&] { pending.work->wait(c.timeout); });
+  std::lock_guard<std::mutex> lock(c.stats_mutex);
   c.stats.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
@@ -187,6 +191,7 @@ void Cluster::barrier() {
   c.guarded(fmt::format("barrier (waiting up to distributed.timeout = {:g} s for every worker)",
                         static_cast<double>(c.timeout.count()) / 1000),
             [&] { c.group->barrier()->wait(c.timeout); });
+  std::lock_guard<std::mutex> lock(c.stats_mutex);
   c.stats.collectives += 1;
   c.stats.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -202,6 +207,7 @@ template <class Body>
 static auto counted_store_call(Cluster::Impl& c, const std::string& what, uint64_t sent, Body&& body) {
   const auto start = std::chrono::steady_clock::now();
   std::string result = c.guarded(what, body);
+  std::lock_guard<std::mutex> lock(c.stats_mutex);
   c.stats.store_ops += 1;
   c.stats.store_bytes_sent += sent;
   c.stats.store_bytes_received += result.size();
@@ -234,6 +240,21 @@ std::string Cluster::store_compare_set(const std::string& key, const std::string
                             });
 }
 
+int64_t Cluster::store_add(const std::string& key, int64_t delta) {
+  Impl& c = *impl_;
+  const std::string sum = counted_store_call(c, fmt::format("adding to {} in the store", key), key.size() + 8, [&] {
+    return std::to_string(c.store->add(key, delta));
+  });
+  return std::stoll(sum);
+}
+
+bool Cluster::store_check(const std::string& key) {
+  Impl& c = *impl_;
+  return counted_store_call(c, fmt::format("looking for {} in the store", key), key.size(), [&] {
+           return std::string(c.store->check({key}) ? "1" : "");
+         }) == "1";
+}
+
 #else  // built without c10d/Gloo
 
 bool distributed_available() { return false; }
@@ -241,6 +262,7 @@ bool distributed_available() { return false; }
 struct Cluster::Impl {
   WorldSpec world;
   std::chrono::milliseconds timeout{0};
+  std::mutex stats_mutex;
   CommStats stats;
 };
 
@@ -263,6 +285,8 @@ void Cluster::store_set(const std::string&, const std::string&) {
 std::string Cluster::store_compare_set(const std::string&, const std::string&, const std::string&) {
   fail(MARIUS_ERR_UNSUPPORTED, "distributed: built without c10d");
 }
+int64_t Cluster::store_add(const std::string&, int64_t) { fail(MARIUS_ERR_UNSUPPORTED, "distributed: built without c10d"); }
+bool Cluster::store_check(const std::string&) { fail(MARIUS_ERR_UNSUPPORTED, "distributed: built without c10d"); }
 
 #endif
 
@@ -274,6 +298,7 @@ const WorldSpec& Cluster::world() const { return impl_->world; }
 std::chrono::milliseconds Cluster::timeout() const { return impl_->timeout; }
 
 CommStats Cluster::take_stats() {
+  std::lock_guard<std::mutex> lock(impl_->stats_mutex);
   CommStats s = impl_->stats;
   impl_->stats = CommStats{};
   return s;

@@ -79,7 +79,8 @@ class Cluster {
   void barrier();
 
   // The rendezvous store (rank 0's TCPStore) as a key-value service, for
-  // coordination that is not a collective: any worker, any time.
+  // coordination that is not a collective: any worker, any time, from any
+  // thread (c10d serialises the calls).
   // store_get waits up to the timeout for `key` to exist.
   std::string store_get(const std::string& key);
   void store_set(const std::string& key, const std::string& value);
@@ -87,6 +88,10 @@ class Cluster {
   // empty) it is set to `desired`. Returns what `key` holds afterwards (equal
   // to `desired` when this call or another one set it).
   std::string store_compare_set(const std::string& key, const std::string& expected, const std::string& desired);
+  // Adds `delta` to the counter `key` (absent: 0) and returns the sum.
+  int64_t store_add(const std::string& key, int64_t delta);
+  // Whether `key` exists, without waiting.
+  bool store_check(const std::string& key);
   // The timeout every wait of this cluster observes (distributed.timeout).
   std::chrono::milliseconds timeout() const;
   // The traffic since the last call (or since joining).

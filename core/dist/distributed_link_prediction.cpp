@@ -17,17 +17,36 @@ constexpr const char* kFilesKey = "marius/lp/files";
 std::string commit_key(int64_t epoch) { return fmt::format("marius/lp/commit/{}", epoch); }
 
 std::string files_text(const DistributedLinkPrediction::Files& f) {
-  return nlohmann::json{{"epochs_done", f.epochs_done}, {"generation", f.generation}, {"crcs", f.crcs}}.dump();
+  return nlohmann::json{{"epochs_done", f.epochs_done}, {"generation", f.generation}, {"crcs", f.crcs},
+                        {"resumed", f.resumed}}
+      .dump();
 }
 
 DistributedLinkPrediction::Files parse_files(const std::string& text) {
   const nlohmann::json j = nlohmann::json::parse(text);
-  return {j.at("epochs_done").get<int64_t>(), j.at("generation").get<int32_t>(), j.at("crcs").get<std::vector<uint32_t>>()};
+  return {j.at("epochs_done").get<int64_t>(), j.at("generation").get<int32_t>(),
+          j.at("crcs").get<std::vector<uint32_t>>(), j.at("resumed").get<bool>()};
 }
 
 }  // namespace
 
-DistributedLinkPrediction::DistributedLinkPrediction(Cluster& cluster) : cluster_(cluster), buckets_(cluster) {}
+DistributedLinkPrediction::DistributedLinkPrediction(Cluster& cluster)
+    : cluster_(cluster), liveness_(cluster), buckets_(cluster, liveness_) {}
+
+namespace {
+
+// Waits (with liveness: rank 0 may take long) for rank 0 to write `key`, and reads it.
+std::string await_rank0(Cluster& cluster, Liveness& liveness, const std::string& key, const std::string& what) {
+  liveness.wait_until(
+      [&](std::vector<int32_t>& waiting_on) {
+        waiting_on.push_back(0);
+        return cluster.store_check(key);
+      },
+      what);
+  return cluster.store_get(key);
+}
+
+}  // namespace
 
 void DistributedLinkPrediction::publish_files(const Files& files) {
   if (rank() != 0) fail(MARIUS_ERR_INTERNAL, "publish_files on rank {}", rank());
@@ -35,21 +54,24 @@ void DistributedLinkPrediction::publish_files(const Files& files) {
 }
 
 DistributedLinkPrediction::Files DistributedLinkPrediction::wait_files() {
-  return parse_files(cluster_.store_get(kFilesKey));
+  return parse_files(await_rank0(cluster_, liveness_, kFilesKey, "waiting for rank 0 to open the partition files"));
 }
 
-void DistributedLinkPrediction::start(PartitionStore& store, Model& model) {
+void DistributedLinkPrediction::start(PartitionStore& store, Model& model, int64_t epochs_done) {
   store_ = &store;
+  p_ = store.num_partitions();
+  if (rank() == 0) buckets_.post(epochs_done, p_);
   std::vector<at::Tensor> params{model.relations, model.relation_state};
   relations_ = std::make_unique<RelationSync>(cluster_, params);
   relations_->start();
+  cluster_.barrier();
   cluster_.take_stats();
 }
 
 void DistributedLinkPrediction::start_epoch(int64_t epoch, const Plan& plan) {
   if (store_ == nullptr) fail(MARIUS_ERR_INTERNAL, "distributed link prediction: start() was not called");
   epoch_ = epoch;
-  p_ = plan.num_partitions;
+  if (plan.num_partitions != p_) fail(MARIUS_ERR_INTERNAL, "distributed: a plan of {} partitions for {}", plan.num_partitions, p_);
   units_.clear();
   for (const BufferState& state : plan.states) {
     BoardUnit unit{state.partitions, {}};
@@ -78,10 +100,10 @@ void DistributedLinkPrediction::finished() {
   store_->flush();  // durable before another worker may read them
   std::vector<uint32_t> crcs;
   for (int32_t k : unit.partitions) crcs.push_back(store_->working_crc(k));
+  sync_relations();  // before the board says the state is done: a finished board means every change pushed
   buckets_.finish(unit, crcs);
   trained_.insert(trained_.end(), unit.buckets.begin(), unit.buckets.end());
   current_ = -1;
-  sync_relations();
 }
 
 void DistributedLinkPrediction::sync_relations() {
@@ -91,7 +113,7 @@ void DistributedLinkPrediction::sync_relations() {
 }
 
 void DistributedLinkPrediction::finish_epoch() {
-  cluster_.barrier();  // every bucket is trained and every relation change pushed
+  buckets_.wait_done();  // every bucket is trained and every relation change pushed
   relations_->pull();
 }
 
@@ -110,9 +132,11 @@ void DistributedLinkPrediction::commit() {
       store_->note_written(k, *crc);
     }
     store_->commit();
-    cluster_.store_set(commit_key(epoch_), files_text({epoch_ + 1, store_->generation(), store_->crcs()}));
+    cluster_.store_set(commit_key(epoch_), files_text({epoch_ + 1, store_->generation(), store_->crcs(), true}));
+    buckets_.post(epoch_ + 1, p_);  // before the barrier: the others may start it while rank 0 saves and evaluates
   } else {
-    const Files f = parse_files(cluster_.store_get(commit_key(epoch_)));
+    const Files f = parse_files(
+        await_rank0(cluster_, liveness_, commit_key(epoch_), fmt::format("epoch {}: waiting for rank 0 to commit", epoch_ + 1)));
     store_->adopt(f.generation, f.crcs);
   }
   cluster_.barrier();  // rank 0's store outlives every read of the commit, also after the last epoch

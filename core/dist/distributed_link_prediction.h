@@ -14,8 +14,10 @@
 //   after every state;
 // - at the end of an epoch rank 0 commits the partition files' working
 //   generation (with every partition's CRC from the board) and writes the
-//   checkpoint; the others adopt the generation it committed. A run killed
-//   at any point resumes from that checkpoint on every worker.
+//   checkpoint; the others adopt the generation it committed. With two
+//   generations (storage.generations = 2, the default) a run killed at any
+//   point resumes from that checkpoint on every worker: rank 0 reads it, the
+//   others take its epoch, generation and relations.
 #pragma once
 
 #include <cstdint>
@@ -28,6 +30,7 @@
 
 #include "core/dist/bucket_service.h"
 #include "core/dist/cluster.h"
+#include "core/dist/liveness.h"
 #include "core/dist/relation_sync.h"
 #include "core/run/bucket_grants.h"
 
@@ -50,12 +53,16 @@ class DistributedLinkPrediction : public BucketGrants {
     int64_t epochs_done = 0;
     int32_t generation = -1;
     std::vector<uint32_t> crcs;
+    bool resumed = false;  // from the checkpoint in output.dir (--resume)
   };
   void publish_files(const Files& files);
   Files wait_files();
   // Every worker, with the files open: rank 0's relation parameters become
-  // every worker's, and training may begin.
-  void start(PartitionStore& store, Model& model);
+  // every worker's; returns once every worker got there (a barrier), so a
+  // worker that failed to start stops the others before they train.
+  // `epochs_done`: the epoch training continues after (rank 0 posts the
+  // next epoch's board).
+  void start(PartitionStore& store, Model& model, int64_t epochs_done);
 
   // BucketGrants: the scheduler's side.
   void start_epoch(int64_t epoch, const Plan& plan) override;
@@ -80,6 +87,7 @@ class DistributedLinkPrediction : public BucketGrants {
 
  private:
   Cluster& cluster_;
+  Liveness liveness_;  // this worker's heartbeat, from distribute() on
   BucketService buckets_;
   std::unique_ptr<RelationSync> relations_;
   PartitionStore* store_ = nullptr;

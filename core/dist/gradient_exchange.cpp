@@ -20,7 +20,7 @@ void GradientExchange::exchange(std::vector<at::Tensor>& params) {
   }
   InFlight step;
   step.own = at::cat(pieces).contiguous();
-  step.flat = step.own.clone();
+  step.flat = staleness_ == 0 ? step.own : step.own.clone();  // s = 0 needs only the sum
   step.pending = cluster_.start_all_reduce_sum(step.flat);
   in_flight_.push_back(step);
   ++steps_;
@@ -37,15 +37,19 @@ void GradientExchange::exchange(std::vector<at::Tensor>& params) {
 
 void GradientExchange::drain(std::vector<at::Tensor>& params, const std::vector<at::Tensor*>& state,
                              const std::function<void()>& step) {
-  const bool stale = !in_flight_.empty() || staleness_ > 0;
-  while (!in_flight_.empty()) {
-    InFlight& oldest = in_flight_.front();
-    cluster_.wait(*oldest.pending);
-    set_gradients(oldest.flat.sub_(oldest.own), params);
-    in_flight_.pop_front();
+  if (!in_flight_.empty()) {  // the other workers' gradients still travelling, in one step
+    at::Tensor late;
+    while (!in_flight_.empty()) {
+      InFlight& oldest = in_flight_.front();
+      cluster_.wait(*oldest.pending);
+      const at::Tensor others = oldest.flat - oldest.own;
+      late = late.defined() ? late + others : others;
+      in_flight_.pop_front();
+    }
+    set_gradients(late, params);
     step();
   }
-  if (!stale) return;
+  if (staleness_ == 0) return;
   at::NoGradGuard no_grad;
   std::vector<at::Tensor*> tensors;
   for (at::Tensor& p : params) tensors.push_back(&p);

@@ -36,8 +36,8 @@ class GradientExchange {
   // Starts the exchange of `params`' gradients (undefined: zero) of this
   // step and replaces them by the gradient due now (see above).
   void exchange(std::vector<at::Tensor>& params);
-  // Applies the other workers' gradients still travelling, oldest first: sets
-  // them as `params`' gradients and calls `step` for each. Then, with s > 0,
+  // Applies the other workers' gradients still travelling, summed: sets them
+  // as `params`' gradients and calls `step` once. Then, with s > 0,
   // replaces `params` and every tensor of `state` (the optimizer's, the same
   // shapes on every worker; undefined ones are left) by their average over the
   // workers. At the end of an epoch, so that every step's gradients are in

@@ -79,15 +79,27 @@ void RelationSync::unlock() { cluster_.store_set(kLock, ""); }
 
 void RelationSync::push_pull() {
   lock();
-  std::string shared = cluster_.store_get(kValues);
-  if (shared.size() != static_cast<size_t>(total_) * sizeof(float)) take(shared);  // names the mismatch
-  // shared += local - base, in place in the bytes.
-  at::Tensor sum = at::from_blob(shared.data(), {total_}, at::kFloat);
-  std::vector<at::Tensor> flat;
-  for (const at::Tensor& t : params_) flat.push_back(t.view(-1));
-  sum.add_(at::cat(flat)).sub_(base_);
-  cluster_.store_set(kValues, shared);
-  unlock();
+  struct Unlock {  // also when a store call throws: the others then see the store's error, not a held lock
+    RelationSync* sync;
+    ~Unlock() {
+      try {
+        sync->unlock();
+      } catch (...) {
+      }
+    }
+  };
+  std::string shared;
+  {
+    Unlock unlock_at_end{this};
+    shared = cluster_.store_get(kValues);
+    if (shared.size() != static_cast<size_t>(total_) * sizeof(float)) take(shared);  // names the mismatch
+    // shared += local - base, in place in the bytes.
+    at::Tensor sum = at::from_blob(shared.data(), {total_}, at::kFloat);
+    std::vector<at::Tensor> flat;
+    for (const at::Tensor& t : params_) flat.push_back(t.view(-1));
+    if (!flat.empty()) sum.add_(at::cat(flat)).sub_(base_);
+    cluster_.store_set(kValues, shared);
+  }
   take(shared);
   ++syncs_;
 }

@@ -7,5 +7,6 @@ set(MARIUS_DIST_SOURCES
   dist/bucket_board.cpp
   dist/bucket_service.cpp
   dist/relation_sync.cpp
+  dist/liveness.cpp
   dist/distributed_link_prediction.cpp
 )

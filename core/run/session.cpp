@@ -197,7 +197,7 @@ void Session::initialize(bool resume, bool overwrite) {
          config_.output, checkpoint_path().string());
   }
   check_memory();
-  if (resume) {
+  if (resume && !joining) {
     CheckpointInfo meta;
     model_ = std::make_unique<Model>(load_checkpoint(checkpoint_path(), &meta));
     require_same_dataset(meta, dataset_, checkpoint_path());
@@ -259,20 +259,23 @@ void Session::initialize(bool resume, bool overwrite) {
   if (distributed_) {
     // Rank 0 made the partition files; the others open them once it has
     // committed, and take its generation (they are the same files).
-    if (joining) {
+    if (joining) {  // with --resume too: rank 0 read the checkpoint, and its epoch and relations are everyone's
       const DistributedLinkPrediction::Files files = distributed_->wait_files();
-      if (files.epochs_done != epochs_done_) {
-        fail(MARIUS_ERR_INVALID_ARGUMENT, "distributed: this worker starts after epoch {}, rank 0 after epoch {} ({})",
-             epochs_done_, files.epochs_done, resume ? checkpoint_path().string() : "a fresh model");
+      if (files.resumed != resume) {
+        fail(MARIUS_ERR_INVALID_ARGUMENT, "distributed: {}, but rank 0 {} (give every worker --resume, or none)",
+             resume ? "this worker resumes" : "this worker starts a fresh model",
+             files.resumed ? fmt::format("resumes after epoch {}", files.epochs_done) : "starts a fresh model");
       }
+      epochs_done_ = files.epochs_done;
+      saved_epochs_ = epochs_done_;
       store_ = std::make_unique<PartitionStore>(*storage_, storage_dir(config_), dataset_.partition_offsets(),
                                                 config_.dim, /*create=*/false,
                                                 static_cast<int32_t>(config_.generations));
       store_->adopt(files.generation, files.crcs);
     } else {
-      distributed_->publish_files({epochs_done_, store_->generation(), store_->crcs()});
+      distributed_->publish_files({epochs_done_, store_->generation(), store_->crcs(), resume});
     }
-    distributed_->start(*store_, *model_);
+    distributed_->start(*store_, *model_, epochs_done_);  // ends with a barrier: every worker is ready, or all stop
   }
   task_.reset();
   shallow_task_ = nullptr;

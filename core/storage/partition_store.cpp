@@ -38,6 +38,7 @@ PartitionStore::PartitionStore(const StorageBackend& backend, fs::path dir, std:
   serialize_ = (backend.plugin().capabilities() & MARIUS_CAP_REENTRANT) == 0;
   const int32_t p = num_partitions();
   written_.assign(static_cast<size_t>(p), 0);
+  noted_.assign(static_cast<size_t>(p), 0);
   working_crcs_.assign(static_cast<size_t>(p), 0);
   committed_crcs_.assign(static_cast<size_t>(p), 0);
   std::error_code ec;
@@ -75,10 +76,28 @@ uint64_t PartitionStore::offset_of(int32_t k) const { return static_cast<uint64_
 void PartitionStore::read(int32_t k, float* embeddings, float* state) {
   const int32_t from = source_of(k);
   const uint64_t half = partition_bytes(k) / 2;
-  std::unique_lock<std::mutex> io(io_mutex_, std::defer_lock);
-  if (serialize_) io.lock();
-  files_[from]->read(offset_of(k), embeddings, half);
-  if (state != nullptr) files_[from]->read(offset_of(k) + half, state, half);
+  {
+    std::unique_lock<std::mutex> io(io_mutex_, std::defer_lock);
+    if (serialize_) io.lock();
+    files_[from]->read(offset_of(k), embeddings, half);
+    if (state != nullptr) files_[from]->read(offset_of(k) + half, state, half);
+  }
+  // Written by another process: check what arrived against the CRC it recorded
+  // (a filesystem whose caches are not coherent could serve an older copy).
+  uint32_t expected = 0;
+  {
+    std::lock_guard<std::mutex> lock(state_mutex_);
+    if (!noted_[k] || state == nullptr) return;
+    expected = working_crcs_[k];
+  }
+  const uint32_t crc = crc_of(embeddings, state, half);
+  if (crc != expected) {
+    fail(MARIUS_ERR_IO,
+         "partition file {}: partition {} as read here (CRC-32 {:08x}) is not what the worker that wrote it recorded "
+         "({:08x}): the shared filesystem served a stale or torn copy; use a filesystem whose clients see each "
+         "other's writes once fsync returns (docs/distributed.md)",
+         file(from).string(), k, crc, expected);
+  }
 }
 
 void PartitionStore::write(int32_t k, const float* embeddings, const float* state) {
@@ -94,6 +113,7 @@ void PartitionStore::write(int32_t k, const float* embeddings, const float* stat
   }
   std::lock_guard<std::mutex> lock(state_mutex_);
   written_[k] = 1;
+  noted_[k] = 0;
   working_crcs_[k] = crc;
 }
 
@@ -132,6 +152,7 @@ void PartitionStore::commit() {
   generation_ = to;
   committed_crcs_ = working_crcs_;
   std::fill(written_.begin(), written_.end(), 0);
+  std::fill(noted_.begin(), noted_.end(), 0);
 }
 
 void PartitionStore::flush() { files_[working()]->sync(); }
@@ -145,6 +166,7 @@ uint32_t PartitionStore::working_crc(int32_t k) {
 void PartitionStore::note_written(int32_t k, uint32_t crc) {
   std::lock_guard<std::mutex> lock(state_mutex_);
   written_[k] = 1;
+  noted_[k] = 1;
   working_crcs_[k] = crc;
 }
 
@@ -156,6 +178,7 @@ void PartitionStore::adopt(int32_t generation, const std::vector<uint32_t>& crcs
   generation_ = generation;
   committed_crcs_ = crcs;
   std::fill(written_.begin(), written_.end(), 0);
+  std::fill(noted_.begin(), noted_.end(), 0);
 }
 
 void PartitionStore::restore(int32_t generation, const std::vector<uint32_t>& crcs) {
@@ -183,6 +206,7 @@ void PartitionStore::restore(int32_t generation, const std::vector<uint32_t>& cr
   generation_ = generation;
   committed_crcs_ = crcs;
   std::fill(written_.begin(), written_.end(), 0);
+  std::fill(noted_.begin(), noted_.end(), 0);
 }
 
 }  // namespace marius

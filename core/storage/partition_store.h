@@ -88,7 +88,9 @@ class PartitionStore : public PartitionSource {
   // since the last commit, or noted).
   uint32_t working_crc(int32_t k);
   // Partition k was written to the working generation by another process,
-  // with CRC `crc`: read it from there, and count it for commit().
+  // with CRC `crc`: read it from there (and check what is read, embeddings
+  // and state, against `crc`: Error(IO) on a stale copy), and count it for
+  // commit().
   void note_written(int32_t k, uint32_t crc);
   // Adopts a generation another process committed (restore() without reading
   // the files back: that process verified or wrote them).
@@ -110,6 +112,7 @@ class PartitionStore : public PartitionSource {
   std::mutex state_mutex_;   // written_, working_crcs_
   int32_t generation_ = -1;
   std::vector<char> written_;  // by partition: written since the last commit
+  std::vector<char> noted_;    // by partition: ... by another process (note_written)
   std::vector<uint32_t> working_crcs_, committed_crcs_;
 };
 
