@@ -17,6 +17,34 @@ if ! "$run" launch -n 2 -- dist-check --sizes 4096 --iterations 2 > "$tmp/check.
   exit $?
 fi
 
+# survives_sigkill WHAT READY LIMIT CMD...: starts rank 0 and rank 1 of CMD as
+# torchrun would, waits until the shell condition READY holds, SIGKILLs rank 1
+# and checks that rank 0 stops within LIMIT seconds, exit status 1, with a
+# distributed error.
+survives_sigkill() {
+  local what=$1 ready=$2 limit=$3
+  shift 3
+  export MASTER_ADDR=127.0.0.1 MASTER_PORT=$(( 20000 + RANDOM % 20000 )) WORLD_SIZE=2
+  RANK=0 "$@" > "$tmp/rank0.log" 2>&1 &
+  local pid0=$!
+  RANK=1 "$@" > "$tmp/rank1.log" 2>&1 &
+  local pid1=$!
+  for _ in $(seq 300); do eval "$ready" && break; sleep 0.1; done
+  kill -9 "$pid1"
+  wait "$pid1" 2>/dev/null
+  local start=$SECONDS
+  wait "$pid0"
+  local rc=$? elapsed=$((SECONDS - start))
+  unset MASTER_ADDR MASTER_PORT WORLD_SIZE
+  if [[ $rc -eq 1 && $elapsed -le $limit ]] && grep -q "marius-run: error: .*distributed (rank 0 of 2" "$tmp/rank0.log"; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    echo "FAIL: $what (exit $rc after $elapsed s):"
+    sed 's/^/    /' "$tmp/rank0.log" | tail -5
+  fi
+}
+
 expect "two workers all-reduce" 0 '"world_size":2' -- "$run" launch -n 2 -- dist-check --sizes 4096,65536 --iterations 2
 expect "output is prefixed by rank" 0 "[rank 1] " -- "$run" launch -n 2 -- dist-check --sizes 4096 --iterations 1
 expect "launch needs a command" 106 "command is required" -- "$run" launch -n 2
@@ -100,27 +128,9 @@ expect "link prediction in memory does not run distributed" 1 "link prediction t
 # SIGKILL one of two link-prediction workers after an epoch: the other stops
 # with an error within distributed.timeout, and both resume from rank 0's
 # checkpoint and finish.
-port=$(( 20000 + RANDOM % 20000 ))
-export MASTER_ADDR=127.0.0.1 MASTER_PORT=$port WORLD_SIZE=2
-RANK=0 "$run" train "$tmp/lp.toml" --set training.epochs=1000 --set output.dir="$tmp/lp-kill" > "$tmp/lp0.log" 2>&1 &
-pid0=$!
-RANK=1 "$run" train "$tmp/lp.toml" --set training.epochs=1000 --set output.dir="$tmp/lp-kill" > "$tmp/lp1.log" 2>&1 &
-pid1=$!
-for _ in $(seq 300); do [[ $(cat "$tmp/lp-kill/rank-1/metrics.jsonl" 2>/dev/null | wc -l) -ge 2 ]] && break; sleep 0.1; done
-kill -9 "$pid1"
-wait "$pid1" 2>/dev/null
-start=$SECONDS
-wait "$pid0"
-rc=$?
-elapsed=$((SECONDS - start))
-unset MASTER_ADDR MASTER_PORT WORLD_SIZE
-if [[ $rc -eq 1 && $elapsed -le 15 ]] && grep -q "marius-run: error: .*distributed (rank 0 of 2" "$tmp/lp0.log"; then
-  passed=$((passed + 1))
-else
-  failed=$((failed + 1))
-  echo "FAIL: the link-prediction survivor of a SIGKILL (exit $rc after $elapsed s):"
-  sed 's/^/    /' "$tmp/lp0.log" | tail -5
-fi
+survives_sigkill "the link-prediction survivor of a SIGKILL" \
+  '[[ $(cat "$tmp/lp-kill/rank-1/metrics.jsonl" 2>/dev/null | wc -l) -ge 2 ]]' 15 \
+  "$run" train "$tmp/lp.toml" --set training.epochs=1000 --set output.dir="$tmp/lp-kill"
 done_epochs=$(wc -l < "$tmp/lp-kill/metrics.jsonl")
 expect "both workers resume after the SIGKILL" 0 "[rank 0] test MRR" -- \
   "$run" launch -n 2 -- train "$tmp/lp.toml" --resume --set output.dir="$tmp/lp-kill" \
@@ -128,26 +138,6 @@ expect "both workers resume after the SIGKILL" 0 "[rank 0] test MRR" -- \
 
 # SIGKILL one of two workers (started as torchrun would) while they all-reduce:
 # the other stops with an error naming the failure within its timeout.
-port=$(( 20000 + RANDOM % 20000 ))
-export MASTER_ADDR=127.0.0.1 MASTER_PORT=$port WORLD_SIZE=2
-RANK=0 "$run" dist-check --sizes 4096 --iterations 1000000 --timeout 15 > "$tmp/rank0.log" 2>&1 &
-pid0=$!
-RANK=1 "$run" dist-check --sizes 4096 --iterations 1000000 --timeout 15 > "$tmp/rank1.log" 2>&1 &
-pid1=$!
-for _ in $(seq 100); do grep -q "joined as rank 1" "$tmp/rank1.log" && break; sleep 0.1; done
-sleep 0.5
-kill -9 "$pid1"
-wait "$pid1" 2>/dev/null
-start=$SECONDS
-wait "$pid0"
-rc=$?
-elapsed=$((SECONDS - start))
-unset MASTER_ADDR MASTER_PORT WORLD_SIZE
-if [[ $rc -eq 1 && $elapsed -le 20 ]] && grep -q "marius-run: error: distributed (rank 0 of 2" "$tmp/rank0.log"; then
-  passed=$((passed + 1))
-else
-  failed=$((failed + 1))
-  echo "FAIL: the survivor of a SIGKILL (exit $rc after $elapsed s):"
-  sed 's/^/    /' "$tmp/rank0.log" | tail -5
-fi
+survives_sigkill "the survivor of a SIGKILL" 'grep -q "joined as rank 1" "$tmp/rank1.log" && sleep 0.5' 20 \
+  "$run" dist-check --sizes 4096 --iterations 1000000 --timeout 15
 finish dist_cli

@@ -23,13 +23,16 @@
 #include "core/dist/launcher.h"
 #include "core/dist/world.h"
 #include "core/error.h"
+#include "dist_test_util.h"
 #include "test_util.h"
 
 namespace marius {
 namespace {
 
 using testing::expect_error;
+using testing::local_world;
 using testing::TempDir;
+using testing::test_port;
 
 Environment env_of(std::map<std::string, std::string> vars) {
   auto held = std::make_shared<std::map<std::string, std::string>>(std::move(vars));
@@ -97,18 +100,6 @@ TEST(Agreement, TheFirstDifferenceNamesTheLine) {
   EXPECT_EQ(first_difference("a\n", "a\nb\n", 1), "line 2: `(end)` here, `b` on rank 1");
 }
 
-// A port nobody else uses: the launcher's own choice of a free one.
-uint16_t test_port() {
-  static uint16_t next = 0;
-  if (next == 0) next = static_cast<uint16_t>(30000 + (::getpid() % 20000));
-  return next++;
-}
-
-WorldSpec local_world(int32_t size, int32_t rank, uint16_t port) {
-  WorldFlags f;
-  f.world_size = size, f.rank = rank, f.master = "127.0.0.1:" + std::to_string(port);
-  return resolve_world(f, env_of({}));
-}
 
 TEST(Cluster, WorkersJoinAndAllReduceOverLoopback) {
   if (!distributed_available()) GTEST_SKIP() << "built without c10d/Gloo (libgloo-dev absent at configure time)";

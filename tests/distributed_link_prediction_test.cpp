@@ -24,6 +24,7 @@
 #include "core/dist/world.h"
 #include "core/error.h"
 #include "core/run/session.h"
+#include "dist_test_util.h"
 #include "test_util.h"
 
 namespace fs = std::filesystem;
@@ -32,7 +33,9 @@ namespace marius {
 namespace {
 
 using testing::expect_error;
+using testing::local_world;
 using testing::TempDir;
+using testing::test_port;
 
 // Every bucket a unit of its own (PyTorch-BigGraph's grants), in id order.
 std::vector<BoardUnit> bucket_units(int32_t p) {
@@ -109,17 +112,6 @@ TEST(BucketBoard, ATextThatIsNotABoardIsAnError) {
   EXPECT_EQ(BucketBoard::parse(b.text()).failure(), "rank 1: disk full");
 }
 
-uint16_t test_port() {
-  static uint16_t next = 0;
-  if (next == 0) next = static_cast<uint16_t>(20000 + (::getpid() % 20000));
-  return next++;
-}
-
-WorldSpec local_world(int32_t size, int32_t rank, uint16_t port) {
-  WorldFlags f;
-  f.world_size = size, f.rank = rank, f.master = "127.0.0.1:" + std::to_string(port);
-  return resolve_world(f, [](const char*) -> const char* { return nullptr; });
-}
 
 // Three workers change the shared relations: every change adds up (a
 // parameter service, not last-writer-wins), and rank 0's start is everyone's.
@@ -152,6 +144,22 @@ TEST(RelationSync, EveryWorkersChangesAddUp) {
   }
 }
 
+// A generated graph (train, valid and test edges) preprocessed into 4 partitions: the dataset's directory.
+fs::path partitioned_graph(const TempDir& dir, int64_t nodes, int64_t relations, int64_t edges) {
+  GenerateOptions g;
+  g.output = dir.path() / "graph";
+  g.nodes = nodes, g.relations = relations, g.edges = edges;
+  generate(g);
+  PreprocessOptions o;
+  o.train = g.output / "train.tsv";
+  o.valid = g.output / "valid.tsv";
+  o.test = g.output / "test.tsv";
+  o.output = dir.path() / "ds";
+  o.partitions = 4;
+  preprocess(o);
+  return o.output;
+}
+
 std::vector<nlohmann::json> records(const fs::path& metrics) {
   std::vector<nlohmann::json> out;
   std::ifstream in(metrics);
@@ -169,22 +177,12 @@ std::vector<nlohmann::json> records(const fs::path& metrics) {
 TEST(DistributedLinkPrediction, TwoWorkersTrainEveryBucketOnceAndResume) {
   if (!distributed_available()) GTEST_SKIP() << "built without c10d/Gloo (libgloo-dev absent at configure time)";
   TempDir dir;
-  GenerateOptions g;
-  g.output = dir.path() / "graph";
-  g.nodes = 400, g.relations = 5, g.edges = 6000;
-  generate(g);
-  PreprocessOptions o;
-  o.train = g.output / "train.tsv";
-  o.valid = g.output / "valid.tsv";
-  o.test = g.output / "test.tsv";
-  o.output = dir.path() / "ds";
-  o.partitions = 4;
-  preprocess(o);
+  const fs::path data = partitioned_graph(dir, 400, 5, 6000);
   const fs::path out = dir.path() / "out";
   auto run = [&](int32_t epochs, bool resume) {
     const uint16_t port = test_port();
     auto worker = [&, port](int32_t rank) {
-      Config config = Config::parse("", "test", {"dataset.path=" + o.output.string(), "output.dir=" + out.string(),
+      Config config = Config::parse("", "test", {"dataset.path=" + data.string(), "output.dir=" + out.string(),
                                                  "model.dim=16", "training.epochs=" + std::to_string(epochs),
                                                  "training.batch_size=200", "training.threads=1",
                                                  "storage.buffer_capacity=2", "negatives.chunks=2",
@@ -212,7 +210,7 @@ TEST(DistributedLinkPrediction, TwoWorkersTrainEveryBucketOnceAndResume) {
   const std::vector<nlohmann::json> zero = records(out / "metrics.jsonl"), one = records(out / "rank-1" / "metrics.jsonl");
   ASSERT_EQ(zero.size(), 3u);
   ASSERT_EQ(one.size(), 3u);
-  const int64_t train_edges = Dataset::open(o.output).info().num_edges[0];
+  const int64_t train_edges = Dataset::open(data).info().num_edges[0];
   for (size_t e = 0; e < 3; ++e) {
     std::multiset<int32_t> buckets;
     for (const nlohmann::json* r : {&zero[e], &one[e]}) {
@@ -231,18 +229,10 @@ TEST(DistributedLinkPrediction, TwoWorkersTrainEveryBucketOnceAndResume) {
 
 TEST(DistributedLinkPrediction, RefusesWhatCannotRunDistributed) {
   TempDir dir;
-  GenerateOptions g;
-  g.output = dir.path() / "graph";
-  g.nodes = 200, g.relations = 2, g.edges = 500;
-  generate(g);
-  PreprocessOptions o;
-  o.train = g.output / "train.tsv";
-  o.output = dir.path() / "ds";
-  o.partitions = 4;
-  preprocess(o);
+  const fs::path data = partitioned_graph(dir, 200, 2, 500);
   const WorldSpec world = local_world(2, 0, 1);
   auto check = [&](std::vector<std::string> overrides, const char* expected) {
-    overrides.push_back("dataset.path=" + o.output.string());
+    overrides.push_back("dataset.path=" + data.string());
     Session session(Config::parse("", "test", overrides), {});
     expect_error([&] { session.require_distributable(world); }, MARIUS_ERR_UNSUPPORTED, {expected});
   };
