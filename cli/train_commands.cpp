@@ -175,7 +175,7 @@ int eval(const GlobalOptions& global, const std::string& config_file, const std:
   Session session = open_session(global, config_file);
   session.initialize(/*resume=*/true);
   Split split = split_name == "train" ? Split::kTrain : split_name == "valid" ? Split::kValid : Split::kTest;
-  RankMetrics m = session.evaluate(split);
+  RankMetrics m = session.evaluate(split, stderr);
   fmt::print(stderr, "{}\n", metrics_line(split_name, m));
   fmt::print("{}\n", m.json().dump());
   return 0;

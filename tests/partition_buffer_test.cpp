@@ -10,6 +10,7 @@
 #include "core/plugin/manifest.h"
 #include "core/plugin/ordering_policy.h"
 #include "core/plugin/storage_backend.h"
+#include "core/run/progress.h"
 #include "core/storage/partition_buffer.h"
 #include "core/storage/table_source.h"
 #include "core/storage/partition_store.h"
@@ -269,6 +270,20 @@ TEST(NodeRows, EvaluationByPartitionMatchesInMemory) {
   RankMetrics c = evaluator.sampled(model, memory, score, test, 40, 16, 3);
   RankMetrics e = evaluator.sampled(model, partitioned, score, test, 40, 16, 3);
   EXPECT_NEAR(c.mrr, e.mrr, 1e-12);
+  // Progress counts every ranking (per block of node rows, filtered), ending at the total it announces.
+  for (const NodeRows* rows : {&memory, &partitioned}) {
+    for (bool filtered : {true, false}) {
+      const int64_t total = Evaluator::progress_units(*rows, test, filtered);
+      EXPECT_EQ(total, 100 * (filtered && rows == &partitioned ? 3 : 1));
+      Progress progress("test", total, nullptr, "rankings", false);
+      int64_t calls = 0;
+      progress.set_observer([&](int64_t, int64_t, double) { ++calls; });
+      filtered ? evaluator.filtered(model, *rows, score, test, 16, &progress)
+               : evaluator.sampled(model, *rows, score, test, 40, 16, 3, &progress);
+      EXPECT_EQ(progress.done(), total);
+      EXPECT_GT(calls, 3);  // advanced block by block, not once at the end
+    }
+  }
   at::Tensor ids = at::tensor({299, 0, 150, 99, 100}, at::kLong);
   EXPECT_TRUE(at::equal(partitioned.gather(ids), table.index_select(0, ids)));
 }

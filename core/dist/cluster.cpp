@@ -115,7 +115,8 @@ std::unique_ptr<Cluster> Cluster::join(const WorldSpec& world, const std::vector
       c.store->set(agreement_key(world.rank, a.name), std::vector<uint8_t>(a.text.begin(), a.text.end()));
     }
   });
-  for (int32_t other = 0; other < world.world_size; ++other) {
+  std::string difference;  // the first, reported once every worker has read what it needs from rank 0's store
+  for (int32_t other = 0; other < world.world_size && difference.empty(); ++other) {
     if (other == world.rank) continue;
     for (const Agreement& a : agreements) {
       const std::vector<uint8_t> bytes = c.guarded(fmt::format("waiting for rank {}'s {}", other, a.name), [&] {
@@ -124,11 +125,23 @@ std::unique_ptr<Cluster> Cluster::join(const WorldSpec& world, const std::vector
       const std::string theirs(bytes.begin(), bytes.end());
       const std::string where = first_difference(a.text, theirs, other);
       if (!where.empty()) {
-        fail(MARIUS_ERR_INVALID_ARGUMENT, "distributed ({}): the {} differs from rank {}'s, {}; every worker must run "
-             "the same one", world.describe(), a.name, other, where);
+        difference = fmt::format("distributed ({}): the {} differs from rank {}'s, {}; every worker must run the same "
+                                 "one", world.describe(), a.name, other, where);
+        break;
       }
     }
   }
+  // Rank 0 serves the store: it waits (up to the timeout) until every worker
+  // has compared, so that none meets a closed store instead of the difference.
+  c.guarded("comparing", [&] {
+    c.store->add("marius/compared", 1);
+    if (world.rank != 0) return;
+    const auto until = std::chrono::steady_clock::now() + timeout;
+    while (c.store->add("marius/compared", 0) < world.world_size && std::chrono::steady_clock::now() < until) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  });
+  if (!difference.empty()) fail(MARIUS_ERR_INVALID_ARGUMENT, "{}", difference);
   c.guarded("creating the Gloo process group", [&] {
     auto options = c10d::ProcessGroupGloo::Options::create(timeout);
     if (const char* ifname = std::getenv("GLOO_SOCKET_IFNAME"); ifname != nullptr && ifname[0] != '\0') {

@@ -19,8 +19,10 @@ namespace marius {
 class Progress {
  public:
   // `label` e.g. "epoch 3/10"; `total` units expected, named `unit` ("edges",
-  // "nodes"); `out` may be nullptr (silent).
-  Progress(std::string label, int64_t total, std::FILE* out = stderr, std::string unit = "edges");
+  // "nodes"); `out` may be nullptr (silent). `with_loss` false: work without
+  // a loss (evaluation), whose line shows none.
+  Progress(std::string label, int64_t total, std::FILE* out = stderr, std::string unit = "edges",
+           bool with_loss = true);
 
   // Called after every advance(), under the progress lock (so never twice at
   // once), on the advancing worker's thread, with the units done so far, the
@@ -42,6 +44,7 @@ class Progress {
   int64_t total_;
   std::FILE* out_;
   bool tty_;
+  bool with_loss_;
   std::mutex mutex_;
   int64_t done_ = 0;
   double loss_ = 0;

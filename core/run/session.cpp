@@ -13,6 +13,7 @@
 #include "core/storage/partition_buffer.h"
 #include "core/storage/partition_store.h"
 #include "core/run/allocator.h"
+#include "core/run/progress.h"
 #include "core/run/memory_budget.h"
 #include "core/run/tier_config.h"
 #include "core/storage/row_bytes.h"
@@ -391,7 +392,7 @@ void Session::replace_node_optimizer(LinkPredictionTask::NodeOptimizer apply) {
   if (shallow_task_ != nullptr) shallow_task_->replace_node_optimizer(node_optimizer_);
 }
 
-RankMetrics Session::evaluate(Split split) {
+RankMetrics Session::evaluate(Split split, std::FILE* progress_stream) {
   if (!model_) fail(MARIUS_ERR_INVALID_ARGUMENT, "evaluate: the session has no model");
   if (out_of_core()) {  // evaluation reads the partition files: give the buffer's memory back first
     scheduler_.reset();
@@ -414,11 +415,17 @@ RankMetrics Session::evaluate(Split split) {
   const ScoredTables scored = scored_tables();
   const Model& model = *scored.model;
   const NodeRows& rows = *scored.rows;
+  Progress progress(fmt::format("{} ({})", split_name(split), filtered ? "filtered" : "sampled"),
+                    Evaluator::progress_units(rows, edges, filtered), progress_stream, "rankings", /*with_loss=*/false);
+  struct Finish {  // the progress line goes before anything is printed, also after an error
+    Progress& p;
+    ~Finish() { p.finish(); }
+  } finish{progress};
   if (config_.eval_protocol == EvalProtocol::kSampled) {
     return evaluator_->sampled(model, rows, *score_, edges, config_.eval_negatives, config_.eval_batch_size,
-                               static_cast<uint64_t>(config_.seed) + 17);
+                               static_cast<uint64_t>(config_.seed) + 17, &progress);
   }
-  return evaluator_->filtered(model, rows, *score_, edges, config_.eval_batch_size);
+  return evaluator_->filtered(model, rows, *score_, edges, config_.eval_batch_size, &progress);
 }
 
 void Session::save() {

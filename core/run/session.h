@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -113,8 +114,9 @@ class Session {
   // Tests: the device path's kernels on the host too (LinkPredictionTask::use_device_kernels).
   void use_device_kernels(bool on);
 
-  // Evaluates a split with the configured protocol.
-  RankMetrics evaluate(Split split);
+  // Evaluates a split with the configured protocol; `progress` (may be null):
+  // a progress line (bar, rankings/s, ETA) on this stream.
+  RankMetrics evaluate(Split split, std::FILE* progress = nullptr);
 
   // Writes the checkpoint of the current state (refused after NON_FINITE).
   // With a GNN encoder, its parameters and optimizer state go to

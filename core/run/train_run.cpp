@@ -72,7 +72,7 @@ TrainReport Session::train(const TrainOptions& options, TrainObserver* observer)
     task_->add_epoch_figures(record);
     if (distributed_) record["distributed"] = distributed_->take_figures();
     if (evaluating && config_.eval_every_epoch && info.num_edges[1] > 0) {
-      epoch_report.valid = evaluate(Split::kValid);
+      epoch_report.valid = evaluate(Split::kValid, options.progress);
       record["valid"] = epoch_report.valid->json();
     }
     if (r.out_of_core) {  // train_epoch already committed the partitions and saved
@@ -119,7 +119,7 @@ TrainReport Session::train(const TrainOptions& options, TrainObserver* observer)
                     {"threads", config_.threads},
                     {"peak_rss_mb", peak_rss_mb()}};
   if (options.test_at_end && evaluating && info.num_edges[2] > 0) {
-    report.test = evaluate(Split::kTest);
+    report.test = evaluate(Split::kTest, options.progress);
     report.summary["test"] = report.test->json();
   }
   metrics.write(report.summary);

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/run/progress.h"
 #include "core/model/score_calls.h"
 
 namespace marius {
@@ -122,9 +123,13 @@ void Evaluator::known_partners(bool tails, const int64_t* a, const int64_t* rr, 
   }
 }
 
+int64_t Evaluator::progress_units(const NodeRows& nodes, const at::Tensor& edges, bool filtered) {
+  return 2 * edges.size(0) * (filtered ? std::max<int64_t>(1, nodes.num_blocks()) : 1);
+}
+
 RankMetrics Evaluator::filtered(const Model& model, const NodeRows& nodes, const ScoreFunction& score,
-                                const at::Tensor& edges, int64_t batch_size) const {
-  if (nodes.num_blocks() > 1) return filtered_by_block(model, nodes, score, edges, batch_size);
+                                const at::Tensor& edges, int64_t batch_size, Progress* progress) const {
+  if (nodes.num_blocks() > 1) return filtered_by_block(model, nodes, score, edges, batch_size, progress);
   const at::Tensor embeddings = nodes.block(0);
   auto start = std::chrono::steady_clock::now();
   CallContext ctx(score.label());
@@ -158,12 +163,14 @@ RankMetrics Evaluator::filtered(const Model& model, const NodeRows& nodes, const
       }
       sum.add(ranks_of(scores, target));
     }
+    if (progress != nullptr) progress->advance(2 * b, 0);
   }
   return sum.finish("filtered", 0, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
 }
 
 RankMetrics Evaluator::sampled(const Model& model, const NodeRows& nodes, const ScoreFunction& score,
-                               const at::Tensor& edges, int64_t negatives, int64_t batch_size, uint64_t seed) const {
+                               const at::Tensor& edges, int64_t negatives, int64_t batch_size, uint64_t seed,
+                               Progress* progress) const {
   auto start = std::chrono::steady_clock::now();
   CallContext ctx(score.label());
   at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(seed);
@@ -213,12 +220,13 @@ RankMetrics Evaluator::sampled(const Model& model, const NodeRows& nodes, const 
       sum.add(ranks_from(target, count_above(scores, t2), count_equal(scores, t2),
                          static_cast<double>(scores.size(1) + 1)));
     }
+    if (progress != nullptr) progress->advance(2 * b, 0);
   }
   return sum.finish("sampled", negatives, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
 }
 
 RankMetrics Evaluator::filtered_by_block(const Model& model, const NodeRows& nodes, const ScoreFunction& score,
-                                         const at::Tensor& edges, int64_t batch_size) const {
+                                         const at::Tensor& edges, int64_t batch_size, Progress* progress) const {
   auto start = std::chrono::steady_clock::now();
   CallContext ctx(score.label());
   at::Tensor all = edges.contiguous();
@@ -280,6 +288,7 @@ RankMetrics Evaluator::filtered_by_block(const Model& model, const NodeRows& nod
         dirs[d].higher.narrow(0, begin, b).add_(count_above(scores, t2));
         dirs[d].equal.narrow(0, begin, b).add_(count_equal(scores, t2));
       }
+      if (progress != nullptr) progress->advance(2 * b, 0);
     }
   }
   RankSum sum;

@@ -33,6 +33,8 @@
 
 namespace marius {
 
+class Progress;
+
 struct RankMetrics {
   std::string protocol;       // "filtered" or "sampled"
   int64_t negatives = 0;      // sampled: n (n uniform + n degree-weighted)
@@ -48,15 +50,19 @@ class Evaluator {
   Evaluator(at::Tensor known_edges, at::Tensor degrees, int64_t num_relations);
   ~Evaluator();
 
-  // `model` supplies the relations; `nodes` the node embeddings.
+  // `model` supplies the relations; `nodes` the node embeddings. `progress`
+  // (may be null) advances by each ranking done (two per edge; with the node
+  // rows in several blocks, two per edge and block).
   RankMetrics filtered(const Model& model, const NodeRows& nodes, const ScoreFunction& score, const at::Tensor& edges,
-                       int64_t batch_size) const;
+                       int64_t batch_size, Progress* progress = nullptr) const;
   RankMetrics sampled(const Model& model, const NodeRows& nodes, const ScoreFunction& score, const at::Tensor& edges,
-                      int64_t negatives, int64_t batch_size, uint64_t seed) const;
+                      int64_t negatives, int64_t batch_size, uint64_t seed, Progress* progress = nullptr) const;
+  // The units progress counts for `edges` over `nodes` (see above).
+  static int64_t progress_units(const NodeRows& nodes, const at::Tensor& edges, bool filtered);
 
  private:
   RankMetrics filtered_by_block(const Model& model, const NodeRows& nodes, const ScoreFunction& score,
-                                const at::Tensor& edges, int64_t batch_size) const;
+                                const at::Tensor& edges, int64_t batch_size, Progress* progress) const;
   // Known partners of anchors[i] (other than targets[i]) as (row i, node) pairs.
   void known_partners(bool tails, const int64_t* anchors, const int64_t* relations, const int64_t* targets, int64_t b,
                       std::vector<int64_t>& rows, std::vector<int64_t>& cols) const;
