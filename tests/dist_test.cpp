@@ -16,7 +16,6 @@
 
 #include "core/config/config.h"
 #include "core/data/generate_sbm.h"
-#include "core/data/preprocess.h"
 #include "core/dist/cluster.h"
 #include "core/dist/gradient_exchange.h"
 #include "core/tasks/node_classification/node_classification_session.h"
@@ -202,22 +201,15 @@ TEST(GradientExchange, AveragesNowOrOwnNowAndOthersStalenessStepsLater) {
 TEST(DistributedNodeClassification, WorkersTrainHalvesAndKeepEqualWeights) {
   if (!distributed_available()) GTEST_SKIP() << "built without c10d/Gloo (libgloo-dev absent at configure time)";
   TempDir dir;
-  SbmOptions g;
-  g.output = dir.path() / "graph";
-  g.nodes = 600, g.edges = 3000, g.classes = 3, g.features = 8;
+  SbmOptions g;  // written as a dataset, ready to train (one partition)
+  g.output = dir.path() / "ds";
+  g.nodes = 600, g.edges = 3000, g.classes = 3, g.features = 8, g.partitions = 1;
   g.train_fraction = 0.3, g.valid_fraction = 0.1, g.test_fraction = 0.3;
   generate_sbm(g);
-  PreprocessOptions o;
-  o.train = g.output / "edges.tsv";
-  o.node_inputs.features = g.output / "features.npy";
-  o.node_inputs.labels = g.output / "labels.tsv";
-  for (int k = 0; k < 3; ++k) o.node_inputs.split_nodes[k] = g.output / (std::string(split_name(kSplits[k])) + "_nodes.txt");
-  o.output = dir.path() / "ds";
-  preprocess(o);
   for (int64_t staleness : {0, 2}) {
     const uint16_t port = test_port();
     auto worker = [&, port, staleness](int32_t rank) {
-      Config config = Config::parse("", "test", {"dataset.path=" + o.output.string(),
+      Config config = Config::parse("", "test", {"dataset.path=" + g.output.string(),
                                                  "output.dir=" + (dir.path() / ("out-" + std::to_string(staleness)) /
                                                                   std::to_string(rank)).string(),
                                                  "model.task=node_classification", "model.encoder=graphsage",

@@ -60,8 +60,6 @@ class BucketBoard {
   int32_t holder(int32_t k) const { return holder_[k]; }
   // Partition k's CRC in the working generation, when written this epoch.
   std::optional<uint32_t> written(int32_t k) const;
-  // The worker a bucket went to (-1: left), whether finished or not.
-  int32_t trainer(int32_t bucket) const { return trainer_[bucket]; }
   bool finished(int32_t bucket) const { return done_[bucket] != 0; }
   // "rank 1 holds partitions 3, 5" for every worker holding partitions; "" when none does.
   std::string describe_holders() const;

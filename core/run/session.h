@@ -70,7 +70,6 @@ class Session {
   void distribute(Cluster& cluster);
   // distribute()'s checks of the configuration, before joining the others.
   void require_distributable(const WorldSpec& world) const;
-  bool distributed() const { return distributed_ != nullptr; }
   // Where this worker writes metrics.jsonl: output.dir, or output.dir/rank-K.
   std::filesystem::path metrics_dir() const;
   // Whether this worker evaluates (validation, the test at the end): not rank K > 0.

@@ -6,6 +6,7 @@ set(MARIUS_TRAIN_SOURCES
   config/config.cpp
   config/config_schema.cpp
   run/session.cpp
+  run/session_distributed.cpp
   run/allocator.cpp
   run/train_run.cpp
   run/tier_config.cpp
