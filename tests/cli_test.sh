@@ -4,7 +4,7 @@ run=$1
 c_plugin=$2
 source "$(dirname "$0")/shell_test_lib.sh"
 
-expect "version names the ABI" 0 "plugin ABI 1.1" -- "$run" --version
+expect "version names the ABI" 0 "plugin ABI 1.2" -- "$run" --version
 expect "list shows built-ins" 0 "distmult" -- "$run" plugins list
 expect "list shows --plugin" 0 "c_dot" -- "$run" --plugin "$c_plugin" plugins list
 expect "inspect shows options" 0 "degree_fraction (float in [0, 1]) default 0" -- "$run" plugins inspect uniform

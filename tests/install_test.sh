@@ -43,7 +43,7 @@ cmake --build "$tmp/plugin-build" -j 2 > "$tmp/build.log" || { cat "$tmp/build.l
 echo "ok: the template builds against the installed SDK"
 
 "$prefix/bin/marius-run" --plugin "$tmp/plugin-build/my_score.toml" plugins check my_score
-"$prefix/bin/marius-run" --plugin "$tmp/plugin-build" --set norm=1 plugins check my_score
+"$prefix/bin/marius-run" --plugin "$tmp/plugin-build" plugins check my_expression_score
 "$prefix/bin/marius-run" --plugin "$tmp/plugin-build/my_layer.toml" plugins check my_layer
 
 # The template's layer trains node classification through --plugin: 3 planted classes,
@@ -141,7 +141,6 @@ config = f"""
 path = "{work}/data"
 [model]
 score = "{manifest}"
-score_options = {{ norm = 1 }}
 dim = 8
 [negatives]
 chunks = 2

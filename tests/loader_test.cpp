@@ -38,13 +38,13 @@ TEST(Negotiation, PluginForAnOlderMinorLoadsOnANewerHost) {
 TEST(Negotiation, ManifestRangeIsCheckedBeforeLoading) {
   // The manifest accepts >=1.3 only: refused on a 1.0 host without loading.
   expect_error([] { load(plugin_manifest("versioned_v1_0_1")); }, MARIUS_ERR_VERSION_MISMATCH,
-               {"versioned_v1_0_1.toml", "accepts ABI \">=1.3, <2.0\"", "speaks 1.1"});
+               {"versioned_v1_0_1.toml", "accepts ABI \">=1.3, <2.0\"", "speaks 1.2"});
 }
 
 TEST(Negotiation, PluginNeedingANewerMinorRefusesAnOlderHost) {
   // The manifest wrongly admits 1.0; the plugin's own entry refuses it.
   expect_error([] { load(plugin_manifest("versioned_v1_5_0")); }, MARIUS_ERR_VERSION_MISMATCH,
-               {"entry failed", "needs marius ABI 1.5 or newer", "the host speaks 1.1"});
+               {"entry failed", "needs marius ABI 1.5 or newer", "the host speaks 1.2"});
   // And it loads on a 1.5 host.
   auto plugin = load(plugin_manifest("versioned_v1_5_1"), AbiVersion{1, 5});
   EXPECT_EQ(plugin->descriptor().abi_min_host_minor, 5u);
@@ -52,9 +52,9 @@ TEST(Negotiation, PluginNeedingANewerMinorRefusesAnOlderHost) {
 
 TEST(Negotiation, DifferentMajorIsRefusedWithAClearMessage) {
   expect_error([] { load(plugin_manifest("versioned_v2_0_0")); }, MARIUS_ERR_VERSION_MISMATCH,
-               {"versioned_v2_0", "built for marius ABI major 2", "the host speaks 1.1"});
+               {"versioned_v2_0", "built for marius ABI major 2", "the host speaks 1.2"});
   expect_error([] { load(plugin_manifest("versioned_v2_0_1")); }, MARIUS_ERR_VERSION_MISMATCH,
-               {"accepts ABI \">=2.0, <3.0\"", "speaks 1.1"});
+               {"accepts ABI \">=2.0, <3.0\"", "speaks 1.2"});
 }
 
 // Writes a manifest for an existing library with some fields changed.

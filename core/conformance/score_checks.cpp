@@ -2,8 +2,12 @@
 #include <cmath>
 #include <random>
 
+#include <ATen/ATen.h>
+
 #include "core/conformance/conformance.h"
 #include "core/error.h"
+#include "core/model/decomposed_score.h"
+#include "marius/sdk/comparators.hpp"
 #include "core/plugin/score_function.h"
 #include "core/tensor/dl_view.h"
 
@@ -27,6 +31,10 @@ struct Buffer {
     for (float& v : values) v = uniform(rng);
   }
   DLTensor* get() { return view.get(); }
+  at::Tensor tensor() {
+    const DLTensor& t = *view.get();
+    return at::from_blob(values.data(), std::vector<int64_t>(t.shape, t.shape + t.ndim), at::kFloat);
+  }
 };
 
 struct Inputs {
@@ -69,6 +77,7 @@ class ScoreHarness {
   }
   std::string message() { return ctx_.take_message(); }
   CallContext& ctx() { return ctx_; }
+  const ScoreFunction& function() const { return fn_; }
 
   std::vector<float> forward(uint32_t mode, Inputs& in) {
     std::vector<float> out(static_cast<size_t>(count(in.out_shape)), std::nanf(""));
@@ -107,8 +116,10 @@ void require_finite(const std::vector<float>& values, const std::string& what) {
   }
 }
 
-// Compares backward with central finite differences of sum(grad_out * out).
-void check_gradients(ScoreHarness& h, uint32_t mode, int64_t dim, int64_t width, std::mt19937_64& rng) {
+// Compares backward with central finite differences of sum(grad_out * out): the
+// plugin's backward slot, or (`decomposed`) the host's operator + comparator path.
+void check_gradients(ScoreHarness& h, uint32_t mode, int64_t dim, int64_t width, std::mt19937_64& rng,
+                     bool decomposed = false) {
   Inputs in = make_inputs(mode, dim, width, rng);
   std::vector<float> grad_out(static_cast<size_t>(count(in.out_shape)));
   std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
@@ -128,7 +139,17 @@ void check_gradients(ScoreHarness& h, uint32_t mode, int64_t dim, int64_t width,
   args.grad_lhs = grad_views[0]->get();
   args.grad_rel = grad_views[1]->get();
   args.grad_rhs = grad_views[2]->get();
-  h.ctx().check(h.raw_backward(args), "backward");
+  if (decomposed) {
+    auto wrap = [](std::vector<float>& v, const Buffer& like) {
+      const DLTensor& t = *const_cast<Buffer&>(like).get();
+      return at::from_blob(v.data(), std::vector<int64_t>(t.shape, t.shape + t.ndim), at::kFloat);
+    };
+    decomposed_backward(h.function(), h.ctx(), mode, in.lhs->tensor(), in.rel->tensor(), in.rhs->tensor(),
+                        at::from_blob(grad_out.data(), in.out_shape, at::kFloat), wrap(grads[0], *in.lhs),
+                        wrap(grads[1], *in.rel), wrap(grads[2], *in.rhs));
+  } else {
+    h.ctx().check(h.raw_backward(args), "backward");
+  }
 
   const char* names[3] = {"lhs", "rel", "rhs"};
   const float eps = 1e-3f;
@@ -187,6 +208,44 @@ void check_chunked_agrees(ScoreHarness& h, uint32_t mode, int64_t dim, int64_t w
   }
 }
 
+// A plugin that decomposes (ABI 1.2): the host's operator + comparator path
+// must score what the plugin's own forward scores, and differentiate correctly.
+void check_decomposition(Checker& checker, ScoreHarness& h, int64_t dim, int64_t width, std::mt19937_64& rng) {
+  const ScoreFunction& fn = h.function();
+  for (uint32_t mode : {MARIUS_SCORE_POSITIVE, MARIUS_SCORE_CORRUPT_RHS, MARIUS_SCORE_CORRUPT_LHS}) {
+    checker.run(fmt::format("decomposed ({}) {} scores match forward", sdk::comparators::name(fn.comparator()),
+                            mode_name(mode)),
+                [&] {
+                  Inputs in = make_inputs(mode, dim, width, rng);
+                  std::vector<float> expected = h.forward(mode, in);
+                  at::Tensor out = at::empty(in.out_shape, at::kFloat);
+                  decomposed_forward(fn, h.ctx(), mode, in.lhs->tensor(), in.rel->tensor(), in.rhs->tensor(), out);
+                  const float* got = out.data_ptr<float>();
+                  for (size_t i = 0; i < expected.size(); ++i) {
+                    require(std::abs(got[i] - expected[i]) <= 1e-4f + 1e-4f * std::abs(expected[i]),
+                            fmt::format("score [{}]: the operator + comparator give {}, forward {}", i, got[i],
+                                        expected[i]));
+                  }
+                });
+    checker.run(fmt::format("decomposed {} gradients match finite differences", mode_name(mode)),
+                [&] { check_gradients(h, mode, dim, width, rng, /*decomposed=*/true); });
+  }
+  Buffer x({6, dim}, rng), rel({6, width}, rng), y({6, dim}, rng);
+  marius_operator_args args{};
+  args.struct_size = sizeof(args);
+  args.side = 9;
+  args.x = x.get();
+  args.rel = rel.get();
+  args.y = y.get();
+  const auto& vtable = fn.plugin().vtable_as<marius_score_vtable>();
+  marius_status s = vtable.apply_operator(fn.handle(), h.ctx().get(), &args);
+  checker.expect_error("apply_operator rejects an unknown side", s, h.message());
+  args.side = MARIUS_OPERATOR_RHS;
+  args.y = nullptr;
+  s = vtable.apply_operator(fn.handle(), h.ctx().get(), &args);
+  checker.expect_error("apply_operator rejects a NULL output", s, h.message());
+}
+
 }  // namespace
 
 void check_score_function(Checker& checker, std::shared_ptr<const LoadedPlugin> plugin, const OptionInputs& options) {
@@ -231,6 +290,8 @@ void check_score_function(Checker& checker, std::shared_ptr<const LoadedPlugin> 
     checker.run(fmt::format("backward {} matches finite differences", mode_name(mode)),
                 [&] { check_gradients(h, mode, dim, width, rng); });
   }
+
+  if (fn.comparator() != MARIUS_COMPARATOR_NONE) check_decomposition(checker, h, dim, width, rng);
 
   // Invalid input: each must come back as an error status with a message.
   auto invalid = [&](const std::string& name, const std::function<void(Inputs&, marius_score_args&, DLView&)>& spoil,

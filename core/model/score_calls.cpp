@@ -4,6 +4,7 @@
 
 #include <ATen/ATen.h>
 
+#include "core/model/decomposed_score.h"
 #include "core/tensor/dl_view.h"
 
 namespace marius {
@@ -25,6 +26,10 @@ marius_score_args make_args(uint32_t mode, const DLView& lhs, const DLView& rel,
 
 at::Tensor score_forward(const ScoreFunction& fn, CallContext& ctx, uint32_t mode, const at::Tensor& lhs,
                          const at::Tensor& rel, const at::Tensor& rhs, const at::Tensor& out) {
+  if (fn.comparator() != MARIUS_COMPARATOR_NONE) {
+    decomposed_forward(fn, ctx, mode, lhs, rel, rhs, out);
+    return out;
+  }
   DLView l(lhs), r(rel), h(rhs), o(out);
   marius_score_args args = make_args(mode, l, r, h);
   args.out = o.get();
@@ -36,6 +41,10 @@ void score_backward(const ScoreFunction& fn, CallContext& ctx, uint32_t mode, co
                     const at::Tensor& rel, const at::Tensor& rhs, const at::Tensor& grad_out, const at::Tensor& grad_lhs,
                     const at::Tensor& grad_rel, const at::Tensor& grad_rhs) {
   at::Tensor g = grad_out.contiguous();
+  if (fn.comparator() != MARIUS_COMPARATOR_NONE) {
+    decomposed_backward(fn, ctx, mode, lhs, rel, rhs, g, grad_lhs, grad_rel, grad_rhs);
+    return;
+  }
   DLView l(lhs), r(rel), h(rhs), go(g);
   auto view = [](const at::Tensor& t) { return t.defined() ? std::make_unique<DLView>(t) : nullptr; };
   auto gl = view(grad_lhs), gh = view(grad_rhs);

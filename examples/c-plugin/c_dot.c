@@ -196,6 +196,9 @@ static const marius_score_vtable kVtable = {
     init_relations,
     forward,
     backward,
+    NULL, /* decompose (1.2): this plugin scores every mode itself */
+    NULL, /* apply_operator */
+    NULL, /* operator_backward */
 };
 
 static const marius_plugin_descriptor kDescriptor = {

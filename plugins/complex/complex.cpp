@@ -1,7 +1,9 @@
 // ComplEx (Trouillon et al., 2016): embeddings are complex vectors stored as
 // [real half | imaginary half] (D even, D/2 complex numbers);
 // score(h, r, t) = Re(sum_i h_i r_i conj(t_i)). Relations start at 1 + 0i.
-// Chunked scoring is one batched matrix product per side.
+// Decomposed (ABI 1.2) with the dot comparator of the real representations:
+//   op_rhs(h, r) = h r,        Re(sum (h r) conj(t)) = <h r, t>;
+//   op_lhs(t, r) = conj(r) t,  Re(sum h r conj(t)) = <h, conj(r) t>.
 #include "marius/sdk/torch_score.hpp"
 
 namespace {
@@ -30,63 +32,30 @@ class ComplEx : public marius::sdk::TorchScoreFunction {
     return {x.narrow(-1, 0, half), x.narrow(-1, half, half)};
   }
 
-  at::Tensor score(const at::Tensor& lhs, const at::Tensor& rel, const at::Tensor& rhs) const override {
-    auto [hr, hi] = split(lhs);
-    auto [rr, ri] = split(rel);
-    auto [tr, ti] = split(rhs);
-    return (hr * rr * tr + hi * rr * ti + hr * ri * ti - hi * ri * tr).sum(-1);
-  }
+  uint32_t comparator() const override { return MARIUS_COMPARATOR_DOT; }
 
-  at::Tensor score_chunked(uint32_t mode, const at::Tensor& lhs, const at::Tensor& rel,
-                           const at::Tensor& rhs) const override {
+  at::Tensor relation_operator(uint32_t side, const at::Tensor& x, const at::Tensor& rel) const override {
+    auto [xr, xi] = split(x);
     auto [rr, ri] = split(rel);
-    if (mode == MARIUS_SCORE_CORRUPT_RHS) {
-      // Re((h r) conj(t)) = (hr)_re t_re + (hr)_im t_im
-      auto [hr, hi] = split(lhs);
-      at::Tensor a = at::cat({hr * rr - hi * ri, hr * ri + hi * rr}, -1);
-      return at::bmm(a, rhs.transpose(1, 2));
-    }
-    // Re(h (r conj(t))) = h_re b_re - h_im b_im with b = r conj(t)
-    auto [tr, ti] = split(rhs);
-    at::Tensor b = at::cat({rr * tr + ri * ti, -(ri * tr - rr * ti)}, -1);
-    return at::bmm(b, lhs.transpose(1, 2));
+    if (side == MARIUS_OPERATOR_RHS) return at::cat({xr * rr - xi * ri, xr * ri + xi * rr}, -1);
+    return at::cat({rr * xr + ri * xi, rr * xi - ri * xr}, -1);
   }
 
   // Closed-form gradients (checked against finite differences by the conformance suite).
-  bool score_backward(uint32_t mode, const at::Tensor& lhs, const at::Tensor& rel, const at::Tensor& rhs,
-                      const at::Tensor& g, at::Tensor* g_lhs, at::Tensor* g_rel, at::Tensor* g_rhs) const override {
+  bool relation_operator_backward(uint32_t side, const at::Tensor& x, const at::Tensor& rel, const at::Tensor& grad_y,
+                                  at::Tensor* grad_x, at::Tensor* grad_rel) const override {
+    auto [xr, xi] = split(x);
     auto [rr, ri] = split(rel);
+    auto [dr, di] = split(grad_y);
     auto write = [](at::Tensor* out, const at::Tensor& re, const at::Tensor& im) {
       if (out) at::cat_out(*out, {re, im}, -1);
     };
-    if (mode == MARIUS_SCORE_POSITIVE) {
-      auto [hr, hi] = split(lhs);
-      auto [tr, ti] = split(rhs);
-      at::Tensor w = g.unsqueeze(1);
-      write(g_lhs, (rr * tr + ri * ti) * w, (rr * ti - ri * tr) * w);
-      write(g_rel, (hr * tr + hi * ti) * w, (hr * ti - hi * tr) * w);
-      write(g_rhs, (hr * rr - hi * ri) * w, (hi * rr + hr * ri) * w);
-      return true;
-    }
-    if (mode == MARIUS_SCORE_CORRUPT_RHS) {  // out = A t(rhs), A = h * r (complex)
-      auto [hr, hi] = split(lhs);
-      at::Tensor a = at::cat({hr * rr - hi * ri, hr * ri + hi * rr}, -1);
-      if (g_rhs) at::bmm_out(*g_rhs, g.transpose(1, 2), a);
-      if (g_lhs || g_rel) {
-        auto [dr, di] = split(at::bmm(g, rhs));
-        write(g_lhs, dr * rr + di * ri, di * rr - dr * ri);
-        write(g_rel, dr * hr + di * hi, dr * hi * -1 + di * hr);
-      }
-      return true;
-    }
-    // corrupt_lhs: out = B t(lhs), B = [r_re t_re + r_im t_im | r_re t_im - r_im t_re]
-    auto [tr, ti] = split(rhs);
-    at::Tensor b = at::cat({rr * tr + ri * ti, rr * ti - ri * tr}, -1);
-    if (g_lhs) at::bmm_out(*g_lhs, g.transpose(1, 2), b);
-    if (g_rhs || g_rel) {
-      auto [dr, di] = split(at::bmm(g, lhs));
-      write(g_rhs, dr * rr - di * ri, dr * ri + di * rr);
-      write(g_rel, dr * tr + di * ti, dr * ti - di * tr);
+    if (side == MARIUS_OPERATOR_RHS) {
+      write(grad_x, dr * rr + di * ri, di * rr - dr * ri);
+      write(grad_rel, dr * xr + di * xi, di * xr - dr * xi);
+    } else {
+      write(grad_x, dr * rr - di * ri, dr * ri + di * rr);
+      write(grad_rel, dr * xr + di * xi, dr * xi - di * xr);
     }
     return true;
   }

@@ -1,6 +1,8 @@
-// DistMult: score(h, r, t) = <h, r, t> = sum_i h_i r_i t_i. Relations are
-// diagonal (R = D) and start at ones. Chunked scoring is one batched matrix
-// product: (h * r) [C,S,D] x t^T [C,D,N].
+// DistMult (Yang et al., 2015): score(h, r, t) = <h, r, t> = sum_i h_i r_i t_i.
+// Relations are diagonal (R = D) and start at ones. Decomposed (ABI 1.2): the
+// operator is the same diagonal product on either side, x * r, and the
+// comparator is the dot product, which the host runs as one batched matrix
+// product against each chunk's negatives.
 #include "marius/sdk/torch_score.hpp"
 
 namespace {
@@ -10,37 +12,16 @@ class DistMult : public marius::sdk::TorchScoreFunction {
   explicit DistMult(const marius::sdk::Options&) {}
 
  protected:
-  at::Tensor score(const at::Tensor& lhs, const at::Tensor& rel, const at::Tensor& rhs) const override {
-    return (lhs * rel * rhs).sum(-1);
+  uint32_t comparator() const override { return MARIUS_COMPARATOR_DOT; }
+
+  at::Tensor relation_operator(uint32_t, const at::Tensor& x, const at::Tensor& rel) const override {
+    return x * rel;
   }
 
-  at::Tensor score_chunked(uint32_t mode, const at::Tensor& lhs, const at::Tensor& rel,
-                           const at::Tensor& rhs) const override {
-    if (mode == MARIUS_SCORE_CORRUPT_RHS) return at::bmm(lhs * rel, rhs.transpose(1, 2));
-    return at::bmm(rhs * rel, lhs.transpose(1, 2));
-  }
-
-  bool score_backward(uint32_t mode, const at::Tensor& lhs, const at::Tensor& rel, const at::Tensor& rhs,
-                      const at::Tensor& g, at::Tensor* g_lhs, at::Tensor* g_rel, at::Tensor* g_rhs) const override {
-    if (mode == MARIUS_SCORE_POSITIVE) {
-      at::Tensor w = g.unsqueeze(1);
-      if (g_lhs) at::mul_out(*g_lhs, rel, rhs).mul_(w);
-      if (g_rel) at::mul_out(*g_rel, lhs, rhs).mul_(w);
-      if (g_rhs) at::mul_out(*g_rhs, lhs, rel).mul_(w);
-      return true;
-    }
-    // corrupt_rhs: out = (lhs * rel) t(rhs); corrupt_lhs: out = (rhs * rel) t(lhs).
-    const bool rhs_side = mode == MARIUS_SCORE_CORRUPT_RHS;
-    const at::Tensor& edges = rhs_side ? lhs : rhs;      // [C,S,D]
-    const at::Tensor& negatives = rhs_side ? rhs : lhs;  // [C,N,D]
-    at::Tensor* g_edges = rhs_side ? g_lhs : g_rhs;
-    at::Tensor* g_negatives = rhs_side ? g_rhs : g_lhs;
-    if (g_edges || g_rel) {
-      at::Tensor d_product = at::bmm(g, negatives);  // d out / d (edges * rel)
-      if (g_edges) at::mul_out(*g_edges, d_product, rel);
-      if (g_rel) at::mul_out(*g_rel, d_product, edges);
-    }
-    if (g_negatives) at::bmm_out(*g_negatives, g.transpose(1, 2), edges * rel);
+  bool relation_operator_backward(uint32_t, const at::Tensor& x, const at::Tensor& rel, const at::Tensor& grad_y,
+                                  at::Tensor* grad_x, at::Tensor* grad_rel) const override {
+    if (grad_x) at::mul_out(*grad_x, grad_y, rel);
+    if (grad_rel) at::mul_out(*grad_rel, grad_y, x);
     return true;
   }
 };

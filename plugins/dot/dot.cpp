@@ -1,5 +1,6 @@
 // Dot product: score(h, r, t) = <h, t>. For plain graphs: relations carry no
-// parameters (width 0). Chunked scoring is one batched matrix product.
+// parameters (width 0). Decomposed (ABI 1.2): the identity operator and the dot
+// comparator, one batched matrix product per chunk in the host.
 #include "marius/sdk/torch_score.hpp"
 
 namespace {
@@ -18,32 +19,14 @@ class Dot : public marius::sdk::TorchScoreFunction {
   }
 
  protected:
-  at::Tensor score(const at::Tensor& lhs, const at::Tensor&, const at::Tensor& rhs) const override {
-    return (lhs * rhs).sum(-1);
-  }
+  uint32_t comparator() const override { return MARIUS_COMPARATOR_DOT; }
 
-  at::Tensor score_chunked(uint32_t mode, const at::Tensor& lhs, const at::Tensor&,
-                           const at::Tensor& rhs) const override {
-    if (mode == MARIUS_SCORE_CORRUPT_RHS) return at::bmm(lhs, rhs.transpose(1, 2));
-    return at::bmm(rhs, lhs.transpose(1, 2));
-  }
+  at::Tensor relation_operator(uint32_t, const at::Tensor& x, const at::Tensor&) const override { return x; }
 
-  bool score_backward(uint32_t mode, const at::Tensor& lhs, const at::Tensor&, const at::Tensor& rhs,
-                      const at::Tensor& g, at::Tensor* g_lhs, at::Tensor* g_rel, at::Tensor* g_rhs) const override {
-    if (g_rel) g_rel->zero_();  // no relation parameters: nothing to write
-    if (mode == MARIUS_SCORE_POSITIVE) {
-      at::Tensor w = g.unsqueeze(1);
-      if (g_lhs) at::mul_out(*g_lhs, rhs, w);
-      if (g_rhs) at::mul_out(*g_rhs, lhs, w);
-      return true;
-    }
-    const bool rhs_side = mode == MARIUS_SCORE_CORRUPT_RHS;
-    const at::Tensor& edges = rhs_side ? lhs : rhs;
-    const at::Tensor& negatives = rhs_side ? rhs : lhs;
-    at::Tensor* g_edges = rhs_side ? g_lhs : g_rhs;
-    at::Tensor* g_negatives = rhs_side ? g_rhs : g_lhs;
-    if (g_edges) at::bmm_out(*g_edges, g, negatives);
-    if (g_negatives) at::bmm_out(*g_negatives, g.transpose(1, 2), edges);
+  bool relation_operator_backward(uint32_t, const at::Tensor&, const at::Tensor&, const at::Tensor& grad_y,
+                                  at::Tensor* grad_x, at::Tensor* grad_rel) const override {
+    if (grad_x) grad_x->copy_(grad_y);
+    if (grad_rel) grad_rel->zero_();  // no relation parameters: nothing to write
     return true;
   }
 };

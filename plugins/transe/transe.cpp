@@ -1,7 +1,8 @@
 // TransE (Bordes et al., 2013): score(h, r, t) = -||h + r - t||_p, p = 1 or 2
-// (option `norm`). Relations are translations and start at zero. Chunked scoring
-// uses pairwise distances: corrupt_rhs = -cdist(h + r, t), corrupt_lhs =
-// -cdist(t - r, h).
+// (option `norm`). Relations are translations and start at zero. With p = 2 it
+// is decomposed (ABI 1.2): op_rhs(h, r) = h + r and op_lhs(t, r) = t - r with the
+// L2 comparator, which the host runs with matrix products. The L1 distance has
+// no matrix-product form: p = 1 scores through the expression below.
 #include "marius/sdk/torch_score.hpp"
 
 namespace {
@@ -17,6 +18,19 @@ class TransE : public marius::sdk::TorchScoreFunction {
   }
 
  protected:
+  uint32_t comparator() const override { return p_ == 2.0 ? MARIUS_COMPARATOR_L2 : MARIUS_COMPARATOR_NONE; }
+
+  at::Tensor relation_operator(uint32_t side, const at::Tensor& x, const at::Tensor& rel) const override {
+    return side == MARIUS_OPERATOR_RHS ? x + rel : x - rel;
+  }
+
+  bool relation_operator_backward(uint32_t side, const at::Tensor&, const at::Tensor&, const at::Tensor& grad_y,
+                                  at::Tensor* grad_x, at::Tensor* grad_rel) const override {
+    if (grad_x) grad_x->copy_(grad_y);
+    if (grad_rel) side == MARIUS_OPERATOR_RHS ? grad_rel->copy_(grad_y) : at::neg_out(*grad_rel, grad_y);
+    return true;
+  }
+
   at::Tensor score(const at::Tensor& lhs, const at::Tensor& rel, const at::Tensor& rhs) const override {
     return -(lhs + rel - rhs).norm(p_, -1);
   }

@@ -1,7 +1,8 @@
 /*
  * marius/abi/common.h - the vocabulary every part of the marius C ABI shares.
  *
- * Version 1.1 of the plugin ABI (1.1 added the layer kind, marius/abi/layer.h). Pure C99; also compiles as C++.
+ * Version 1.2 of the plugin ABI (1.1 added the layer kind, marius/abi/layer.h; 1.2 score
+ * decompositions into a relation operator and a comparator, marius/abi/score.h). Pure C99; also compiles as C++.
  *
  * Rules that hold for every struct of the ABI (docs/abi.md has the full text):
  *  - The first member is `uint32_t struct_size`, set by whoever fills the struct
@@ -27,7 +28,7 @@
 /* The ABI version this header describes. Major: incompatible change. Minor:
  * members or slots appended (older plugins keep working). */
 #define MARIUS_ABI_MAJOR 1
-#define MARIUS_ABI_MINOR 1
+#define MARIUS_ABI_MINOR 2
 
 #ifdef __cplusplus
 #define MARIUS_EXTERN_C extern "C"

@@ -3,9 +3,11 @@
 
 #include <ATen/ATen.h>
 
+#include "core/model/decomposed_score.h"
 #include "core/model/score_calls.h"
 #include "core/tasks/link_prediction/link_prediction_batch.h"
 #include "core/kernels/loss.h"
+#include "marius/sdk/comparators.hpp"
 
 namespace marius {
 
@@ -122,9 +124,18 @@ void LinkPredictionTask::compute_fused(Batch& b, Worker& w) {
   w.times.gather += lap(clock);
 
   at::Tensor q3 = q.view({C, 2 * S, D}), qr3 = qr.view({C, 2 * S, W});
-  at::Tensor pos = score_forward(score_, w.score_ctx, MARIUS_SCORE_POSITIVE, q, qr, t, at::empty({2 * P}, floats_));
-  at::Tensor scores = score_forward(score_, w.score_ctx, MARIUS_SCORE_CORRUPT_RHS, q3, qr3, neg,
-                                    at::empty({C, 2 * S, N}, floats_));
+  // A decomposed score applies its relation operator to the queries once, for
+  // their positives and their negatives alike, and differentiates it once.
+  const uint32_t comparator = score_.comparator();
+  at::Tensor y, pos, scores;
+  if (comparator != MARIUS_COMPARATOR_NONE) {
+    y = relation_operator(score_, w.score_ctx, MARIUS_OPERATOR_RHS, q, qr);
+    pos = sdk::comparators::rows(comparator, y, t);
+    scores = sdk::comparators::chunked(comparator, y.view({C, 2 * S, D}), neg);
+  } else {
+    pos = score_forward(score_, w.score_ctx, MARIUS_SCORE_POSITIVE, q, qr, t, at::empty({2 * P}, floats_));
+    scores = score_forward(score_, w.score_ctx, MARIUS_SCORE_CORRUPT_RHS, q3, qr3, neg, at::empty({C, 2 * S, N}, floats_));
+  }
   w.times.forward += lap(clock);
 
   if (b.mask_r.defined()) {  // the heads' queries corrupt tails (rhs), the tails' queries heads (lhs)
@@ -137,11 +148,23 @@ void LinkPredictionTask::compute_fused(Batch& b, Worker& w) {
   double loss = contrastive(pos.view({C, 2 * S}), scores, weights, grad_pos, grad_scores);
   w.times.loss += lap(clock);
 
-  at::Tensor g_q = at::empty_like(q3), g_qr = at::empty_like(qr3), g_neg = at::empty_like(neg);
-  score_backward(score_, w.score_ctx, MARIUS_SCORE_CORRUPT_RHS, q3, qr3, neg, grad_scores, g_q, g_qr, g_neg);
-  at::Tensor g_q_pos = at::empty_like(q), g_qr_pos = at::empty_like(qr), g_t = at::empty_like(t);
-  score_backward(score_, w.score_ctx, MARIUS_SCORE_POSITIVE, q, qr, t, grad_pos.view({2 * P}), g_q_pos, g_qr_pos, g_t);
-  at::Tensor g_query = g_q.view({2 * P, D}).add_(g_q_pos), g_rel = g_qr.view({2 * P, W}).add_(g_qr_pos);
+  at::Tensor g_neg = at::empty_like(neg), g_t = at::empty_like(t), g_query, g_rel;
+  if (comparator != MARIUS_COMPARATOR_NONE) {
+    at::Tensor g_y = at::empty_like(y), g_y_neg = at::empty_like(q3);
+    sdk::comparators::rows_backward(comparator, y, t, grad_pos.view({2 * P}), &g_y, &g_t);
+    sdk::comparators::chunked_backward(comparator, y.view({C, 2 * S, D}), neg, grad_scores, &g_y_neg, &g_neg);
+    g_y.add_(g_y_neg.view({2 * P, D}));
+    g_query = at::empty_like(q);
+    g_rel = at::empty_like(qr);
+    relation_operator_backward(score_, w.score_ctx, MARIUS_OPERATOR_RHS, q, qr, g_y, g_query, g_rel);
+  } else {
+    at::Tensor g_q = at::empty_like(q3), g_qr = at::empty_like(qr3);
+    score_backward(score_, w.score_ctx, MARIUS_SCORE_CORRUPT_RHS, q3, qr3, neg, grad_scores, g_q, g_qr, g_neg);
+    at::Tensor g_q_pos = at::empty_like(q), g_qr_pos = at::empty_like(qr);
+    score_backward(score_, w.score_ctx, MARIUS_SCORE_POSITIVE, q, qr, t, grad_pos.view({2 * P}), g_q_pos, g_qr_pos, g_t);
+    g_query = g_q.view({2 * P, D}).add_(g_q_pos);
+    g_rel = g_qr.view({2 * P, W}).add_(g_qr_pos);
+  }
   w.times.backward += lap(clock);
 
   if (config_.regularization != Regularization::kNone && config_.regularization_weight > 0) {

@@ -215,6 +215,17 @@ class ScoreFunction {
   virtual void init_relations(const marius_call_context& ctx, DLTensor& params) = 0;
   virtual void forward(const marius_call_context& ctx, const marius_score_args& args) = 0;
   virtual void backward(const marius_call_context& ctx, const marius_score_args& args) = 0;
+
+  // Since ABI 1.2 (optional): a decomposition into a relation operator and a
+  // comparator (marius/abi/score.h). MARIUS_COMPARATOR_NONE (the default): the
+  // host calls forward/backward. Otherwise it calls the two operator slots.
+  virtual uint32_t decompose(const marius_call_context&) { return MARIUS_COMPARATOR_NONE; }
+  virtual void apply_operator(const marius_call_context&, const marius_operator_args&) {
+    throw Error(MARIUS_ERR_UNSUPPORTED, "this score function has no relation operator");
+  }
+  virtual void operator_backward(const marius_call_context&, const marius_operator_args&) {
+    throw Error(MARIUS_ERR_UNSUPPORTED, "this score function has no relation operator");
+  }
 };
 
 class NegativeSampler {
@@ -362,9 +373,39 @@ struct Vtable<T, MARIUS_KIND_SCORE_FUNCTION> {
       self<T>(inst)->backward(ctx_ref(ctx), *args);
     });
   }
+  static marius_status decompose(void* inst, const marius_call_context* ctx,
+                                 marius_score_decomposition* out) noexcept {
+    return guard(ctx, "decompose", [&] {
+      require_arg(inst != nullptr && out != nullptr, "decompose: NULL argument");
+      require_arg(out->struct_size >= MARIUS_SCORE_DECOMPOSITION_SIZE_1_2, "decompose: struct_size too small");
+      out->comparator = self<T>(inst)->decompose(ctx_ref(ctx));
+    });
+  }
+  static marius_status apply_operator(void* inst, const marius_call_context* ctx,
+                                      const marius_operator_args* args) noexcept {
+    return guard(ctx, "apply_operator", [&] {
+      require_arg(inst != nullptr && args != nullptr, "apply_operator: NULL argument");
+      require_arg(args->struct_size >= MARIUS_OPERATOR_ARGS_SIZE_1_2, "apply_operator: struct_size too small");
+      self<T>(inst)->apply_operator(ctx_ref(ctx), *args);
+    });
+  }
+  static marius_status operator_backward(void* inst, const marius_call_context* ctx,
+                                         const marius_operator_args* args) noexcept {
+    return guard(ctx, "operator_backward", [&] {
+      require_arg(inst != nullptr && args != nullptr, "operator_backward: NULL argument");
+      require_arg(args->struct_size >= MARIUS_OPERATOR_ARGS_SIZE_1_2, "operator_backward: struct_size too small");
+      self<T>(inst)->operator_backward(ctx_ref(ctx), *args);
+    });
+  }
   static const marius_vtable_header* get(uint64_t caps) {
-    static const marius_score_vtable table{header<T>(sizeof(marius_score_vtable), caps), &relation_width,
-                                           &init_relations, &forward, &backward};
+    static const marius_score_vtable table{header<T>(sizeof(marius_score_vtable), caps),
+                                           &relation_width,
+                                           &init_relations,
+                                           &forward,
+                                           &backward,
+                                           &decompose,
+                                           &apply_operator,
+                                           &operator_backward};
     return &table.header;
   }
 };
