@@ -225,11 +225,7 @@ std::string Config::to_toml() const {
       for (const auto& [k, v] : this->*s.options) items += (items.empty() ? "" : ", ") + k + " = " + value_to_string(v);
       out += s.key + " = { " + items + " }\n";
     } else {
-      Value v = s.get(*this);
-      // Floats keep a decimal point so they read back as floats.
-      std::string text = value_to_string(v);
-      if (std::holds_alternative<double>(v) && text.find_first_of(".eEn") == std::string::npos) text += ".0";
-      out += s.key + " = " + text + "\n";
+      out += s.key + " = " + value_to_string(s.get(*this)) + "\n";
     }
   }
   return out;

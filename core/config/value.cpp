@@ -15,7 +15,12 @@ const char* value_type_name(const Value& value) {
 
 std::string value_to_string(const Value& value) {
   if (auto* i = std::get_if<int64_t>(&value)) return std::to_string(*i);
-  if (auto* d = std::get_if<double>(&value)) return fmt::format("{}", *d);
+  if (auto* d = std::get_if<double>(&value)) {
+    // A float keeps a decimal point (or exponent, inf, nan) so that it reads back as a float: -0.0, not -0.
+    std::string text = fmt::format("{}", *d);
+    if (text.find_first_of(".eEn") == std::string::npos) text += ".0";
+    return text;
+  }
   if (auto* b = std::get_if<bool>(&value)) return *b ? "true" : "false";
   std::string quoted = "\"";
   for (char c : std::get<std::string>(value)) {
