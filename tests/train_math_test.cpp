@@ -65,6 +65,33 @@ TEST(SparseAdagrad, EqualsDenseAdagradWithRepeatedRows) {
   EXPECT_TRUE(at::allclose(s2, s_ref, 1e-5, 1e-6));
 }
 
+TEST(SparseAdagrad, RowWiseKeepsOneAccumulatorPerRowOnBothPaths) {
+  at::manual_seed(4);
+  at::Tensor param = at::randn({10, 5}), state = at::rand({10, 1}).expand({10, 5}).contiguous();
+  at::Tensor ids = at::tensor({3, 1, 3, 7, 1, 3}, at::kLong);
+  at::Tensor grads = at::randn({6, 5});
+  // Reference: summed gradient per row; the row's accumulator grows by the mean of its squares.
+  at::Tensor dense = at::zeros({10, 5}).index_add_(0, ids, grads);
+  at::Tensor touched = (dense.abs().sum(1) > 0).unsqueeze(1);
+  at::Tensor s_ref = state + (dense * dense).mean(1, /*keepdim=*/true);
+  at::Tensor p_ref = at::where(touched, param - 0.1 * dense / (s_ref.sqrt() + 1e-10), param);
+  s_ref = at::where(touched, s_ref, state);
+
+  at::Tensor p1 = param.clone(), s1 = state.clone();
+  sparse_adagrad(p1, s1, {{ids.slice(0, 0, 2), grads.slice(0, 0, 2)}, {ids.slice(0, 2), grads.slice(0, 2)}}, 0.1, 1e-10,
+                 /*fused=*/true, /*row_wise=*/true);
+  EXPECT_TRUE(at::allclose(p1, p_ref, 1e-5, 1e-6));
+  EXPECT_TRUE(at::allclose(s1, s_ref, 1e-5, 1e-6));
+  at::Tensor p2 = param.clone(), s2 = state.clone();
+  sparse_adagrad(p2, s2, {{ids, grads}}, 0.1, 1e-10, /*fused=*/false, /*row_wise=*/true);  // the device path
+  EXPECT_TRUE(at::allclose(p2, p_ref, 1e-5, 1e-6));
+  EXPECT_TRUE(at::allclose(s2, s_ref, 1e-5, 1e-6));
+  // Element-wise Adagrad would have moved the rows differently.
+  at::Tensor p3 = param.clone(), s3 = state.clone();
+  sparse_adagrad(p3, s3, ids, grads, 0.1, 1e-10);
+  EXPECT_FALSE(at::allclose(p3, p_ref, 1e-5, 1e-6));
+}
+
 TEST(SparseAdam, UpdatesOnlyTouchedRowsWithPerRowSteps) {
   at::Tensor param = at::ones({4, 2}), m = at::zeros({4, 2}), v = at::zeros({4, 2});
   at::Tensor steps = at::zeros({4}, at::kLong);

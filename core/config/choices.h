@@ -13,6 +13,7 @@ enum class Reduction { kSum, kMean };                           // training.redu
 enum class Regularization { kNone, kL2, kN3 };                  // training.regularization
 enum class PipelineMode { kSync, kPipelined };                  // pipeline.mode
 enum class RelationOptimizer { kAdagrad, kAdam };               // optimizer.relation_optimizer
+enum class NodeOptimizerKind { kAdagrad, kRowAdagrad };             // optimizer.node_optimizer
 enum class EvalProtocol { kFiltered, kSampled, kNone };         // evaluation.protocol
 enum class TaskKind { kLinkPrediction, kNodeClassification };   // model.task
 enum class NeighborDirection { kIncoming, kOutgoing, kBoth };   // model.direction
@@ -29,6 +30,7 @@ const char* choice_name(Reduction v);
 const char* choice_name(Regularization v);
 const char* choice_name(PipelineMode v);
 const char* choice_name(RelationOptimizer v);
+const char* choice_name(NodeOptimizerKind v);
 const char* choice_name(EvalProtocol v);
 const char* choice_name(TaskKind v);
 const char* choice_name(NeighborDirection v);

@@ -74,6 +74,7 @@ struct Config {
 
   // [optimizer]
   double learning_rate = 0.1;             // sparse Adagrad on node embeddings
+  NodeOptimizerKind node_optimizer = NodeOptimizerKind::kAdagrad;  // element-wise or row-wise sparse Adagrad
   RelationOptimizer relation_optimizer = RelationOptimizer::kAdagrad;
   double relation_learning_rate = -1;     // < 0: same as learning_rate
   double adagrad_eps = 1e-10;

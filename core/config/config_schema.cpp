@@ -15,6 +15,7 @@ const char* choice_name(Regularization v) {
 }
 const char* choice_name(PipelineMode v) { return v == PipelineMode::kSync ? "sync" : "pipelined"; }
 const char* choice_name(RelationOptimizer v) { return v == RelationOptimizer::kAdam ? "adam" : "adagrad"; }
+const char* choice_name(NodeOptimizerKind v) { return v == NodeOptimizerKind::kRowAdagrad ? "row_adagrad" : "adagrad"; }
 const char* choice_name(EvalProtocol v) {
   return v == EvalProtocol::kSampled ? "sampled" : v == EvalProtocol::kNone ? "none" : "filtered";
 }
@@ -197,6 +198,10 @@ const std::vector<KeySpec>& keys() {
              "asynchronous pipeline)."),
       scalar("optimizer", "learning_rate", K::kFloat, &Config::learning_rate,
              "Learning rate of sparse Adagrad on node embeddings (only rows a batch touched are updated).", 0),
+      choice("optimizer", "node_optimizer", &Config::node_optimizer, {NodeOptimizerKind::kAdagrad, NodeOptimizerKind::kRowAdagrad},
+             "Sparse optimizer of node embeddings in link prediction: `adagrad` (one accumulator per element) or `row_adagrad` (one per "
+             "row, the mean of the squared gradient over the row, as PyTorch-BigGraph's RowAdagrad; kept in every "
+             "element of the row's state)."),
       choice("optimizer", "relation_optimizer", &Config::relation_optimizer, {RelationOptimizer::kAdagrad, RelationOptimizer::kAdam},
              "Optimizer of relation parameters: `adagrad` or `adam` (both sparse over the relations a batch uses)."),
       scalar("optimizer", "relation_learning_rate", K::kFloat, &Config::relation_learning_rate,

@@ -39,7 +39,7 @@ bool all_finite(const at::Tensor& t) { return t.numel() == 0 || t.isfinite().all
 // temporaries: slot[row] maps a row to its accumulator while the call runs.
 // Returns false when an updated value or state is not finite.
 MARIUS_CPU_CLONES bool fused_adagrad(
-    at::Tensor& param, at::Tensor& state, const std::vector<RowGradients>& parts, float lr, float eps) {
+    at::Tensor& param, at::Tensor& state, const std::vector<RowGradients>& parts, float lr, float eps, bool row_wise) {
   thread_local std::vector<int32_t> slot;
   thread_local std::vector<int64_t> rows;
   thread_local std::vector<float> sums;
@@ -89,12 +89,26 @@ MARIUS_CPU_CLONES bool fused_adagrad(
     const float* __restrict acc = &sums[u * d];
     float* __restrict pr = p + r * d;
     float* __restrict sr = st + r * d;
-    for (int64_t j = 0; j < d; ++j) {
-      const float s = sr[j] + acc[j] * acc[j];
-      sr[j] = s;
-      const float x = pr[j] - lr * acc[j] / (std::sqrt(s) + eps);
-      pr[j] = x;
-      bad |= non_finite_bits(s) | non_finite_bits(x);
+    if (row_wise) {
+      float mean_square = 0;
+      for (int64_t j = 0; j < d; ++j) mean_square += acc[j] * acc[j];
+      const float s = sr[0] + mean_square / static_cast<float>(d);
+      const float step = lr / (std::sqrt(s) + eps);
+      bad |= non_finite_bits(s);
+      for (int64_t j = 0; j < d; ++j) {
+        sr[j] = s;
+        const float x = pr[j] - step * acc[j];
+        pr[j] = x;
+        bad |= non_finite_bits(x);
+      }
+    } else {
+      for (int64_t j = 0; j < d; ++j) {
+        const float s = sr[j] + acc[j] * acc[j];
+        sr[j] = s;
+        const float x = pr[j] - lr * acc[j] / (std::sqrt(s) + eps);
+        pr[j] = x;
+        bad |= non_finite_bits(s) | non_finite_bits(x);
+      }
     }
     slot[r] = -1;
   }
@@ -104,25 +118,28 @@ MARIUS_CPU_CLONES bool fused_adagrad(
 }  // namespace
 
 bool sparse_adagrad(at::Tensor& param, at::Tensor& state, const std::vector<RowGradients>& parts, double lr,
-                    double eps, bool fused) {
+                    double eps, bool fused, bool row_wise) {
   if (param.size(1) == 0) return true;
   if (fused && param.is_cpu() && param.size(0) <= kFusedMaxRows && param.is_contiguous() && state.is_contiguous() &&
       param.scalar_type() == at::kFloat) {
-    return fused_adagrad(param, state, parts, static_cast<float>(lr), static_cast<float>(eps));
+    return fused_adagrad(param, state, parts, static_cast<float>(lr), static_cast<float>(eps), row_wise);
   }
   std::vector<at::Tensor> ids, grads;
   for (const RowGradients& part : parts) {
     ids.push_back(part.ids);
     grads.push_back(part.grads);
   }
-  return sparse_adagrad(param, state, at::cat(ids), at::cat(grads), lr, eps);
+  return sparse_adagrad(param, state, at::cat(ids), at::cat(grads), lr, eps, row_wise);
 }
 
 bool sparse_adagrad(at::Tensor& param, at::Tensor& state, const at::Tensor& ids, const at::Tensor& grads, double lr,
-                    double eps) {
+                    double eps, bool row_wise) {
   if (ids.numel() == 0 || param.size(1) == 0) return true;
   auto [rows, g] = coalesce(ids, grads);
-  at::Tensor s = state.index_select(0, rows).addcmul_(g, g);
+  at::Tensor s = row_wise ? state.index_select(0, rows).narrow(1, 0, 1).add((g * g).mean(1, /*keepdim=*/true))
+                                .expand_as(g)
+                                .contiguous()
+                          : state.index_select(0, rows).addcmul_(g, g);
   state.index_copy_(0, rows, s);
   const bool finite_state = all_finite(s);
   param.index_add_(0, rows, g.div_(s.sqrt_().add_(eps)).mul_(-lr));

@@ -190,7 +190,7 @@ void GnnLinkPredictionTask::update(TaskBatch& task_batch, uint32_t) {
     HogwildAccess hogwild;
     at::Tensor embeddings = b.table->embeddings, state = b.table->state;
     finite = sparse_adagrad(embeddings, state, {RowGradients{b.sample.nodes, b.embedding_grad}}, config_.learning_rate,
-                            config_.adagrad_eps, /*fused=*/true);
+                            config_.adagrad_eps, /*fused=*/true, config_.node_optimizer == NodeOptimizerKind::kRowAdagrad);
   }
   if (!finite) non_finite(b, "a node embedding row (or its Adagrad state) after its update");
   b.embedding_grad = at::Tensor();

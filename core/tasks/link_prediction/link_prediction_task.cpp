@@ -190,7 +190,7 @@ void LinkPredictionTask::update(TaskBatch& batch, uint32_t worker) {
     } else {
       at::Tensor embeddings = b.table->embeddings, state = b.table->state;  // handles to the table's storage
       finite = sparse_adagrad(embeddings, state, b.gradients, config_.learning_rate, config_.adagrad_eps,
-                              /*fused=*/!device_kernels_);
+                              /*fused=*/!device_kernels_, config_.node_optimizer == NodeOptimizerKind::kRowAdagrad);
     }
   }
   if (!finite) {
