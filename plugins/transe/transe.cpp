@@ -41,6 +41,9 @@ class TransE : public marius::sdk::TorchScoreFunction {
     return -at::cdist(rhs - rel, lhs, p_);
   }
 
+  // cdist materialises no [C,S,N,D] temporary: one tile holds every negative.
+  int64_t tile_bytes() const override { return int64_t{1} << 62; }
+
  private:
   double p_;
 };

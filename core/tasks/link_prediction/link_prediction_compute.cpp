@@ -31,15 +31,28 @@ void LinkPredictionTask::compute_separate(Batch& b, Worker& w) {
                   std::vector<int64_t> shape) {
     return score_forward(score_, w.score_ctx, mode, l, r, h, at::empty(shape, floats_));
   };
-  at::Tensor pos = call(MARIUS_SCORE_POSITIVE, src_e, rel_e, dst_e, {P});
-  at::Tensor pos_inv, neg_r, neg_l, relinv3;
-  if (inverse) {
-    relinv3 = rel_inv_e.view({C, S, W});
-    pos_inv = call(MARIUS_SCORE_POSITIVE, dst_e, rel_inv_e, src_e, {P});
+  // A decomposed score applies its operator once per side: to the heads (y_r,
+  // for the positives and the tails' corruption) and to the tails (y_l, op_lhs,
+  // or op_rhs with the inverse relations), and differentiates each once.
+  const uint32_t comparator = score_.comparator();
+  at::Tensor y_r, y_l;
+  at::Tensor pos, pos_inv, neg_r, neg_l, relinv3;
+  if (inverse) relinv3 = rel_inv_e.view({C, S, W});
+  if (comparator != MARIUS_COMPARATOR_NONE) {
+    y_r = relation_operator(score_, w.score_ctx, MARIUS_OPERATOR_RHS, src_e, rel_e);
+    pos = sdk::comparators::rows(comparator, y_r, dst_e);
+    neg_r = sdk::comparators::chunked(comparator, y_r.view({C, S, D}), neg_rhs_e);
+    y_l = inverse ? relation_operator(score_, w.score_ctx, MARIUS_OPERATOR_RHS, dst_e, rel_inv_e)
+                  : relation_operator(score_, w.score_ctx, MARIUS_OPERATOR_LHS, dst_e, rel_e);
+    if (inverse) pos_inv = sdk::comparators::rows(comparator, y_l, src_e);
+    neg_l = sdk::comparators::chunked(comparator, y_l.view({C, S, D}), neg_lhs_e);
+  } else {
+    pos = call(MARIUS_SCORE_POSITIVE, src_e, rel_e, dst_e, {P});
+    if (inverse) pos_inv = call(MARIUS_SCORE_POSITIVE, dst_e, rel_inv_e, src_e, {P});
+    neg_r = call(MARIUS_SCORE_CORRUPT_RHS, src3, rel3, neg_rhs_e, {C, S, N});
+    neg_l = inverse ? call(MARIUS_SCORE_CORRUPT_RHS, dst3, relinv3, neg_lhs_e, {C, S, N})
+                    : call(MARIUS_SCORE_CORRUPT_LHS, neg_lhs_e, rel3, dst3, {C, S, N});
   }
-  neg_r = call(MARIUS_SCORE_CORRUPT_RHS, src3, rel3, neg_rhs_e, {C, S, N});
-  neg_l = inverse ? call(MARIUS_SCORE_CORRUPT_RHS, dst3, relinv3, neg_lhs_e, {C, S, N})
-                  : call(MARIUS_SCORE_CORRUPT_LHS, neg_lhs_e, rel3, dst3, {C, S, N});
   w.times.forward += lap(clock);
 
   if (b.mask_r.defined()) {
@@ -67,7 +80,37 @@ void LinkPredictionTask::compute_separate(Batch& b, Worker& w) {
   };
   at::Tensor g_src, g_rel, g_dst, g_src_r, g_rel_r, g_nr, g_nl, g_rel_l, g_dst_l;
   at::Tensor g_rel_inv;  // gradients of the inverse-relation rows
-  if (inverse) {
+  if (comparator != MARIUS_COMPARATOR_NONE) {
+    namespace cmp = sdk::comparators;
+    at::Tensor g_yr = at::empty_like(y_r), g_yr_neg = at::empty({C, S, D}, floats_), g_yl_neg = at::empty({C, S, D}, floats_);
+    g_dst = at::empty_like(dst_e);
+    g_nr = at::empty_like(neg_rhs_e);
+    g_nl = at::empty_like(neg_lhs_e);
+    cmp::rows_backward(comparator, y_r, dst_e, grad_pos.view({P}), &g_yr, &g_dst);
+    cmp::chunked_backward(comparator, y_r.view({C, S, D}), neg_rhs_e, grad_nr, &g_yr_neg, &g_nr);
+    g_yr.add_(g_yr_neg.view({P, D}));
+    cmp::chunked_backward(comparator, y_l.view({C, S, D}), neg_lhs_e, grad_nl, &g_yl_neg, &g_nl);
+    at::Tensor g_yl = g_yl_neg.view({P, D}), g_src_pos;
+    if (inverse) {  // the tails' queries also score their positives against the heads
+      g_yl = at::empty_like(y_l);
+      g_src_pos = at::empty_like(src_e);
+      cmp::rows_backward(comparator, y_l, src_e, grad_pos_inv.view({P}), &g_yl, &g_src_pos);
+      g_yl.add_(g_yl_neg.view({P, D}));
+    }
+    g_src = at::empty_like(src_e);
+    g_rel = at::empty_like(rel_e);
+    relation_operator_backward(score_, w.score_ctx, MARIUS_OPERATOR_RHS, src_e, rel_e, g_yr, g_src, g_rel);
+    at::Tensor g_dst_q = at::empty_like(dst_e), g_rel_q = at::empty_like(rel_e);
+    relation_operator_backward(score_, w.score_ctx, inverse ? MARIUS_OPERATOR_RHS : MARIUS_OPERATOR_LHS, dst_e,
+                               inverse ? rel_inv_e : rel_e, g_yl, g_dst_q, g_rel_q);
+    g_dst.add_(g_dst_q);
+    if (inverse) {
+      g_src.add_(g_src_pos);
+      g_rel_inv = g_rel_q;
+    } else {
+      g_rel.add_(g_rel_q);
+    }
+  } else if (inverse) {
     back(MARIUS_SCORE_POSITIVE, src_e, rel_e, dst_e, grad_pos.view({P}), g_src, g_rel, g_dst);
     at::Tensor g_dst_p, g_src_p, g_relinv_p;
     back(MARIUS_SCORE_POSITIVE, dst_e, rel_inv_e, src_e, grad_pos_inv.view({P}), g_dst_p, g_relinv_p, g_src_p);
