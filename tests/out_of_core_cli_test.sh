@@ -64,6 +64,18 @@ assert np.allclose(np.array([[float(x) for x in r[1:]] for r in rows], dtype=np.
 assert np.abs(e).max() > 0.01  # trained, not the initial values
 "
 check "predict out of core" bash -c "'$run' predict '$tmp/c.toml' --head n0 --relation r0 -k 3 | tee '$tmp/p.txt' && [ \$(wc -l < '$tmp/p.txt') -eq 4 ]"
+check "similar out of core (partition by partition) equals brute force on the export" bash -c "
+'$run' similar '$tmp/c.toml' --node n5 -k 7 > '$tmp/s.txt' && /usr/bin/python3 -c \"
+import numpy as np
+e = np.load('$tmp/export/nodes.npy')
+ids = open('$tmp/export/node_ids.txt').read().split()
+q = e[ids.index('n5')]
+cos = e @ q / (np.maximum(np.linalg.norm(e, axis=1), 1e-12) * max(np.linalg.norm(q), 1e-12))
+cos[ids.index('n5')] = -np.inf
+want = [ids[i] for i in np.argsort(-cos, kind='stable')[:7]]
+got = [l.split()[1] for l in open('$tmp/s.txt').read().splitlines()[1:]]
+assert got == want, (got, want)
+\""
 
 # Resume: 2 epochs, then --resume to 3, equals 3 epochs straight (one thread).
 check "train 2 epochs" "$run" train "$tmp/c.toml" --set training.epochs=2 --set output.dir="$tmp/b"

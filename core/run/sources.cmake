@@ -42,6 +42,7 @@ set(MARIUS_TRAIN_SOURCES
   kernels/kernel_threads.cpp
   model/model.cpp
   model/node_rows.cpp
+  model/nearest_nodes.cpp
   model/sample_calls.cpp
   persist/checkpoint.cpp
   persist/export.cpp
