@@ -35,17 +35,31 @@ int main(int argc, char** argv) {
   marius::cli::add_plan_command(app, global, exit_code);
   marius::cli::add_dist_commands(app, global, exit_code);
   app.parse_complete_callback([&] { marius::set_log_level(global.log_level); });
+  // A subcommand's --help lists only its own options: name the global ones and the exit statuses there too.
+  for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+    sub->footer(
+        "Global options (before or after the subcommand): --plugin PATH, --set key=value, --log-level LEVEL, "
+        "--version.\nExit status: 0 success; 1 an error the message explains (input, files, resources, training "
+        "stopped); 2 a usage error on the command line; 3 an internal error (a bug: please report it); 130 "
+        "interrupted (Ctrl-C).");
+  }
 
+  // Exit statuses (docs: README, "Exit status"): 0 success, 1 error, 2 usage, 3 internal, 130 interrupted.
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    const int status = app.exit(e);  // prints help, the version or the usage error
+    return status == 0 ? 0 : 2;
   } catch (const marius::Error& e) {
+    if (e.code() == MARIUS_ERR_INTERNAL) {
+      fmt::print(stderr, "marius-run: internal error: {}\n", e.what());
+      return 3;
+    }
     fmt::print(stderr, "marius-run: error: {}\n", e.what());
     return e.code() == MARIUS_ERR_CANCELLED ? 130 : 1;  // 130: stopped by SIGINT, as shells report it
   } catch (const std::exception& e) {
     fmt::print(stderr, "marius-run: internal error: {}\n", e.what());
-    return 1;
+    return 3;
   }
   return exit_code;
 }

@@ -31,6 +31,6 @@ expect "missing --plugin path" 1 "plugin path /no/such/dir: no such file or dire
   "$run" --plugin /no/such/dir plugins list
 expect "unknown plugin" 1 "no plugin named 'nope'" -- "$run" plugins inspect nope
 expect "train without a dataset names the key" 1 "dataset.path is not set" -- "$run" train
-expect "unknown log level" 105 "--log-level" -- "$run" --log-level loud plugins list
+expect "unknown log level is a usage error" 2 "--log-level" -- "$run" --log-level loud plugins list
 
 finish cli

@@ -96,6 +96,6 @@ expect "bytes overflow" 1 "overflows 64 bits" -- \
   "$run" plan --partitions 4 --buffer 2 --ordering beta --partition-bytes 18446744073709551615
 expect "bad option value" 1 "option 'shuffle' expects bool" -- \
   "$run" plan --partitions 4 --buffer 2 --ordering beta --set shuffle=3
-expect "missing --ordering" 106 "--ordering is required" -- "$run" plan --partitions 4 --buffer 2
+expect "missing --ordering" 2 "--ordering is required" -- "$run" plan --partitions 4 --buffer 2
 
 finish plan_cli

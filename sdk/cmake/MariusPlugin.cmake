@@ -5,7 +5,7 @@
 #     MANIFEST <file.toml.in>      the manifest; @MARIUS_PLUGIN_FILE@ in it becomes the
 #                                  library's file name, so [library].path = "@MARIUS_PLUGIN_FILE@"
 #     [TORCH]                      the plugin uses LibTorch (the SDK's LibTorch adapter)
-#     [C]                          the plugin is plain C: link nothing but the ABI headers
+#     [C]                          the plugin is plain C: the ABI headers and marius/sdk/c_plugin.h only
 #     [OUTPUT_DIRECTORY <dir>]     where the library and manifest are built
 #                                  (default: MARIUS_PLUGIN_OUTPUT_DIR, else the current binary dir)
 #     [INSTALL_DESTINATION <dir>]  where `cmake --install` puts them
@@ -38,7 +38,7 @@ function(marius_add_plugin name)
 
   add_library(${name} MODULE ${ARG_SOURCES})
   if(ARG_C)
-    target_link_libraries(${name} PRIVATE marius::abi)
+    target_link_libraries(${name} PRIVATE marius::c_sdk)  # <marius/abi.h> and <marius/sdk/c_plugin.h>
   else()
     target_link_libraries(${name} PRIVATE marius::sdk)
   endif()
