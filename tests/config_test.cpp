@@ -31,7 +31,7 @@ TEST(Config, AnInlineTableReplacesAnOptionsTable) {
   Config merged = Config::load(file, {"storage.ordering_options.shuffle=true"});
   EXPECT_EQ(merged.ordering_options.size(), 2u);
   testing::expect_error([&] { Config::load(file, {"storage.ordering_options={ shuffle = }"}); },
-                        MARIUS_ERR_INVALID_ARGUMENT, {"--set storage.ordering_options={ shuffle = }", "inline table"});
+                        MARIUS_ERR_INVALID_ARGUMENT, {"override storage.ordering_options={ shuffle = }", "inline table"});
 }
 
 TEST(Config, Errors) {
@@ -40,7 +40,7 @@ TEST(Config, Errors) {
   expect_error([&] { Config::load(file, {}); }, MARIUS_ERR_INVALID_ARGUMENT,
                {file.string() + ":3", "unknown key 'training.batchsize'", "batch_size"});
   expect_error([&] { Config::load("", {"traning.epochs=3"}); }, MARIUS_ERR_INVALID_ARGUMENT,
-               {"--set", "unknown section or key 'traning'"});
+               {"override", "unknown section or key 'traning'"});
   expect_error([&] { Config::load("", {"training.loss=hinge"}); }, MARIUS_ERR_INVALID_ARGUMENT,
                {"training.loss must be one of softmax, ranking, logistic"});
   expect_error([&] { Config::load("", {"model.dim=0"}); }, MARIUS_ERR_INVALID_ARGUMENT, {"model.dim must be at least 1"});

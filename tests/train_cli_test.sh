@@ -149,7 +149,7 @@ printf '[training]\nepochz = 3\n' > "$tmp/bad.toml"
 check "unknown key" bash -c "! '$run' train '$tmp/bad.toml' 2> '$tmp/e.txt' && grep -q \"$tmp/bad.toml:2: unknown key 'training.epochz'\" '$tmp/e.txt'"
 printf '[training]\nepochs = "three"\n' > "$tmp/bad.toml"
 check "wrong type" bash -c "! '$run' train '$tmp/bad.toml' 2> '$tmp/e.txt' && grep -q 'training.epochs expects integer, got string' '$tmp/e.txt'"
-check "--set wrong type" bash -c "! '$run' train '$tmp/c.toml' --set model.dim=big 2> '$tmp/e.txt' && grep -q -- '--set: model.dim expects integer' '$tmp/e.txt'"
+check "--set wrong type" bash -c "! '$run' train '$tmp/c.toml' --set model.dim=big 2> '$tmp/e.txt' && grep -q -- 'override: model.dim expects integer' '$tmp/e.txt'"
 check "bad plugin option" bash -c "! '$run' train '$tmp/c.toml' --set negatives.sampler_options.degree_fraction=2 2> '$tmp/e.txt' && grep -q \"option 'degree_fraction': 2 is above the maximum 1\" '$tmp/e.txt'"
 
 finish train_cli

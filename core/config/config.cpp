@@ -36,13 +36,13 @@ const char* type_name(KeyType t) {
 
 std::string where(const std::string& source, const toml::node& node) {
   uint32_t line = node.source().begin.line;
-  return line == 0 ? "--set" : fmt::format("config {}:{}", source, line);
+  return line == 0 ? "override" : fmt::format("config {}:{}", source, line);
 }
 
 // Puts `value` at the dotted `path` of `root`, creating tables on the way.
 void apply_override(toml::table& root, const std::string& assignment) {
   size_t eq = assignment.find('=');
-  if (eq == std::string::npos || eq == 0) fail(MARIUS_ERR_INVALID_ARGUMENT, "--set {}: expected key=value", assignment);
+  if (eq == std::string::npos || eq == 0) fail(MARIUS_ERR_INVALID_ARGUMENT, "override {}: expected key=value", assignment);
   std::string path = assignment.substr(0, eq);
   const std::string text = assignment.substr(eq + 1);
   // An inline table ("{ shuffle = true }") replaces the whole table at `path` (a
@@ -53,7 +53,7 @@ void apply_override(toml::table& root, const std::string& assignment) {
       toml::table parsed = toml::parse("value = " + text);
       if (toml::table* t = parsed["value"].as_table()) inline_table = std::move(*t);
     } catch (const toml::parse_error& e) {
-      fail(MARIUS_ERR_INVALID_ARGUMENT, "--set {}: not a TOML inline table: {}", assignment, e.description());
+      fail(MARIUS_ERR_INVALID_ARGUMENT, "override {}: not a TOML inline table: {}", assignment, e.description());
     }
   }
   Value value = inline_table ? Value{} : parse_value_text(text);
@@ -62,7 +62,7 @@ void apply_override(toml::table& root, const std::string& assignment) {
   for (;;) {
     size_t dot = path.find('.', start);
     std::string part = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-    if (part.empty()) fail(MARIUS_ERR_INVALID_ARGUMENT, "--set {}: empty key part", path);
+    if (part.empty()) fail(MARIUS_ERR_INVALID_ARGUMENT, "override {}: empty key part", path);
     if (dot == std::string::npos) {
       if (inline_table) {
         table->insert_or_assign(part, std::move(*inline_table));
@@ -76,7 +76,7 @@ void apply_override(toml::table& root, const std::string& assignment) {
       table->insert_or_assign(part, toml::table{});
       next = table->get(part);
     }
-    if (!next->is_table()) fail(MARIUS_ERR_INVALID_ARGUMENT, "--set {}: '{}' is not a table", path, part);
+    if (!next->is_table()) fail(MARIUS_ERR_INVALID_ARGUMENT, "override {}: '{}' is not a table", path, part);
     table = next->as_table();
     start = dot + 1;
   }
