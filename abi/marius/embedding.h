@@ -37,7 +37,7 @@
  * ABI's MARIUS_ABI_MAJOR/MINOR). Major: incompatible change. Minor: functions,
  * members or constants added. */
 #define MARIUS_EMBEDDING_MAJOR 1
-#define MARIUS_EMBEDDING_MINOR 1
+#define MARIUS_EMBEDDING_MINOR 2
 
 #define MARIUS_API MARIUS_EXPORT
 
@@ -418,6 +418,29 @@ typedef struct marius_classify_args {
 /* With the configured inference (evaluation.inference). A link-prediction
  * session refuses it (INVALID_ARGUMENT); NOT_FOUND names an unknown node. */
 MARIUS_API marius_status marius_session_classify(marius_session* session, marius_classify_args* args);
+
+/* Since 1.2: the nodes nearest to one node in embedding space (exact search,
+ * block by block; out of core one partition at a time). */
+#define MARIUS_SIMILAR_COSINE 0 /* cos(a, b), larger is nearer */
+#define MARIUS_SIMILAR_DOT 1    /* <a, b>, larger is nearer */
+#define MARIUS_SIMILAR_L2 2     /* |a - b|, smaller is nearer */
+
+typedef struct marius_similar_args {
+  uint32_t struct_size;
+  uint32_t metric;       /* MARIUS_SIMILAR_* */
+  const char* node;      /* original id of the node */
+  int64_t k;             /* >= 1: how many, and the capacity of the outputs */
+  int64_t* out_nodes;    /* k entries: node rows, nearest first, the node itself left out */
+  double* out_values;    /* k entries (the metric's value: similarity, or distance for L2), or NULL */
+  int64_t out_count;     /* written: min(k, num_nodes - 1) */
+} marius_similar_args;
+
+#define MARIUS_SIMILAR_ARGS_SIZE_1_2 MARIUS_STRUCT_SIZE(marius_similar_args, out_count)
+
+/* Searches the node embeddings (a GNN encoder's session: its representations),
+ * as `marius-run similar` does. A node-classification session refuses it
+ * (INVALID_ARGUMENT); NOT_FOUND names an unknown node. */
+MARIUS_API marius_status marius_session_similar(marius_session* session, marius_similar_args* args);
 
 MARIUS_EXTERN_C_END
 

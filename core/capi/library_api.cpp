@@ -28,6 +28,8 @@ static_assert(MARIUS_DATASET_SUMMARY_SIZE_1_1 == 112);
 static_assert(MARIUS_SESSION_INFO_SIZE_1_1 == 192);
 static_assert(MARIUS_METRICS_SIZE_1_1 == 96);
 static_assert(MARIUS_CLASSIFY_ARGS_SIZE_1_1 == 48);
+// The frozen 1.2 sizes.
+static_assert(MARIUS_SIMILAR_ARGS_SIZE_1_2 == 48);
 
 namespace marius::capi {
 

@@ -130,6 +130,15 @@ class PredictArgs(ctypes.Structure):
     ]
 
 
+class SimilarArgs(ctypes.Structure):
+    _fields_ = [
+        ("struct_size", ctypes.c_uint32), ("metric", ctypes.c_uint32),
+        ("node", ctypes.c_char_p), ("k", ctypes.c_int64),
+        ("out_nodes", ctypes.POINTER(ctypes.c_int64)), ("out_values", ctypes.POINTER(ctypes.c_double)),
+        ("out_count", ctypes.c_int64),
+    ]
+
+
 class ClassifyArgs(ctypes.Structure):
     _fields_ = [
         ("struct_size", ctypes.c_uint32), ("reserved", ctypes.c_uint32),
@@ -168,6 +177,7 @@ TENSOR_NO_COPY = 1 << 1
 TENSOR_COPIED = 1 << 0
 PREDICT_TAILS = 0
 PREDICT_HEADS = 1
+SIMILAR_METRICS = {"cosine": 0, "dot": 1, "l2": 2}
 
 _Session = ctypes.c_void_p
 _Status = ctypes.c_int32
@@ -194,6 +204,10 @@ _PROTOTYPES = {
     "marius_session_export": (_Status, [_Session, ctypes.c_char_p]),
     "marius_session_predict": (_Status, [_Session, ctypes.POINTER(PredictArgs)]),
     "marius_session_classify": (_Status, [_Session, ctypes.POINTER(ClassifyArgs)]),
+}
+# Functions of later minors than API_MINOR: bound when the library has them.
+_OPTIONAL_PROTOTYPES = {
+    "marius_session_similar": (_Status, [_Session, ctypes.POINTER(SimilarArgs)]),  # 1.2
 }
 
 
@@ -247,6 +261,11 @@ def lib():
                 fn = getattr(handle, name)
                 fn.restype = restype
                 fn.argtypes = argtypes
+            for name, (restype, argtypes) in _OPTIONAL_PROTOTYPES.items():
+                fn = getattr(handle, name, None)
+                if fn is not None:
+                    fn.restype = restype
+                    fn.argtypes = argtypes
             version = handle.marius_embedding_version()
             major, minor = version >> 16, version & 0xFFFF
             if major != API_MAJOR or minor < API_MINOR:

@@ -32,7 +32,7 @@ import threading
 
 from . import _dlpack, _native
 from ._native import check, lib, sized
-from .errors import INVALID_ARGUMENT, MariusError
+from .errors import INVALID_ARGUMENT, UNSUPPORTED, MariusError
 from .tensor import Tensor
 
 ProgressInfo = collections.namedtuple(
@@ -434,6 +434,27 @@ class Session:
         with self._call() as h:
             check(lib().marius_session_predict(h, ctypes.byref(args)))
         return [(self.node_id(nodes[i]), scores[i]) for i in range(args.out_count)]
+
+    def similar(self, node, k=10, metric="cosine"):
+        """The k nodes nearest to `node` (original id) in embedding space, the node itself
+        left out, as [(node_id, value), ...] nearest first: metric "cosine" or "dot" (the
+        similarity, larger is nearer) or "l2" (the distance, smaller is nearer). Exact search;
+        out of core one partition at a time. A GNN encoder's session searches its
+        representations. Needs libmarius with embedding API 1.2."""
+        if metric not in _native.SIMILAR_METRICS:
+            raise MariusError(INVALID_ARGUMENT, f"similar: metric {metric!r}: use cosine, dot or l2")
+        k = int(k)
+        if k < 1:
+            raise MariusError(INVALID_ARGUMENT, f"similar: k must be at least 1, got {k}")
+        if not hasattr(lib(), "marius_session_similar"):
+            raise MariusError(UNSUPPORTED, f"similar: {_native.library_path()} is older than embedding API 1.2")
+        nodes = (ctypes.c_int64 * k)()
+        values = (ctypes.c_double * k)()
+        args = sized(_native.SimilarArgs, metric=_native.SIMILAR_METRICS[metric],
+                     node=str(node).encode("utf-8", "surrogateescape"), k=k, out_nodes=nodes, out_values=values)
+        with self._call() as h:
+            check(lib().marius_session_similar(h, ctypes.byref(args)))
+        return [(self.node_id(nodes[i]), values[i]) for i in range(args.out_count)]
 
     def classify(self, node, k=None):
         """Node classification: the k most probable classes of a node (original id), as

@@ -21,11 +21,12 @@ def test_version_and_library():
 
 
 def test_struct_sizes_match_the_header():
-    # The frozen 1.1 sizes of <marius/embedding.h> (docs/abi.md; static_asserts in core/capi).
+    # The frozen 1.1 and 1.2 sizes of <marius/embedding.h> (docs/abi.md; static_asserts in core/capi).
     from marius import _native as n
     import ctypes
     sizes = {n.PreprocessArgs: 152, n.DatasetSummary: 112, n.SessionArgs: 56, n.SessionInfo: 192, n.Progress: 64,
-             n.TrainArgs: 40, n.TrainResult: 56, n.Metrics: 96, n.PredictArgs: 56, n.ClassifyArgs: 48}
+             n.TrainArgs: 40, n.TrainResult: 56, n.Metrics: 96, n.PredictArgs: 56, n.ClassifyArgs: 48,
+             n.SimilarArgs: 48}  # 1.2
     assert {t.__name__: ctypes.sizeof(t) for t in sizes} == {t.__name__: size for t, size in sizes.items()}
 
 
@@ -184,6 +185,28 @@ def test_ids_export_predict(planted, tmp_path):
         assert len(heads) == 3
         with pytest.raises(marius.MariusError, match="exactly one"):
             s.predict("n0", "r1", tail="n2")
+
+
+def test_similar_is_exact_nearest_neighbours(planted):
+    with open_planted(planted, out="similar") as s:
+        s.train(2)
+        emb = s.embeddings().astype(np.float64)
+        ids = s.node_ids()
+        q = s.node_index("n5")
+        norms = np.maximum(np.linalg.norm(emb, axis=1), 1e-12)
+        expected = {"cosine": emb @ emb[q] / (norms * norms[q]), "dot": emb @ emb[q],
+                    "l2": -np.linalg.norm(emb - emb[q], axis=1)}
+        for metric, scores in expected.items():
+            scores[q] = -np.inf
+            want = [ids[i] for i in np.argsort(-scores, kind="stable")[:6]]
+            got = s.similar("n5", k=6, metric=metric)
+            assert [n for n, _ in got] == want, metric
+            values = [v for _, v in got]
+            assert values == (sorted(values) if metric == "l2" else sorted(values, reverse=True)), metric
+        with pytest.raises(marius.MariusError, match="use cosine, dot or l2"):
+            s.similar("n5", metric="manhattan")
+        with pytest.raises(marius.MariusError, match="nope"):
+            s.similar("nope")
 
 
 def test_out_of_core_embeddings_are_copies(planted):
