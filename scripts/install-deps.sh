@@ -19,6 +19,7 @@ packages=(
   nlohmann-json3-dev                            # JSON for metrics.jsonl and --json outputs
   libgtest-dev libgmock-dev
   python3 python3-numpy python3-pytest          # the Python package and its tests
+  python3-matplotlib                            # marius-run report (python3 -m marius.report)
   python3-pip python3-setuptools python3-wheel  # pip install ./python, offline (tests/install_test.sh)
 )
 
