@@ -172,6 +172,9 @@ except marius.MariusError as e:
     assert "my_score.toml.missing" in str(e), e
 EOF2
 echo "ok: the installed Python package trains with the out-of-tree plugin named in its config"
+"${clean[@]}" "$prefix/bin/marius-run" report "$tmp/out" --out "$tmp/report" > /dev/null
+grep -q 'src="data:image/png;base64,' "$tmp/report/report.html" && test -s "$tmp/report/figures/loss.png"
+echo "ok: the installed marius-run report finds the installed marius.report"
 
 cp -r "$source_dir/python" "$tmp/python-src"
 /usr/bin/python3 -m pip install -q --no-build-isolation --no-index --no-deps --target "$tmp/site" "$tmp/python-src" \
