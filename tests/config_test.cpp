@@ -1,6 +1,8 @@
 // Configuration: defaults, file + --set, errors naming the key, TOML round trip.
 #include "core/config/config.h"
 
+#include <fstream>
+
 #include "test_util.h"
 
 namespace marius {
@@ -59,6 +61,23 @@ TEST(Config, TomlRoundTrip) {
   EXPECT_EQ(back.dataset, "a \"quoted\" path");
   EXPECT_EQ(back.adagrad_eps, 1e-7);
   EXPECT_EQ(back.seed, 42);
+}
+
+TEST(Config, RelativePathsInAFileAreBesideTheFileAndOverridesBesideTheCaller) {
+  TempDir dir;
+  std::filesystem::create_directories(dir.path() / "runs");
+  auto file = dir.path() / "runs" / "c.toml";
+  std::ofstream(file) << "[dataset]\npath = \"../data/x\"\n[model]\nscore = \"plugins/mine.toml\"\n"
+                         "[negatives]\nsampler = \"uniform\"\n[output]\ndir = \"/abs/out\"\n";
+  Config c = Config::load(file, {});
+  EXPECT_EQ(c.dataset, (dir.path() / "data" / "x").string());
+  EXPECT_EQ(c.score, (dir.path() / "runs" / "plugins" / "mine.toml").string());
+  EXPECT_EQ(c.sampler, "uniform");  // a plugin name, not a path
+  EXPECT_EQ(c.output, "/abs/out");
+  Config overridden = Config::load(file, {"dataset.path=rel/y", "output.dir=o"});
+  EXPECT_EQ(overridden.dataset, "rel/y");  // command-line paths: relative to the current directory
+  EXPECT_EQ(overridden.output, "o");
+  EXPECT_EQ(Config::parse("[dataset]\npath = \"d\"\n", "text", {}).dataset, "d");  // text has no directory
 }
 
 TEST(Config, MarkdownListsEveryKey) {

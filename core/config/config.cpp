@@ -188,9 +188,31 @@ Config from_table(const toml::table& root, const std::string& source) {
   return config;
 }
 
-}  // namespace
+// Relative paths written in a config file name places beside the file, as users
+// expect (not in whatever directory marius-run happens to start in): the data,
+// output and storage directories, and plugin manifests (values ending in .toml).
+// Overrides (--set) are relative to the current directory, like any command-line path.
+void resolve_relative_paths(toml::table& root, const std::filesystem::path& base) {
+  static const std::pair<const char*, const char*> kDirectories[] = {
+      {"dataset", "path"}, {"output", "dir"}, {"storage", "dir"}};
+  static const std::pair<const char*, const char*> kPlugins[] = {{"model", "score"},       {"model", "encoder"},
+                                                                 {"negatives", "sampler"}, {"storage", "backend"},
+                                                                 {"storage", "ordering"}};
+  auto resolve = [&](const char* section, const char* key, bool manifests_only) {
+    toml::table* table = root[section].as_table();
+    toml::value<std::string>* value = table ? (*table)[key].as_string() : nullptr;
+    if (value == nullptr || value->get().empty()) return;
+    const std::filesystem::path path(value->get());
+    if (path.is_absolute() || (manifests_only && path.extension() != ".toml")) return;
+    *value = (base / path).lexically_normal().string();
+  };
+  for (const auto& [section, key] : kDirectories) resolve(section, key, false);
+  for (const auto& [section, key] : kPlugins) resolve(section, key, true);
+}
 
-Config Config::parse(const std::string& text, const std::string& source, const std::vector<std::string>& overrides) {
+// Parses `text`; a config read from a file gets its relative paths resolved against `base` before the overrides.
+Config parse_text(const std::string& text, const std::string& source, const std::vector<std::string>& overrides,
+                  const std::filesystem::path* base) {
   toml::table root;
   try {
     root = toml::parse(text, source);
@@ -198,8 +220,15 @@ Config Config::parse(const std::string& text, const std::string& source, const s
     fail(MARIUS_ERR_INVALID_ARGUMENT, "config {}:{}:{}: invalid TOML: {}", source, e.source().begin.line,
          e.source().begin.column, e.description());
   }
+  if (base != nullptr) resolve_relative_paths(root, *base);
   for (const std::string& o : overrides) apply_override(root, o);
   return from_table(root, source);
+}
+
+}  // namespace
+
+Config Config::parse(const std::string& text, const std::string& source, const std::vector<std::string>& overrides) {
+  return parse_text(text, source, overrides, nullptr);
 }
 
 Config Config::load(const std::filesystem::path& file, const std::vector<std::string>& overrides) {
@@ -209,7 +238,8 @@ Config Config::load(const std::filesystem::path& file, const std::vector<std::st
   std::ifstream in(file);
   std::stringstream text;
   text << in.rdbuf();
-  return parse(text.str(), file.string(), overrides);
+  const std::filesystem::path base = std::filesystem::absolute(file, ec).parent_path();
+  return parse_text(text.str(), file.string(), overrides, &base);
 }
 
 std::string Config::to_toml() const {

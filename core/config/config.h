@@ -119,6 +119,9 @@ struct Config {
 
   // Reads `file` (may be empty: defaults only) and applies `overrides`
   // ("section.key=value"). Throws Error(INVALID_ARGUMENT) naming the key.
+  // Relative paths in the file (dataset.path, output.dir, storage.dir, and
+  // plugin manifests ending in .toml) are taken relative to the file's
+  // directory; those in overrides stay relative to the current directory.
   static Config load(const std::filesystem::path& file, const std::vector<std::string>& overrides);
   // Parses TOML text (used for the copy stored in checkpoints); `source` names it in errors.
   static Config parse(const std::string& text, const std::string& source, const std::vector<std::string>& overrides);
