@@ -34,10 +34,10 @@ echo "ok: <marius/abi.h> compiles as C99"
 grep -q "$prefix/lib/marius/plugins/distmult.toml (built-in)" "$tmp/list.txt"
 echo "ok: installed marius-run finds its built-in plugins"
 
-test -f "$prefix/share/marius/examples/r.toml" && test -f "$prefix/share/doc/marius/plugins.md" &&
-  test -f "$prefix/share/doc/marius/README.md"
+test -f "$prefix/share/marius/examples/r.toml" && test -f "$prefix/share/marius/docs/plugins.md" &&
+  test -f "$prefix/share/marius/docs/README.md"
 "${clean[@]}" "$prefix/bin/marius-run" config "$prefix/share/marius/examples/r.toml" > /dev/null
-echo "ok: the example configurations and the docs are installed (share/marius/examples, share/doc/marius)"
+echo "ok: the example configurations and the docs are installed (share/marius/examples, share/marius/docs)"
 
 cp -r "$template" "$tmp/src"
 launcher=()
