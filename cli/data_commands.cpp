@@ -27,6 +27,8 @@ struct PreprocessArgs {
   uint64_t seed = 1;
   int64_t partitions = 1;
   std::string partitioner = "random";
+  std::string valid_negatives, test_negatives;
+  std::string negatives_layout = "shared";
 };
 
 int run_preprocess(const PreprocessArgs& a) {
@@ -56,6 +58,9 @@ int run_preprocess(const PreprocessArgs& a) {
     fail(MARIUS_ERR_INVALID_ARGUMENT, "--features-dtype \"{}\": expected float32 or float16", a.features_dtype);
   }
   o.node_inputs.float16 = a.features_dtype == "float16";
+  o.negatives[static_cast<int>(Split::kValid)] = a.valid_negatives;
+  o.negatives[static_cast<int>(Split::kTest)] = a.test_negatives;
+  o.negatives_layout = parse_negatives_layout(a.negatives_layout, "--negatives-layout");
 
   PreprocessResult r = preprocess(o);
   const DatasetInfo& info = r.info;
@@ -72,6 +77,15 @@ int run_preprocess(const PreprocessArgs& a) {
   }
   fmt::print("  input      delimiter {}, columns {}, {} ids{}\n", delimiter_name(r.format.delimiter),
              r.format.columns.str(), a.ids, a.header ? ", header skipped" : "");
+  for (Split s : {Split::kValid, Split::kTest}) {
+    const int64_t n = r.given_negatives[static_cast<int>(s)];
+    if (n == 0) continue;
+    if (o.negatives_layout == NegativesLayout::kShared) {
+      fmt::print("  negatives  {}: {} shared negative edges\n", split_name(s), n);
+    } else {
+      fmt::print("  negatives  {}: {} per edge ({})\n", split_name(s), n, negatives_layout_name(o.negatives_layout));
+    }
+  }
   return 0;
 }
 
@@ -237,6 +251,15 @@ void add_data_commands(CLI::App& app, const GlobalOptions&, int& exit_code) {
   pre->add_option("--train-nodes", p->train_nodes, "Training nodes, one per line (node classification)");
   pre->add_option("--valid-nodes", p->valid_nodes, "Validation nodes, one per line");
   pre->add_option("--test-nodes", p->test_nodes, "Test nodes, one per line");
+  pre->add_option("--valid-negatives", p->valid_negatives,
+                  "Negatives published for the validation split (evaluation.protocol given or classification); "
+                  "see --negatives-layout");
+  pre->add_option("--test-negatives", p->test_negatives, "Negatives published for the test split");
+  pre->add_option("--negatives-layout", p->negatives_layout,
+                  "shared: negative edges in the edge files' layout, every positive compared with all (OGB's "
+                  "ogbl-ddi and ogbl-collab; CoDEx's false triples); tails, heads: one line per edge of the split "
+                  "with its M candidate tails or heads (ogbl-citation2); both: M heads then M tails (ogbl-wikikg2)")
+      ->capture_default_str();
   pre->callback([p, &exit_code] { exit_code = run_preprocess(*p); });
 
   auto g = std::make_shared<GenerateArgs>();

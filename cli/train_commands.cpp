@@ -37,10 +37,31 @@ Session open_session(const GlobalOptions& global, const std::string& config_file
 }
 
 std::string metrics_line(const std::string& prefix, const RankMetrics& m) {
-  return fmt::format("{} MRR {:.4f}  MR {:.1f}  Hits@1 {:.4f}  Hits@3 {:.4f}  Hits@10 {:.4f}  ({}{}, {} rankings, {:.2f} s)",
-                     prefix, m.mrr, m.mr, m.hits1, m.hits3, m.hits10, m.protocol,
-                     m.protocol == "sampled" ? fmt::format(": {} uniform + {} degree-weighted negatives", m.negatives, m.negatives) : "",
-                     m.rankings, m.seconds);
+  if (m.protocol == "classification") {
+    return fmt::format("{} accuracy {:.4f}  F1 {:.4f}  (classification: {} true and {} false triples, a threshold per "
+                       "relation chosen on valid, {:.2f} s)",
+                       prefix, m.accuracy, m.f1, m.rankings - m.negatives, m.negatives, m.seconds);
+  }
+  std::string line = prefix;
+  if (m.ranked) {
+    line += fmt::format(" MRR {:.4f}  MR {:.1f}  Hits@1 {:.4f}  Hits@3 {:.4f}  Hits@10 {:.4f}", m.mrr, m.mr, m.hits1,
+                        m.hits3, m.hits10);
+  }
+  for (const auto& [k, v] : m.hits_at) {
+    if (!m.ranked || (k != 1 && k != 3 && k != 10)) line += fmt::format("{}Hits@{} {:.4f}", m.ranked ? "  " : " ", k, v);
+  }
+  std::string how;
+  if (m.protocol == "sampled") {
+    how = fmt::format(": {} uniform + {} degree-weighted negatives", m.negatives, m.negatives);
+  } else if (m.protocol == "given" && m.layout == "shared") {
+    how = fmt::format(": {} positives, each against all {} shared negative edges", m.rankings, m.negatives);
+  } else if (m.protocol == "given") {
+    how = fmt::format(": {} {} per edge", m.negatives, m.layout == "both" ? "heads and tails" : m.layout);
+  }
+  const bool shared = m.protocol == "given" && m.layout == "shared";  // `how` counts the positives
+  line += fmt::format("  ({}{}, {}{:.2f} s)", m.protocol, how, shared ? "" : fmt::format("{} rankings, ", m.rankings),
+                      m.seconds);
+  return line;
 }
 
 // Prints each epoch's summary lines on the terminal.

@@ -719,6 +719,48 @@ static int remove_entry(const char* path, const struct stat* st, int flag, struc
   return remove(path);
 }
 
+/* 1.3: given negatives through marius_preprocess, and the given protocol's
+ * members of marius_metrics; a caller whose struct ends before them is refused. */
+static void test_given_protocol(void) {
+  char train[600], valid[600], test[600], negatives[600], out[600];
+  path_in(train, sizeof train, "train.tsv");
+  path_in(valid, sizeof valid, "valid.tsv");
+  path_in(test, sizeof test, "test.tsv");
+  path_in(out, sizeof out, "data-given");
+  /* Any edge list of the graph's nodes serves as shared negatives: the test edges here. */
+  memcpy(negatives, test, sizeof negatives);
+  marius_preprocess_args args;
+  memset(&args, 0, sizeof args);
+  args.struct_size = sizeof args;
+  args.train = train;
+  args.valid = valid;
+  args.test = test;
+  args.output = out;
+  args.test_negatives = negatives;
+  args.negatives_layout = "shared";
+  marius_dataset_summary summary;
+  memset(&summary, 0, sizeof summary);
+  summary.struct_size = sizeof summary;
+  OK(marius_preprocess(&args, &summary));
+  CHECK(summary.test_negatives == 300 && summary.valid_negatives == 0);
+  args.negatives_layout = "diagonal";
+  FAILS(marius_preprocess(&args, NULL), MARIUS_ERR_INVALID_ARGUMENT, "diagonal");
+
+  marius_session* s = NULL;
+  OK(open_session("data-given", "out-given", "evaluation.protocol=\"given\"", 0, &s));
+  marius_metrics m;
+  memset(&m, 0, sizeof m);
+  m.struct_size = sizeof m;
+  OK(marius_session_evaluate(s, MARIUS_SPLIT_TEST, &m));
+  CHECK(m.protocol == MARIUS_PROTOCOL_GIVEN && m.ranked == 0 && m.negatives == 300 && m.rankings == 300);
+  CHECK(m.hits_at_count == 4 && m.hits_at_k[0] == 10 && m.hits_at_k[3] == 100);
+  CHECK(m.hits_at[0] >= 0 && m.hits_at[0] <= m.hits_at[3] && m.hits_at[3] <= 1);
+  FAILS(marius_session_evaluate(s, MARIUS_SPLIT_VALID, &m), MARIUS_ERR_NOT_FOUND, "--valid-negatives");
+  m.struct_size = MARIUS_METRICS_SIZE_1_1;
+  FAILS(marius_session_evaluate(s, MARIUS_SPLIT_TEST, &m), MARIUS_ERR_UNSUPPORTED, "1.3");
+  OK(marius_session_close(s));
+}
+
 int main(void) {
   uint32_t version = marius_embedding_version();
   CHECK(version >> 16 == MARIUS_EMBEDDING_MAJOR && (int)(version & 0xffff) >= MARIUS_EMBEDDING_MINOR);
@@ -755,6 +797,7 @@ int main(void) {
     FAILS(marius_preprocess(&args, NULL), MARIUS_ERR_INVALID_ARGUMENT, "unknown flags");
   }
   test_errors();
+  test_given_protocol();
   test_in_memory();
   test_out_of_core();
   test_calls_after_close();

@@ -144,6 +144,29 @@ else
   check "too little memory is refused naming the keys" bash -c "! (ulimit -v 4000000; '$run' train '$tmp/c.toml' --set model.dim=60000 --set training.batch_size=5000 --set negatives.per_chunk=1000 --set output.dir='$tmp/mem' 2> '$tmp/e.txt') && grep -q 'training needs about .* GiB of memory but this process may use .*ulimit -v.*model.dim' '$tmp/e.txt' && ! grep -q 'frame #' '$tmp/e.txt'"
 fi
 
+# Negatives a benchmark ships (OGB-style): shared edges (Hits@K of each positive against all, K from
+# evaluation.hits_at) and per-edge candidate tails (MRR), each named in the output with their counts.
+/usr/bin/python3 - "$tmp" <<'PY'
+import random, sys
+tmp = sys.argv[1]
+rng = random.Random(4)
+nodes = sorted({x for line in open(f"{tmp}/raw/train.tsv") for x in line.split()[0::2]})
+with open(f"{tmp}/neg-shared.tsv", "w") as f:
+    for line in open(f"{tmp}/raw/test.tsv"):
+        h, r, t = line.split()
+        f.write(f"{rng.choice(nodes)}\t{r}\t{rng.choice(nodes)}\n")
+with open(f"{tmp}/neg-tails.txt", "w") as f:
+    for line in open(f"{tmp}/raw/test.tsv"):
+        f.write(" ".join(rng.choice(nodes) for _ in range(30)) + "\n")
+PY
+check "preprocess --test-negatives (shared)" bash -c "'$run' preprocess --train '$tmp/raw/train.tsv' --valid '$tmp/raw/valid.tsv' --test '$tmp/raw/test.tsv' --test-negatives '$tmp/neg-shared.tsv' --output '$tmp/data-given' > '$tmp/o.txt' && grep -q 'negatives  test: [0-9]* shared negative edges' '$tmp/o.txt'"
+check "given protocol: Hits@K against the shared set" bash -c "'$run' train '$tmp/c.toml' --set dataset.path='$tmp/data-given' --set output.dir='$tmp/g' --set evaluation.protocol=given --set evaluation.every_epoch=false --set 'evaluation.hits_at=[20, 50]' > '$tmp/o.txt' && grep -E -q '^test Hits@20 [01]\.[0-9]{4} Hits@50 [01]\.[0-9]{4}  \(given: [0-9]+ positives, each against all [0-9]+ shared negative edges' '$tmp/o.txt' && ! grep -q MRR '$tmp/o.txt'"
+check "given protocol: validation each epoch without valid negatives is refused before training" bash -c "! '$run' train '$tmp/c.toml' --set dataset.path='$tmp/data-given' --set output.dir='$tmp/g2' --set evaluation.protocol=given 2> '$tmp/e.txt' && grep -q 'no negatives for the valid split (marius-run preprocess --valid-negatives FILE)' '$tmp/e.txt' && [ ! -e '$tmp/g2/checkpoint.bin' ]"
+check "preprocess --negatives-layout tails" "$run" preprocess --train "$tmp/raw/train.tsv" --valid "$tmp/raw/valid.tsv" --test "$tmp/raw/test.tsv" --test-negatives "$tmp/neg-tails.txt" --negatives-layout tails --output "$tmp/data-tails"
+check "given protocol: MRR against per-edge tails" bash -c "'$run' eval '$tmp/c.toml' --set dataset.path='$tmp/data-tails' --set output.dir='$tmp/g' --set evaluation.protocol=given --split test > '$tmp/o.txt' 2>&1 && grep -E -q '^test MRR [01]\.[0-9]{4} .*Hits@10 .*Hits@20 .*Hits@50 .*Hits@100 .*\(given: 30 tails per edge' '$tmp/o.txt'"
+printf 'n1 n2\n' > "$tmp/neg-short.txt"
+check "per-edge negatives: a line count that is not the split's is refused naming the file" bash -c "! '$run' preprocess --train '$tmp/raw/train.tsv' --valid '$tmp/raw/valid.tsv' --test '$tmp/raw/test.tsv' --test-negatives '$tmp/neg-short.txt' --negatives-layout tails --output '$tmp/data-bad' 2> '$tmp/e.txt' && grep -q 'neg-short.txt: 1 lines of candidates for a split of' '$tmp/e.txt' && [ ! -e '$tmp/data-bad' ]"
+
 # Config errors name the key (and file:line).
 printf '[training]\nepochz = 3\n' > "$tmp/bad.toml"
 check "unknown key" bash -c "! '$run' train '$tmp/bad.toml' 2> '$tmp/e.txt' && grep -q \"$tmp/bad.toml:2: unknown key 'training.epochz'\" '$tmp/e.txt'"

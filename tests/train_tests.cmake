@@ -14,6 +14,7 @@ set(MARIUS_TRAIN_TEST_SOURCES
   node_classification_out_of_core_test.cpp
   dist_test.cpp
   distributed_link_prediction_test.cpp
+  given_evaluation_test.cpp
 )
 add_test(NAME train_cli COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/train_cli_test.sh $<TARGET_FILE:marius-run>)
 set_tests_properties(train_cli PROPERTIES TIMEOUT 300)

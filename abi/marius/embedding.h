@@ -37,7 +37,7 @@
  * ABI's MARIUS_ABI_MAJOR/MINOR). Major: incompatible change. Minor: functions,
  * members or constants added. */
 #define MARIUS_EMBEDDING_MAJOR 1
-#define MARIUS_EMBEDDING_MINOR 2
+#define MARIUS_EMBEDDING_MINOR 3
 
 #define MARIUS_API MARIUS_EXPORT
 
@@ -95,10 +95,17 @@ typedef struct marius_preprocess_args {
   const char* train_nodes; /* one node id per line */
   const char* valid_nodes;
   const char* test_nodes;
+  /* Since 1.3: negatives published for the valid and test splits, for
+   * evaluation.protocol "given" and "classification" (docs/formats.md, "Given
+   * negatives"); each NULL or "" when absent. */
+  const char* valid_negatives;
+  const char* test_negatives;
+  const char* negatives_layout; /* "shared" (NULL), "tails", "heads" or "both" */
 } marius_preprocess_args;
 
 #define MARIUS_PREPROCESS_ARGS_SIZE_1_0 MARIUS_STRUCT_SIZE(marius_preprocess_args, partitions)
 #define MARIUS_PREPROCESS_ARGS_SIZE_1_1 MARIUS_STRUCT_SIZE(marius_preprocess_args, test_nodes)
+#define MARIUS_PREPROCESS_ARGS_SIZE_1_3 MARIUS_STRUCT_SIZE(marius_preprocess_args, negatives_layout)
 
 typedef struct marius_dataset_summary {
   uint32_t struct_size;
@@ -117,10 +124,14 @@ typedef struct marius_dataset_summary {
   int64_t train_nodes;     /* nodes in each split file */
   int64_t valid_nodes;
   int64_t test_nodes;
+  /* Since 1.3: the given negatives written (shared: edges; per edge: M per side; 0: none). */
+  int64_t valid_negatives;
+  int64_t test_negatives;
 } marius_dataset_summary;
 
 #define MARIUS_DATASET_SUMMARY_SIZE_1_0 MARIUS_STRUCT_SIZE(marius_dataset_summary, seconds)
 #define MARIUS_DATASET_SUMMARY_SIZE_1_1 MARIUS_STRUCT_SIZE(marius_dataset_summary, test_nodes)
+#define MARIUS_DATASET_SUMMARY_SIZE_1_3 MARIUS_STRUCT_SIZE(marius_dataset_summary, test_negatives)
 
 /* `out` may be NULL. Flags this library does not know are refused (since 1.1). */
 MARIUS_API marius_status marius_preprocess(const marius_preprocess_args* args, marius_dataset_summary* out);
@@ -286,6 +297,9 @@ MARIUS_API marius_status marius_session_save(marius_session* session);
 #define MARIUS_PROTOCOL_FILTERED 1
 #define MARIUS_PROTOCOL_SAMPLED 2
 #define MARIUS_PROTOCOL_ACCURACY 3 /* since 1.1: node classification; the 1.0 ranking members are 0 */
+#define MARIUS_PROTOCOL_GIVEN 4    /* since 1.3: against the dataset's negatives (the 1.3 members) */
+#define MARIUS_PROTOCOL_CLASSIFICATION 5 /* since 1.3: triple classification: accuracy and f1 */
+#define MARIUS_MAX_HITS_AT 8       /* evaluation.hits_at holds at most this many K */
 
 typedef struct marius_metrics {
   uint32_t struct_size;
@@ -302,10 +316,19 @@ typedef struct marius_metrics {
   double accuracy;    /* fraction of the split's nodes whose most probable class is their label */
   double macro_f1;    /* F1 per class, averaged over the classes present in labels or predictions */
   int64_t nodes;      /* nodes of the split */
+  /* Since 1.3: the given and classification protocols (evaluation.protocol). A
+   * caller whose struct ends before these gets UNSUPPORTED from those protocols. */
+  int32_t ranked;           /* 1: mrr ... hits10 are rank metrics; 0: the protocol has none (given with a
+                             * shared set reports only Hits@K, as OGB; classification) */
+  int32_t hits_at_count;    /* entries of hits_at_k and hits_at in use (given) */
+  int64_t hits_at_k[MARIUS_MAX_HITS_AT];  /* the K of evaluation.hits_at */
+  double hits_at[MARIUS_MAX_HITS_AT];     /* Hits@K for each */
+  double f1;                /* classification (accuracy above holds its accuracy) */
 } marius_metrics;
 
 #define MARIUS_METRICS_SIZE_1_0 MARIUS_STRUCT_SIZE(marius_metrics, seconds)
 #define MARIUS_METRICS_SIZE_1_1 MARIUS_STRUCT_SIZE(marius_metrics, nodes)
+#define MARIUS_METRICS_SIZE_1_3 MARIUS_STRUCT_SIZE(marius_metrics, f1)
 
 /* Link prediction: ranks a split with the configured protocol
  * (core/tasks/link_prediction/evaluator.h). Node classification: accuracy and

@@ -30,6 +30,10 @@ static_assert(MARIUS_METRICS_SIZE_1_1 == 96);
 static_assert(MARIUS_CLASSIFY_ARGS_SIZE_1_1 == 48);
 // The frozen 1.2 sizes.
 static_assert(MARIUS_SIMILAR_ARGS_SIZE_1_2 == 48);
+// The frozen 1.3 sizes.
+static_assert(MARIUS_PREPROCESS_ARGS_SIZE_1_3 == 176);
+static_assert(MARIUS_DATASET_SUMMARY_SIZE_1_3 == 128);
+static_assert(MARIUS_METRICS_SIZE_1_3 == 240);
 
 namespace marius::capi {
 
@@ -154,6 +158,13 @@ MARIUS_EXTERN_C marius_status marius_preprocess(const marius_preprocess_args* ar
       o.node_inputs.split_nodes[2] = text(args->test_nodes);
     }
     o.node_inputs.float16 = (args->flags & MARIUS_PREPROCESS_FEATURES_FLOAT16) != 0;
+    if (MARIUS_HAS_FIELD(marius_preprocess_args, args, negatives_layout)) {
+      o.negatives[static_cast<int>(Split::kValid)] = text(args->valid_negatives);
+      o.negatives[static_cast<int>(Split::kTest)] = text(args->test_negatives);
+      if (args->negatives_layout != nullptr && args->negatives_layout[0] != '\0') {
+        o.negatives_layout = parse_negatives_layout(args->negatives_layout, std::string(call) + ": negatives_layout");
+      }
+    }
     PreprocessResult r = preprocess(o);
     if (out != nullptr) {
       marius_dataset_summary s{};
@@ -171,6 +182,8 @@ MARIUS_EXTERN_C marius_status marius_preprocess(const marius_preprocess_args* ar
       s.train_nodes = r.node_data.split_nodes[0];
       s.valid_nodes = r.node_data.split_nodes[1];
       s.test_nodes = r.node_data.split_nodes[2];
+      s.valid_negatives = r.given_negatives[static_cast<int>(Split::kValid)];
+      s.test_negatives = r.given_negatives[static_cast<int>(Split::kTest)];
       fill_out(out, s);
     }
   });

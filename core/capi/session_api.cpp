@@ -343,8 +343,26 @@ MARIUS_EXTERN_C marius_status marius_session_evaluate(marius_session* session, i
       fill_out(out, metrics);
       return;
     }
+    const EvalProtocol protocol = h.session->config().eval_protocol;
+    const bool given = protocol == EvalProtocol::kGiven || protocol == EvalProtocol::kClassification;
+    if (given && !MARIUS_HAS_FIELD(marius_metrics, out, f1)) {
+      fail(MARIUS_ERR_UNSUPPORTED, "{}: evaluation.protocol {} reports through the 1.3 members of marius_metrics; "
+           "this caller's struct_size is {} (1.3: {})", call, protocol == EvalProtocol::kGiven ? "given" : "classification",
+           out->struct_size, MARIUS_METRICS_SIZE_1_3);
+    }
     RankMetrics m = h.session->evaluate(which);
-    metrics.protocol = m.protocol == "sampled" ? MARIUS_PROTOCOL_SAMPLED : MARIUS_PROTOCOL_FILTERED;
+    metrics.protocol = m.protocol == "sampled"          ? MARIUS_PROTOCOL_SAMPLED
+                       : m.protocol == "given"          ? MARIUS_PROTOCOL_GIVEN
+                       : m.protocol == "classification" ? MARIUS_PROTOCOL_CLASSIFICATION
+                                                        : MARIUS_PROTOCOL_FILTERED;
+    metrics.ranked = m.ranked ? 1 : 0;
+    metrics.hits_at_count = static_cast<int32_t>(std::min<size_t>(m.hits_at.size(), MARIUS_MAX_HITS_AT));
+    for (int32_t i = 0; i < metrics.hits_at_count; ++i) {
+      metrics.hits_at_k[i] = m.hits_at[static_cast<size_t>(i)].first;
+      metrics.hits_at[i] = m.hits_at[static_cast<size_t>(i)].second;
+    }
+    metrics.accuracy = m.accuracy;
+    metrics.f1 = m.f1;
     metrics.negatives = m.negatives;
     metrics.rankings = m.rankings;
     metrics.mrr = m.mrr;

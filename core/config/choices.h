@@ -14,7 +14,7 @@ enum class Regularization { kNone, kL2, kN3 };                  // training.regu
 enum class PipelineMode { kSync, kPipelined };                  // pipeline.mode
 enum class RelationOptimizer { kAdagrad, kAdam };               // optimizer.relation_optimizer
 enum class NodeOptimizerKind { kAdagrad, kRowAdagrad };             // optimizer.node_optimizer
-enum class EvalProtocol { kFiltered, kSampled, kNone };         // evaluation.protocol
+enum class EvalProtocol { kFiltered, kSampled, kGiven, kClassification, kNone };  // evaluation.protocol
 enum class TaskKind { kLinkPrediction, kNodeClassification };   // model.task
 enum class NeighborDirection { kIncoming, kOutgoing, kBoth };   // model.direction
 enum class NodeInput { kAuto, kFeatures, kEmbeddings, kBoth };  // model.node_input

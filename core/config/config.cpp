@@ -1,6 +1,7 @@
 #include "core/config/config.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <fstream>
 #include <functional>
@@ -46,17 +47,23 @@ void apply_override(toml::table& root, const std::string& assignment) {
   std::string path = assignment.substr(0, eq);
   const std::string text = assignment.substr(eq + 1);
   // An inline table ("{ shuffle = true }") replaces the whole table at `path` (a
-  // plugin's options, say); anything else is one value.
+  // plugin's options, say); an array ("[10, 20]") is one list value; anything
+  // else is one scalar.
   std::optional<toml::table> inline_table;
-  if (text.find_first_not_of(" \t") != std::string::npos && text[text.find_first_not_of(" \t")] == '{') {
+  std::optional<toml::array> inline_array;
+  const size_t first = text.find_first_not_of(" \t");
+  if (first != std::string::npos && (text[first] == '{' || text[first] == '[')) {
+    const bool is_table = text[first] == '{';
     try {
       toml::table parsed = toml::parse("value = " + text);
       if (toml::table* t = parsed["value"].as_table()) inline_table = std::move(*t);
+      if (toml::array* a = parsed["value"].as_array()) inline_array = std::move(*a);
     } catch (const toml::parse_error& e) {
-      fail(MARIUS_ERR_INVALID_ARGUMENT, "override {}: not a TOML inline table: {}", assignment, e.description());
+      fail(MARIUS_ERR_INVALID_ARGUMENT, "override {}: not a TOML inline {}: {}", assignment, is_table ? "table" : "array",
+           e.description());
     }
   }
-  Value value = inline_table ? Value{} : parse_value_text(text);
+  Value value = inline_table || inline_array ? Value{} : parse_value_text(text);
   toml::table* table = &root;
   size_t start = 0;
   for (;;) {
@@ -66,6 +73,8 @@ void apply_override(toml::table& root, const std::string& assignment) {
     if (dot == std::string::npos) {
       if (inline_table) {
         table->insert_or_assign(part, std::move(*inline_table));
+      } else if (inline_array) {
+        table->insert_or_assign(part, std::move(*inline_array));
       } else {
         std::visit([&](const auto& v) { table->insert_or_assign(part, v); }, value);
       }
@@ -128,7 +137,8 @@ Config from_table(const toml::table& root, const std::string& source) {
       }
       Value v;
       bool ok = value_from_node(node, v);
-      if (path == "model.fanouts") {  // also an integer (`10`) or an array (`[15, 10, 5]`, `["all", 10]`)
+      // Lists kept as comma-separated strings: also an integer (`10`) or an array (`[15, 10, 5]`, `["all", 10]`).
+      if (path == "model.fanouts" || path == "evaluation.hits_at") {
         if (ok && std::holds_alternative<int64_t>(v)) v = std::to_string(std::get<int64_t>(v));
         if (const toml::array* list = node.as_array()) {
           std::string joined;
@@ -182,6 +192,7 @@ Config from_table(const toml::table& root, const std::string& source) {
         fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: {} must be \"cpu\", \"cuda\" or \"cuda:N\", got \"{}\"",
              where(source, node), path, std::get<std::string>(v));
       }
+      if (path == "evaluation.hits_at") parse_hits_at(std::get<std::string>(v), where(source, node) + ": " + path);
       spec.set(config, v);
     }
   }
@@ -226,6 +237,31 @@ Config parse_text(const std::string& text, const std::string& source, const std:
 }
 
 }  // namespace
+
+std::vector<int64_t> parse_hits_at(const std::string& text, const std::string& key) {
+  std::vector<int64_t> out;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t comma = text.find(',', start);
+    std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    item.erase(0, item.find_first_not_of(' '));
+    item.erase(item.find_last_not_of(' ') + 1);
+    int64_t k = 0;
+    auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), k);
+    if (item.empty() || ec != std::errc() || end != item.data() + item.size() || k < 1) {
+      fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: \"{}\" is not a positive integer (expected K values such as [10, 20, 50])",
+           key, item);
+    }
+    if (std::find(out.begin(), out.end(), k) != out.end()) fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: {} is given twice", key, k);
+    out.push_back(k);
+    if (out.size() > 8) fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: more than 8 values", key);  // MARIUS_MAX_HITS_AT
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+std::vector<int64_t> Config::hits_at() const { return parse_hits_at(eval_hits_at, "evaluation.hits_at"); }
 
 Config Config::parse(const std::string& text, const std::string& source, const std::vector<std::string>& overrides) {
   return parse_text(text, source, overrides, nullptr);

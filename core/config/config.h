@@ -89,6 +89,7 @@ struct Config {
   EvalProtocol eval_protocol = EvalProtocol::kFiltered;
   bool eval_every_epoch = true;            // validation metrics after each epoch
   int64_t eval_negatives = 1000;           // sampled: n uniform + n degree-weighted
+  std::string eval_hits_at = "10,20,50,100";  // given: the K of Hits@K (hits_at() parses it)
   int64_t eval_batch_size = 1000;
   InferenceMode inference = InferenceMode::kFull;  // GNN evaluation: full neighbourhoods or the sampler's
 
@@ -130,7 +131,13 @@ struct Config {
   std::string to_toml() const;
 
   double relation_lr() const { return relation_learning_rate < 0 ? learning_rate : relation_learning_rate; }
+  // evaluation.hits_at as numbers (validated when the config was read).
+  std::vector<int64_t> hits_at() const;
 };
+
+// Parses a list of Hits@K cut-offs, "10,20,50": positive integers, each once.
+// Throws Error(INVALID_ARGUMENT) naming `key` otherwise.
+std::vector<int64_t> parse_hits_at(const std::string& text, const std::string& key);
 
 // docs/config.md's key table, generated from the schema.
 std::string config_markdown();

@@ -17,7 +17,14 @@ const char* choice_name(PipelineMode v) { return v == PipelineMode::kSync ? "syn
 const char* choice_name(RelationOptimizer v) { return v == RelationOptimizer::kAdam ? "adam" : "adagrad"; }
 const char* choice_name(NodeOptimizerKind v) { return v == NodeOptimizerKind::kRowAdagrad ? "row_adagrad" : "adagrad"; }
 const char* choice_name(EvalProtocol v) {
-  return v == EvalProtocol::kSampled ? "sampled" : v == EvalProtocol::kNone ? "none" : "filtered";
+  switch (v) {
+    case EvalProtocol::kFiltered: return "filtered";
+    case EvalProtocol::kSampled: return "sampled";
+    case EvalProtocol::kGiven: return "given";
+    case EvalProtocol::kClassification: return "classification";
+    case EvalProtocol::kNone: return "none";
+  }
+  return "filtered";
 }
 
 const char* choice_name(TaskKind v) { return v == TaskKind::kNodeClassification ? "node_classification" : "link_prediction"; }
@@ -216,10 +223,19 @@ const std::vector<KeySpec>& keys() {
       scalar("optimizer", "adam_beta1", K::kFloat, &Config::adam_beta1, "Adam's beta1.", 0, 1),
       scalar("optimizer", "adam_beta2", K::kFloat, &Config::adam_beta2, "Adam's beta2.", 0, 1),
       scalar("optimizer", "adam_eps", K::kFloat, &Config::adam_eps, "Adam's epsilon.", 0),
-      choice("evaluation", "protocol", &Config::eval_protocol, {EvalProtocol::kFiltered, EvalProtocol::kSampled, EvalProtocol::kNone},
+      choice("evaluation", "protocol", &Config::eval_protocol,
+             {EvalProtocol::kFiltered, EvalProtocol::kSampled, EvalProtocol::kGiven, EvalProtocol::kClassification,
+              EvalProtocol::kNone},
              "`filtered`: rank every test edge against all nodes, both directions, other true edges removed; "
              "`sampled`: against `negatives` uniform plus `negatives` degree-weighted nodes (large graphs); "
-             "`none`."),
+             "`given`: against the negatives the dataset ships (`preprocess --valid-negatives/--test-negatives`), "
+             "as OGB's evaluators: a shared set gives Hits@K of each positive against all negatives, per-edge "
+             "candidates give MRR and Hits@K; `classification`: triple classification against the shipped false "
+             "triples (shared layout), a score threshold per relation chosen on the validation split, accuracy and "
+             "F1; `none`."),
+      scalar("evaluation", "hits_at", K::kString, &Config::eval_hits_at,
+             "The K of Hits@K that the `given` protocol reports, as `[10, 20, 50, 100]` or `\"10,20\"` (ogbl-ddi "
+             "is judged at 20, ogbl-collab at 50). The other protocols report Hits@1, 3 and 10."),
       scalar("evaluation", "every_epoch", K::kBool, &Config::eval_every_epoch,
              "Evaluate on the validation split after each epoch (the test split is evaluated at the end)."),
       scalar("evaluation", "negatives", K::kInt, &Config::eval_negatives, "n of the sampled protocol.", 1, kInt32Max),

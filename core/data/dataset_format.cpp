@@ -1,6 +1,8 @@
 #include "core/data/dataset_format.h"
-#include "core/data/node_data.h"
+
 #include "core/data/adjacency_index.h"
+#include "core/data/given_negatives.h"
+#include "core/data/node_data.h"
 
 #include <algorithm>
 #include <cstring>
@@ -80,6 +82,7 @@ const std::vector<std::string>& replaceable_dataset_file_names() {
     std::vector<std::string> all = dataset_file_names();
     for (const char* const* n = node_data_file_names(); *n != nullptr; ++n) all.emplace_back(*n);
     for (const char* const* n = adjacency_index_file_names(); *n != nullptr; ++n) all.emplace_back(*n);
+    for (const char* const* n = given_negatives_file_names(); *n != nullptr; ++n) all.emplace_back(*n);
     return all;
   }();
   return names;

@@ -28,7 +28,8 @@ constexpr const char* kSplitFiles[3] = {"train_nodes.bin", "valid_nodes.bin", "t
 constexpr const char* kAllFiles[] = {"features.bin", "labels.bin", "train_nodes.bin", "valid_nodes.bin",
                                      "test_nodes.bin", nullptr};
 
-bool is_matrix(uint32_t kind) { return kind == kNodeFeatures32 || kind == kNodeFeatures16; }
+// Kinds 5-8 are given negatives (given_negatives.h): int64 matrices.
+bool is_matrix(uint32_t kind) { return kind == kNodeFeatures32 || kind == kNodeFeatures16 || (kind >= 5 && kind <= 8); }
 
 // Reads a file written by write_node_file whole; checks it as read_node_file_header.
 at::Tensor read_file(const fs::path& file, std::initializer_list<uint32_t> kinds, int64_t* cols_out, uint32_t* kind_out) {

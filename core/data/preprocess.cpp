@@ -46,6 +46,14 @@ void check_options(const PreprocessOptions& o) {
   if (files && o.split) fail(MARIUS_ERR_INVALID_ARGUMENT, "--split goes with --input; --train files are the splits");
   if (o.id_bytes != 0 && o.id_bytes != 8) fail(MARIUS_ERR_INVALID_ARGUMENT, "id width {}: expected 0 or 8", o.id_bytes);
   check_partitions(o.partitions, -1);  // against the node count after pass 1
+  if (!o.negatives[static_cast<int>(Split::kTrain)].empty()) {
+    fail(MARIUS_ERR_INVALID_ARGUMENT, "given negatives are for the valid and test splits only");
+  }
+  if (!o.input.empty() && (!o.negatives[1].empty() || !o.negatives[2].empty()) &&
+      o.negatives_layout != NegativesLayout::kShared) {
+    fail(MARIUS_ERR_INVALID_ARGUMENT, "per-edge negatives (--negatives-layout {}) follow the edges of --valid and "
+         "--test files; --input is split at random", negatives_layout_name(o.negatives_layout));
+  }
 }
 
 // ---- pass 1: text to dense ids in temporary files ---------------------------------------
@@ -339,6 +347,13 @@ PreprocessResult preprocess(const PreprocessOptions& options) {
   header.relation_names_bytes = write_name_file(dir / kRelationNamesFile, relations);
   write_degrees_file(dir / kDegreesFile, degrees);
   if (options.node_inputs.any()) result.node_data = write_node_data(dir, options.node_inputs, nodes);
+  for (Split s : {Split::kValid, Split::kTest}) {
+    const fs::path& source = options.negatives[static_cast<int>(s)];
+    if (source.empty()) continue;
+    result.given_negatives[static_cast<int>(s)] =
+        write_given_negatives(dir, s, source, options.negatives_layout, result.format, nodes, relations,
+                              info.num_edges[static_cast<int>(s)]);
+  }
   write_header_file(dir, header);
   write_adjacency_index(Dataset::open(dir), dir);  // GNNs read it (core/gnn/adjacency.h)
   staging.commit();

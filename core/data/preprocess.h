@@ -43,6 +43,7 @@
 
 #include "core/data/dataset_info.h"
 #include "core/data/edge_list_reader.h"
+#include "core/data/given_negatives.h"
 #include "core/data/node_data.h"
 
 namespace marius {
@@ -63,6 +64,10 @@ struct PreprocessOptions {
   int64_t partitions = 1;  // 1 <= partitions <= min(nodes, kMaxPartitions); see above
   Partitioner partitioner = Partitioner::kRandom;  // p > 1: the permutation; see above
   NodeInputs node_inputs;  // features, labels and node splits (node_data.h); optional
+  // Negatives published for the valid and test splits (given_negatives.h), by
+  // Split (the train entry must stay empty); optional.
+  std::filesystem::path negatives[3];
+  NegativesLayout negatives_layout = NegativesLayout::kShared;
 };
 
 // Parses "--split 0.9,0.05,0.05": three non-negative fractions summing to 1,
@@ -74,6 +79,7 @@ struct PreprocessResult {
   DatasetInfo info;
   EdgeListFormat format;  // with the detected delimiter and column layout
   NodeDataSummary node_data;  // zeros without node inputs
+  int64_t given_negatives[3] = {0, 0, 0};  // by Split: write_given_negatives' counts; 0 without
   double internal_edge_fraction = -1;  // --partitioner metis: training edges within a partition; -1 otherwise
   double seconds = 0;
 };

@@ -14,6 +14,7 @@ set(MARIUS_DATA_SOURCES
   data/dataset_fingerprint.cpp
   data/preprocess.cpp
   data/node_data.cpp
+  data/given_negatives.cpp
   data/feature_file.cpp
   data/adjacency_index.cpp
   data/generate.cpp

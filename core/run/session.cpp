@@ -14,6 +14,7 @@
 #include "core/storage/partition_store.h"
 #include "core/run/allocator.h"
 #include "core/run/progress.h"
+#include "core/tasks/link_prediction/given_evaluation.h"
 #include "core/run/memory_budget.h"
 #include "core/run/tier_config.h"
 #include "core/storage/row_bytes.h"
@@ -359,12 +360,17 @@ RankMetrics Session::evaluate(Split split, std::FILE* progress_stream) {
     buffer_.reset();
     feature_pages_.reset();
   }
-  const bool filtered = config_.eval_protocol != EvalProtocol::kSampled;
+  const EvalProtocol protocol = config_.eval_protocol;
+  const bool filtered = protocol == EvalProtocol::kFiltered || protocol == EvalProtocol::kNone;
   auto edges_of = [&](Split s) -> const at::Tensor& {
     at::Tensor& e = split_edges_[static_cast<int>(s)];
     if (!e.defined()) e = dataset_.edges(s);
     return e;
   };
+  if (protocol == EvalProtocol::kGiven || protocol == EvalProtocol::kClassification) {
+    return evaluate_given(split, edges_of(split), protocol == EvalProtocol::kClassification ? &edges_of(Split::kValid) : nullptr,
+                          progress_stream);
+  }
   if (!evaluator_) {
     // Filtering needs every true edge; the sampled protocol (large graphs) none.
     at::Tensor known = filtered ? at::cat({edges_of(Split::kTrain), edges_of(Split::kValid), edges_of(Split::kTest)})
@@ -386,6 +392,36 @@ RankMetrics Session::evaluate(Split split, std::FILE* progress_stream) {
                                static_cast<uint64_t>(config_.seed) + 17, &progress);
   }
   return evaluator_->filtered(model, rows, *score_, edges, config_.eval_batch_size, &progress);
+}
+
+const GivenNegatives& Session::given_negatives(Split split) {
+  std::optional<GivenNegatives>& g = given_negatives_[static_cast<int>(split)];
+  if (!g) g = GivenNegatives::open(dataset_.dir(), split, dataset_.info());
+  if (!g) {
+    fail(MARIUS_ERR_NOT_FOUND, "evaluation.protocol {}: the dataset {} has no negatives for the {} split (marius-run "
+         "preprocess --{}-negatives FILE)", config_.eval_protocol == EvalProtocol::kGiven ? "given" : "classification",
+         dataset_.dir().string(), split_name(split), split_name(split));
+  }
+  return *g;
+}
+
+RankMetrics Session::evaluate_given(Split split, const at::Tensor& edges, const at::Tensor* valid_edges,
+                                    std::FILE* progress_stream) {
+  const GivenNegatives& negatives = given_negatives(split);
+  const ScoredTables scored = scored_tables();
+  if (valid_edges != nullptr) {  // classification: thresholds from the validation split
+    const GivenNegatives& valid = given_negatives(Split::kValid);
+    return classification_metrics(*scored.model, *scored.rows, *score_, *valid_edges, valid, edges, negatives,
+                                  config_.eval_batch_size);
+  }
+  Progress progress(fmt::format("{} (given, {})", split_name(split), negatives_layout_name(negatives.layout)),
+                    given_progress_units(edges, negatives), progress_stream, "scores", /*with_loss=*/false);
+  struct Finish {
+    Progress& p;
+    ~Finish() { p.finish(); }
+  } finish{progress};
+  return given_metrics(*scored.model, *scored.rows, *score_, edges, negatives, config_.hits_at(),
+                       config_.eval_batch_size, &progress);
 }
 
 void Session::save() {

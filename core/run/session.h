@@ -15,6 +15,7 @@
 #include "core/config/config.h"
 #include "core/data/dataset.h"
 #include "core/data/feature_file.h"
+#include "core/data/given_negatives.h"
 #include "core/plugin/negative_sampler.h"
 #include "core/plugin/ordering_policy.h"
 #include "core/plugin/storage_backend.h"
@@ -147,6 +148,12 @@ class Session {
   // Estimates the run's memory (memory_budget.h) and refuses it when it does
   // not fit what this process may use.
   void check_memory() const;
+  // The given and classification protocols (given_evaluation.h): `valid_edges`
+  // set for classification (its thresholds come from the validation split).
+  RankMetrics evaluate_given(Split split, const at::Tensor& edges, const at::Tensor* valid_edges, std::FILE* progress);
+  // The dataset's negatives of `split`; throws Error(NOT_FOUND) naming the
+  // preprocess option when it has none.
+  const GivenNegatives& given_negatives(Split split);
   // The width of the node features an encoder reads (model.node_input), 0 without.
   int64_t encoder_feature_width() const;
   // model.encoder: the adjacency, the features read, the encoder and its
@@ -184,6 +191,7 @@ class Session {
   bool device_kernels_ = false;
   std::unique_ptr<Evaluator> evaluator_;
   at::Tensor split_edges_[3];  // read once, by Split
+  std::optional<GivenNegatives> given_negatives_[3];  // the dataset's, read once, by Split
   int64_t epochs_done_ = 0;
   int64_t saved_epochs_ = -1;   // epochs_done_ of the checkpoint in output.dir; -1: none written or loaded
   std::string non_finite_;      // set when training stopped on a non-finite value: the reason

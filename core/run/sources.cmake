@@ -23,6 +23,8 @@ set(MARIUS_TRAIN_SOURCES
   tasks/link_prediction/link_prediction_compute.cpp
   tasks/link_prediction/relation_table.cpp
   tasks/link_prediction/evaluator.cpp
+  tasks/link_prediction/ranking.cpp
+  tasks/link_prediction/given_evaluation.cpp
   tasks/link_prediction/predict.cpp
   tasks/link_prediction/gnn_link_prediction_task.cpp
   tasks/node_classification/node_classification_task.cpp

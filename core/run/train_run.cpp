@@ -27,6 +27,14 @@ TrainReport Session::train(const TrainOptions& options, TrainObserver* observer)
   MetricsFile metrics(metrics_dir() / "metrics.jsonl", /*append=*/epochs_done_ > 0);
   const DatasetInfo& info = dataset_.info();
   const bool evaluating = config_.eval_protocol != EvalProtocol::kNone && evaluates();
+  if (evaluating && (config_.eval_protocol == EvalProtocol::kGiven ||
+                     config_.eval_protocol == EvalProtocol::kClassification)) {
+    // The dataset's negatives: missing ones are an error now, not after the first epoch.
+    if ((config_.eval_every_epoch && info.num_edges[1] > 0) || config_.eval_protocol == EvalProtocol::kClassification) {
+      given_negatives(Split::kValid);
+    }
+    if (options.test_at_end && info.num_edges[2] > 0) given_negatives(Split::kTest);
+  }
 
   TrainReport report;
   double edges_per_sec_sum = 0;

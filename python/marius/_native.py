@@ -27,7 +27,7 @@ API_MINOR = 1  # the lowest minor it needs (1.1: node classification)
 LIBRARY_NAME = "libmarius.so"
 
 
-# ---- Structs (marius/embedding.h 1.1) ------------------------------------------------
+# ---- Structs (marius/embedding.h 1.3) ------------------------------------------------
 
 class PreprocessArgs(ctypes.Structure):
     _fields_ = [
@@ -42,6 +42,9 @@ class PreprocessArgs(ctypes.Structure):
         # 1.1
         ("features", ctypes.c_char_p), ("labels", ctypes.c_char_p), ("train_nodes", ctypes.c_char_p),
         ("valid_nodes", ctypes.c_char_p), ("test_nodes", ctypes.c_char_p),
+        # 1.3
+        ("valid_negatives", ctypes.c_char_p), ("test_negatives", ctypes.c_char_p),
+        ("negatives_layout", ctypes.c_char_p),
     ]
 
 
@@ -54,6 +57,8 @@ class DatasetSummary(ctypes.Structure):
         # 1.1
         ("feature_dim", ctypes.c_int64), ("num_classes", ctypes.c_int64), ("labelled_nodes", ctypes.c_int64),
         ("train_nodes", ctypes.c_int64), ("valid_nodes", ctypes.c_int64), ("test_nodes", ctypes.c_int64),
+        # 1.3
+        ("valid_negatives", ctypes.c_int64), ("test_negatives", ctypes.c_int64),
     ]
 
 
@@ -118,6 +123,9 @@ class Metrics(ctypes.Structure):
         ("hits10", ctypes.c_double), ("seconds", ctypes.c_double),
         # 1.1
         ("accuracy", ctypes.c_double), ("macro_f1", ctypes.c_double), ("nodes", ctypes.c_int64),
+        # 1.3
+        ("ranked", ctypes.c_int32), ("hits_at_count", ctypes.c_int32),
+        ("hits_at_k", ctypes.c_int64 * 8), ("hits_at", ctypes.c_double * 8), ("f1", ctypes.c_double),
     ]
 
 
@@ -167,7 +175,7 @@ INFO_NODE_CLASSIFICATION = 1 << 3
 INFO_ENCODER = 1 << 4
 TRAIN_TO_CONFIG = -1
 SPLITS = {"train": 0, "valid": 1, "test": 2}
-PROTOCOLS = {1: "filtered", 2: "sampled", 3: "accuracy"}
+PROTOCOLS = {1: "filtered", 2: "sampled", 3: "accuracy", 4: "given", 5: "classification"}
 PROTOCOL_ACCURACY = 3
 TABLE_NODES = 1
 TABLE_RELATIONS = 2
@@ -228,6 +236,7 @@ def candidates():
 _lock = threading.Lock()
 _lib = None
 _path = None
+_minor = 0
 
 
 def _load():
@@ -253,7 +262,7 @@ def _load():
 
 def lib():
     """The loaded library (loaded and version-checked on first use)."""
-    global _lib, _path
+    global _lib, _path, _minor
     with _lock:
         if _lib is None:
             handle, path = _load()
@@ -271,8 +280,14 @@ def lib():
             if major != API_MAJOR or minor < API_MINOR:
                 raise MariusError(VERSION_MISMATCH, f"{path} speaks embedding API {major}.{minor}; this package needs "
                                   f"{API_MAJOR}.{API_MINOR} or a later {API_MAJOR}.x")
-            _lib, _path = handle, path
+            _lib, _path, _minor = handle, path, minor
         return _lib
+
+
+def library_minor():
+    """The embedding API minor version of the libmarius in use (loading it if needed)."""
+    lib()
+    return _minor
 
 
 def library_path():

@@ -50,7 +50,9 @@ def _toml_value(value):
         return repr(value)
     if isinstance(value, (str, os.PathLike)):
         return json.dumps(os.fspath(value))  # a TOML basic string: JSON's escapes are TOML's
-    raise MariusError(INVALID_ARGUMENT, f"override value {value!r}: expected bool, int, float, str or a path")
+    if isinstance(value, (list, tuple)):  # model.fanouts, evaluation.hits_at
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise MariusError(INVALID_ARGUMENT, f"override value {value!r}: expected bool, int, float, str, a path or a list")
 
 
 def override_strings(overrides):
@@ -307,6 +309,16 @@ class Session:
         if m.protocol == _native.PROTOCOL_ACCURACY:
             return {"protocol": "accuracy", "accuracy": m.accuracy, "macro_f1": m.macro_f1, "nodes": m.nodes,
                     "seconds": m.seconds}
+        protocol = _native.PROTOCOLS.get(m.protocol, str(m.protocol))
+        if protocol == "classification":
+            return {"protocol": protocol, "accuracy": m.accuracy, "f1": m.f1, "triples": m.rankings,
+                    "false_triples": m.negatives, "seconds": m.seconds}
+        if protocol == "given":
+            out = {"protocol": protocol, "rankings": m.rankings, "negatives": m.negatives, "seconds": m.seconds}
+            if m.ranked:
+                out.update({"mrr": m.mrr, "mr": m.mr, "hits1": m.hits1, "hits3": m.hits3, "hits10": m.hits10})
+            out.update({f"hits@{m.hits_at_k[i]}": m.hits_at[i] for i in range(m.hits_at_count)})
+            return out
         return {"protocol": _native.PROTOCOLS.get(m.protocol, str(m.protocol)), "mrr": m.mrr, "mr": m.mr,
                 "hits1": m.hits1, "hits3": m.hits3, "hits10": m.hits10, "rankings": m.rankings,
                 "negatives": m.negatives, "seconds": m.seconds}

@@ -2,6 +2,7 @@
 sessions, overrides, errors (and that a session survives them), progress
 callbacks, zero-copy tensors and DLPack, ids, export, predict, out of core."""
 import _thread
+import random
 import threading
 
 import numpy as np
@@ -21,12 +22,12 @@ def test_version_and_library():
 
 
 def test_struct_sizes_match_the_header():
-    # The frozen 1.1 and 1.2 sizes of <marius/embedding.h> (docs/abi.md; static_asserts in core/capi).
+    # The frozen 1.1, 1.2 and 1.3 sizes of <marius/embedding.h> (docs/abi.md; static_asserts in core/capi).
     from marius import _native as n
     import ctypes
-    sizes = {n.PreprocessArgs: 152, n.DatasetSummary: 112, n.SessionArgs: 56, n.SessionInfo: 192, n.Progress: 64,
-             n.TrainArgs: 40, n.TrainResult: 56, n.Metrics: 96, n.PredictArgs: 56, n.ClassifyArgs: 48,
-             n.SimilarArgs: 48}  # 1.2
+    sizes = {n.PreprocessArgs: 176, n.DatasetSummary: 128, n.SessionArgs: 56, n.SessionInfo: 192, n.Progress: 64,
+             n.TrainArgs: 40, n.TrainResult: 56, n.Metrics: 240, n.PredictArgs: 56, n.ClassifyArgs: 48,
+             n.SimilarArgs: 48}  # 1.3: PreprocessArgs, DatasetSummary, Metrics
     assert {t.__name__: ctypes.sizeof(t) for t in sizes} == {t.__name__: size for t, size in sizes.items()}
 
 
@@ -332,3 +333,42 @@ def test_a_fresh_session_does_not_replace_a_trained_checkpoint(planted):
         assert s.info()["epochs_done"] == 0
     with pytest.raises(marius.MariusError, match="not both"):
         open_planted(planted, out="guarded", resume=True, overwrite=True)
+
+
+def test_given_negatives_and_the_ogb_protocols(planted, tmp_path):
+    """preprocess(valid_negatives=, test_negatives=) and evaluation.protocol given / classification."""
+    rng = random.Random(5)
+    shared = tmp_path / "shared.tsv"
+    shared.write_text("".join(f"n{rng.randrange(300)}\tr{rng.randrange(3)}\tn{rng.randrange(300)}\n" for _ in range(400)))
+    summary = marius.preprocess(tmp_path / "data", train=planted / "train.tsv", valid=planted / "valid.tsv",
+                                test=planted / "test.tsv", valid_negatives=shared, test_negatives=shared)
+    assert summary["valid_negatives"] == 400 and summary["test_negatives"] == 400
+    tails = tmp_path / "tails.txt"
+    tails.write_text("".join(" ".join(f"n{rng.randrange(300)}" for _ in range(20)) + "\n" for _ in range(300)))
+    marius.preprocess(tmp_path / "data-tails", train=planted / "train.tsv", valid=planted / "valid.tsv",
+                      test=planted / "test.tsv", test_negatives=tails, negatives_layout="tails")
+    with marius.Session(PLANTED_CONFIG, dataset__path=tmp_path / "data", output__dir=tmp_path / "out",
+                        evaluation__protocol="given", evaluation__hits_at=[1, 20]) as s:
+        s.train()
+        m = s.evaluate("test")
+        assert m["protocol"] == "given" and m["negatives"] == 400 and "mrr" not in m
+        assert set(m) >= {"hits@1", "hits@20"} and 0 <= m["hits@1"] <= m["hits@20"] <= 1
+    with marius.Session(PLANTED_CONFIG, dataset__path=tmp_path / "data", output__dir=tmp_path / "out",
+                        evaluation__protocol="classification", resume=True) as s:
+        m = s.evaluate("test")
+        assert m["protocol"] == "classification" and m["triples"] == 700 and m["false_triples"] == 400
+        assert 0.5 < m["accuracy"] <= 1 and 0 < m["f1"] <= 1  # trained: well above chance
+    with pytest.raises(marius.MariusError) as e:  # validation each epoch needs valid negatives: refused before training
+        with marius.Session(PLANTED_CONFIG, dataset__path=tmp_path / "data-tails", output__dir=tmp_path / "out-tails",
+                            evaluation__protocol="given") as s:
+            s.train()
+    assert e.value.status == "NOT_FOUND" and "--valid-negatives" in str(e.value)
+    assert not (tmp_path / "out-tails" / "checkpoint.bin").exists()
+    with marius.Session(PLANTED_CONFIG, dataset__path=tmp_path / "data-tails", output__dir=tmp_path / "out-tails",
+                        evaluation__protocol="given", evaluation__every_epoch=False) as s:
+        s.train()
+        m = s.evaluate("test")
+        assert m["negatives"] == 20 and m["rankings"] == 300 and 0 < m["mrr"] <= 1 and m["hits@10"] == m["hits10"]
+        with pytest.raises(marius.MariusError) as e:
+            s.evaluate("valid")
+        assert e.value.status == "NOT_FOUND" and "--valid-negatives" in str(e.value)

@@ -9,72 +9,33 @@
 #include "core/error.h"
 #include "core/run/progress.h"
 #include "core/model/score_calls.h"
+#include "core/tasks/link_prediction/ranking.h"
 
 namespace marius {
 
 nlohmann::ordered_json RankMetrics::json() const {
-  return {{"protocol", protocol}, {"negatives", negatives}, {"rankings", rankings}, {"mrr", mrr},  {"mr", mr},
-          {"hits1", hits1},       {"hits3", hits3},         {"hits10", hits10},     {"seconds", seconds}};
+  nlohmann::ordered_json j = {{"protocol", protocol}, {"negatives", negatives}, {"rankings", rankings}};
+  if (!layout.empty()) j["layout"] = layout;
+  if (ranked) {
+    j["mrr"] = mrr;
+    j["mr"] = mr;
+    j["hits1"] = hits1;
+    j["hits3"] = hits3;
+    j["hits10"] = hits10;
+  }
+  for (const auto& [k, v] : hits_at) j["hits@" + std::to_string(k)] = v;
+  if (protocol == "classification") {
+    j["accuracy"] = accuracy;
+    j["f1"] = f1;
+  }
+  j["seconds"] = seconds;
+  return j;
 }
 
 namespace {
 
 uint64_t pair_key(int64_t node, int64_t relation, int64_t num_relations) {
   return static_cast<uint64_t>(node) * static_cast<uint64_t>(num_relations) + static_cast<uint64_t>(relation);
-}
-
-// Accumulates ranks into metrics.
-struct RankSum {
-  double rr = 0, r = 0, h1 = 0, h3 = 0, h10 = 0;
-  int64_t n = 0;
-  void add(const at::Tensor& ranks) {  // float64 [b]
-    rr += ranks.reciprocal().sum().item<double>();
-    r += ranks.sum().item<double>();
-    h1 += (ranks <= 1).sum().item<double>();
-    h3 += (ranks <= 3).sum().item<double>();
-    h10 += (ranks <= 10).sum().item<double>();
-    n += ranks.size(0);
-  }
-  RankMetrics finish(const char* protocol, int64_t negatives, double seconds) const {
-    RankMetrics m;
-    m.protocol = protocol;
-    m.negatives = negatives;
-    m.rankings = n;
-    double d = n > 0 ? static_cast<double>(n) : 1;
-    m.mrr = rr / d;
-    m.mr = r / d;
-    m.hits1 = h1 / d;
-    m.hits3 = h3 / d;
-    m.hits10 = h10 / d;
-    m.seconds = seconds;
-    return m;
-  }
-};
-
-// How many of `scores` [b, K] rank above each `target` [b] (as [b, 1]): those
-// scoring higher, and those whose score is NaN (a candidate the model cannot
-// score never counts in the target's favour). Filtered entries are -inf and
-// never rank above.
-at::Tensor count_above(const at::Tensor& scores, const at::Tensor& target) {
-  return ((scores > target) | scores.isnan()).sum(1).to(at::kDouble);
-}
-
-at::Tensor count_equal(const at::Tensor& scores, const at::Tensor& target) {
-  return (scores == target).sum(1).to(at::kDouble);
-}
-
-// 1 + above + ties / 2; a target whose own score is not finite (NaN or
-// infinite) gets the worst rank, `worst`: never the best.
-at::Tensor ranks_from(const at::Tensor& target, const at::Tensor& above, const at::Tensor& ties, double worst) {
-  return at::where(target.isfinite(), 1.0 + above + ties / 2.0, at::full_like(above, worst));
-}
-
-// Ranks of `target` scores [b] among `scores` [b, K], which include the target
-// itself (entries to ignore at -inf).
-at::Tensor ranks_of(const at::Tensor& scores, const at::Tensor& target) {
-  at::Tensor t = target.unsqueeze(1);
-  at::Tensor ties = (count_equal(scores, t) - 1.0).clamp_min(0.0);
-  return ranks_from(target, count_above(scores, t), ties, static_cast<double>(scores.size(1)));
 }
 
 // Scores of each query against a shared candidate set through the plugin.

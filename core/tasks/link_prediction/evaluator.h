@@ -22,6 +22,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include <ATen/core/Tensor.h>
@@ -36,10 +37,20 @@ namespace marius {
 class Progress;
 
 struct RankMetrics {
-  std::string protocol;       // "filtered" or "sampled"
-  int64_t negatives = 0;      // sampled: n (n uniform + n degree-weighted)
-  int64_t rankings = 0;       // 2 x edges
+  std::string protocol;       // "filtered", "sampled", "given" or "classification"
+  int64_t negatives = 0;      // sampled: n (n uniform + n degree-weighted); given: the shared set's size, or M per edge
+  int64_t rankings = 0;       // 2 x edges; given: the positives ranked (x 2 with layout both)
+  // Rank metrics; `ranked` false when the protocol defines none (given with a
+  // shared set: Hits@K only, as OGB; classification).
+  bool ranked = true;
   double mrr = 0, mr = 0, hits1 = 0, hits3 = 0, hits10 = 0;
+  // given: the layout of the negatives ("shared", "tails", "heads", "both")
+  // and Hits@K for each K of evaluation.hits_at.
+  std::string layout;
+  std::vector<std::pair<int64_t, double>> hits_at;
+  // classification: over the split's true triples and its false ones
+  // (`negatives` of them), thresholds per relation chosen on the validation split.
+  double accuracy = 0, f1 = 0;
   double seconds = 0;
   nlohmann::ordered_json json() const;
 };
