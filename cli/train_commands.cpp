@@ -19,7 +19,6 @@
 #include "core/error.h"
 #include "core/logging.h"
 #include "core/persist/export.h"
-#include "core/model/nearest_nodes.h"
 #include "core/tasks/link_prediction/predict.h"
 #include "core/run/interrupt.h"
 #include "core/run/session.h"
@@ -253,28 +252,6 @@ int predict_command(const GlobalOptions& global, const std::string& config_file,
   return 0;
 }
 
-int similar_command(const GlobalOptions& global, const std::string& config_file, const std::string& node, int64_t k,
-                    const std::string& metric) {
-  if (node_classification(global, config_file)) {
-    fail(MARIUS_ERR_UNSUPPORTED, "similar: searches the node embeddings of link prediction; {} trains node "
-         "classification (export its representations with the C or Python API instead)", config_file);
-  }
-  const uint32_t comparator = similarity_metric(metric);
-  Session session = open_session(global, config_file);
-  session.initialize(/*resume=*/true);
-  const std::vector<std::string> names = session.dataset().node_names();
-  auto it = std::find(names.begin(), names.end(), node);
-  if (it == names.end()) fail(MARIUS_ERR_NOT_FOUND, "similar: node '{}' is not in dataset {}", node, session.config().dataset);
-  const Session::ScoredTables scored = session.scored_tables();  // with an encoder: its output of every node
-  fmt::print("rank\tnode\t{}\n", metric == "l2" ? "distance" : metric);
-  int rank = 0;
-  for (const NearNode& n : nearest_nodes(*scored.rows, it - names.begin(), k, comparator)) {
-    fmt::print("{}\t{}\t{:.6f}\n", ++rank, names[static_cast<size_t>(n.node)],
-               comparator == MARIUS_COMPARATOR_L2 ? -n.similarity : n.similarity);
-  }
-  return 0;
-}
-
 }  // namespace
 
 void add_train_commands(CLI::App& app, const GlobalOptions& global, int& exit_code) {
@@ -313,16 +290,6 @@ void add_train_commands(CLI::App& app, const GlobalOptions& global, int& exit_co
   predict_cmd->add_option("-k,--top", args->k, "How many")->check(CLI::PositiveNumber);
   predict_cmd->callback([&global, &exit_code, args] {
     exit_code = predict_command(global, args->config, args->head, args->tail, args->relation, args->k, args->node);
-  });
-
-  auto* similar_cmd = app.add_subcommand("similar", "The k nodes nearest to a node in embedding space (exact search)");
-  similar_cmd->add_option("config", args->config, "TOML configuration file")->check(CLI::ExistingFile);
-  similar_cmd->add_option("--node", args->node, "Original id of the node")->required();
-  similar_cmd->add_option("-k,--top", args->k, "How many")->check(CLI::PositiveNumber);
-  similar_cmd->add_option("--metric", args->metric, "cosine (default), dot or l2")
-      ->check(CLI::IsMember({"cosine", "dot", "l2"}));
-  similar_cmd->callback([&global, &exit_code, args] {
-    exit_code = similar_command(global, args->config, args->node, args->k, args->metric);
   });
 
   auto* config_cmd = app.add_subcommand("config", "Print the effective configuration, or the key reference");

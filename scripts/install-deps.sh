@@ -20,6 +20,8 @@ packages=(
   libgtest-dev libgmock-dev
   python3 python3-numpy python3-pytest          # the Python package and its tests
   python3-matplotlib                            # marius-run report (python3 -m marius.report)
+  chromium-headless-shell                       # the report test renders the page as a browser does
+  libfaiss-dev libopenblas-pthread-dev          # FAISS: similarity indexes (marius-run similar --index ivf)
   python3-pip python3-setuptools python3-wheel  # pip install ./python, offline (tests/install_test.sh)
 )
 

@@ -77,6 +77,23 @@ got = [l.split()[1] for l in open('$tmp/s.txt').read().splitlines()[1:]]
 assert got == want, (got, want)
 \""
 
+# The IVF index (FAISS), built partition by partition and cached in output.dir/index: with every list probed it is
+# exact search; several queries at once print a query column; --recall compares with exact search.
+if "$run" similar "$tmp/c.toml" --node n5 --index ivf 2>&1 | grep -q "built without FAISS"; then
+  echo "skip: built without FAISS"
+else
+  check "similar --index ivf, every list probed, equals exact search" bash -c "
+'$run' similar '$tmp/c.toml' --node n5 -k 7 --index ivf --nlist 4 --nprobe 4 > '$tmp/si.txt' 2> '$tmp/si.err' && diff <(cut -f1,2 '$tmp/s.txt') <(cut -f1,2 '$tmp/si.txt') && grep -q 'built the IVF index of 400 rows in 4 lists' '$tmp/si.err' && ls '$tmp/a/index/'ivf-cosine-nlist4-*.faiss"
+  check "similar --index ivf reads the cached index, several queries" bash -c "
+'$run' similar '$tmp/c.toml' --node n5 --node n9 -k 3 --index ivf --nlist 4 > '$tmp/si.txt' 2> '$tmp/si.err' && grep -q 'read the IVF index' '$tmp/si.err' && [ \$(grep -c '^n9	' '$tmp/si.txt') -eq 3 ] && head -1 '$tmp/si.txt' | grep -q '^query	rank	node	cosine'"
+  printf 'n1\nn2\nn3\n' > "$tmp/q.txt"
+  check "similar --recall prints recall@k against exact search as JSON" bash -c "
+'$run' similar '$tmp/c.toml' --nodes '$tmp/q.txt' --index ivf --nlist 4 --nprobe 4 --recall | /usr/bin/python3 -c \"
+import json, sys
+r = json.load(sys.stdin)
+assert r['recall_at_k'] == 1.0 and r['queries'] == 3 and r['k'] == 10, r\""
+fi
+
 # Resume: 2 epochs, then --resume to 3, equals 3 epochs straight (one thread).
 check "train 2 epochs" "$run" train "$tmp/c.toml" --set training.epochs=2 --set output.dir="$tmp/b"
 check "resume to 3 epochs" "$run" train "$tmp/c.toml" --resume --set output.dir="$tmp/b"

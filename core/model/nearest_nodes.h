@@ -27,5 +27,9 @@ uint32_t similarity_metric(const std::string& name);
 // Error(OUT_OF_RANGE)), the node itself left out, most similar first; ties keep
 // the smaller id first. A NaN similarity ranks below every other.
 std::vector<NearNode> nearest_nodes(const NodeRows& rows, int64_t node, int64_t k, uint32_t comparator);
+// The same for several query nodes at once (one pass over the blocks): result i
+// belongs to nodes[i].
+std::vector<std::vector<NearNode>> nearest_nodes(const NodeRows& rows, const std::vector<int64_t>& nodes, int64_t k,
+                                                 uint32_t comparator);
 
 }  // namespace marius

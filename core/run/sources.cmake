@@ -45,6 +45,7 @@ set(MARIUS_TRAIN_SOURCES
   model/model.cpp
   model/node_rows.cpp
   model/nearest_nodes.cpp
+  model/ivf_index.cpp
   model/sample_calls.cpp
   persist/checkpoint.cpp
   persist/export.cpp

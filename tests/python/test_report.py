@@ -1,6 +1,8 @@
 """marius.report and `marius-run report`: a run's metrics.jsonl as report.html and PNG figures."""
 import base64
+import os
 import re
+import shutil
 import subprocess
 
 import pytest
@@ -60,3 +62,42 @@ def test_marius_run_report_and_its_errors(planted, tmp_path, marius_run):
     (empty / "metrics.jsonl").write_text('{"epoch": 1, "loss": 2.0}\nnot json\n')
     done = subprocess.run([marius_run, "report", str(empty)], capture_output=True, text=True)
     assert done.returncode == 1 and "metrics.jsonl:2: not a JSON object" in done.stderr, done.stderr
+
+
+def headless_chromium():
+    """A headless Chromium: $MARIUS_CHROMIUM, else Debian's chromium-headless-shell or chromium."""
+    for candidate in (os.environ.get("MARIUS_CHROMIUM"), "chromium-headless-shell", "chromium"):
+        if candidate and shutil.which(candidate):
+            return shutil.which(candidate)
+    return None
+
+
+def test_the_page_renders_in_headless_chromium(planted, tmp_path):
+    """The page as a browser shows it: every figure decoded (a probe counts the images that loaded with a
+    width), and a screenshot that is not blank."""
+    import numpy as np
+    from matplotlib import image
+
+    browser = headless_chromium()
+    if browser is None:
+        pytest.skip("no headless Chromium (scripts/install-deps.sh installs chromium-headless-shell)")
+    run = trained_run(planted, "report-chromium")
+    page = report.write_report(run, tmp_path / "r").read_text()
+    count = len(embedded_figures(page))
+    assert count >= 4
+    probe = tmp_path / "r" / "probe.html"
+    probe.write_text(page.replace("</body>", "<script>window.addEventListener('load', () => document.body.setAttribute("
+                                  "'data-rendered', [...document.images].filter(i => i.complete && i.naturalWidth > 0)"
+                                  ".length + '/' + document.images.length));</script></body>"))
+    flags = ["--no-sandbox", "--disable-gpu", "--hide-scrollbars", f"--user-data-dir={tmp_path / 'profile'}"]
+    done = subprocess.run([browser, *flags, "--dump-dom", probe.as_uri()], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert f'data-rendered="{count}/{count}"' in done.stdout, re.findall(r"data-rendered=\"[^\"]*\"", done.stdout)
+    shot = tmp_path / "shot.png"
+    done = subprocess.run([browser, *flags, f"--screenshot={shot}", "--window-size=1200,1600",
+                           (tmp_path / "r" / "report.html").as_uri()], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and shot.exists(), done.stderr[-2000:]
+    pixels = image.imread(str(shot))[..., :3]
+    # A page of plots: mostly white, with lines and text in colour and black.
+    assert (pixels.min(axis=2) > 0.95).mean() > 0.3 and (pixels.max(axis=2) < 0.5).mean() > 0.001
+    assert np.unique((pixels * 255).astype(np.uint8).reshape(-1, 3), axis=0).shape[0] > 50
