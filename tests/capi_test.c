@@ -94,8 +94,11 @@ static int write_edges(const char* name, int count) {
   return fclose(f) == 0;
 }
 
-static void preprocess(const char* output, int64_t partitions) {
-  char train[600], valid[600], test[600], out[600];
+/* Preprocesses train/valid/test.tsv of the work directory into `output`, with
+ * `test_negatives` (a work-directory file, or NULL) in `layout`. */
+static marius_status preprocess_into(const char* output, int64_t partitions, const char* test_negatives,
+                                     const char* layout, marius_dataset_summary* summary) {
+  char train[600], valid[600], test[600], out[600], negatives[600];
   path_in(train, sizeof train, "train.tsv");
   path_in(valid, sizeof valid, "valid.tsv");
   path_in(test, sizeof test, "test.tsv");
@@ -109,10 +112,21 @@ static void preprocess(const char* output, int64_t partitions) {
   args.output = out;
   args.seed = 1;
   args.partitions = partitions;
+  if (test_negatives != NULL) {
+    path_in(negatives, sizeof negatives, test_negatives);
+    args.test_negatives = negatives;
+    args.negatives_layout = layout;
+  }
+  if (summary != NULL) {
+    memset(summary, 0, sizeof *summary);
+    summary->struct_size = sizeof *summary;
+  }
+  return marius_preprocess(&args, summary);
+}
+
+static void preprocess(const char* output, int64_t partitions) {
   marius_dataset_summary summary;
-  memset(&summary, 0, sizeof summary);
-  summary.struct_size = sizeof summary;
-  OK(marius_preprocess(&args, &summary));
+  OK(preprocess_into(output, partitions, NULL, NULL, &summary));
   CHECK(summary.struct_size == sizeof summary);
   CHECK(summary.num_nodes == NODES);
   CHECK(summary.num_relations == RELATIONS);
@@ -722,29 +736,11 @@ static int remove_entry(const char* path, const struct stat* st, int flag, struc
 /* 1.3: given negatives through marius_preprocess, and the given protocol's
  * members of marius_metrics; a caller whose struct ends before them is refused. */
 static void test_given_protocol(void) {
-  char train[600], valid[600], test[600], negatives[600], out[600];
-  path_in(train, sizeof train, "train.tsv");
-  path_in(valid, sizeof valid, "valid.tsv");
-  path_in(test, sizeof test, "test.tsv");
-  path_in(out, sizeof out, "data-given");
   /* Any edge list of the graph's nodes serves as shared negatives: the test edges here. */
-  memcpy(negatives, test, sizeof negatives);
-  marius_preprocess_args args;
-  memset(&args, 0, sizeof args);
-  args.struct_size = sizeof args;
-  args.train = train;
-  args.valid = valid;
-  args.test = test;
-  args.output = out;
-  args.test_negatives = negatives;
-  args.negatives_layout = "shared";
   marius_dataset_summary summary;
-  memset(&summary, 0, sizeof summary);
-  summary.struct_size = sizeof summary;
-  OK(marius_preprocess(&args, &summary));
+  OK(preprocess_into("data-given", 1, "test.tsv", "shared", &summary));
   CHECK(summary.test_negatives == 300 && summary.valid_negatives == 0);
-  args.negatives_layout = "diagonal";
-  FAILS(marius_preprocess(&args, NULL), MARIUS_ERR_INVALID_ARGUMENT, "diagonal");
+  FAILS(preprocess_into("data-given", 1, "test.tsv", "diagonal", NULL), MARIUS_ERR_INVALID_ARGUMENT, "diagonal");
 
   marius_session* s = NULL;
   OK(open_session("data-given", "out-given", "evaluation.protocol=\"given\"", 0, &s));

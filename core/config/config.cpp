@@ -240,12 +240,7 @@ Config parse_text(const std::string& text, const std::string& source, const std:
 
 std::vector<int64_t> parse_hits_at(const std::string& text, const std::string& key) {
   std::vector<int64_t> out;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t comma = text.find(',', start);
-    std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    item.erase(0, item.find_first_not_of(' '));
-    item.erase(item.find_last_not_of(' ') + 1);
+  for (const std::string& item : comma_items(text)) {
     int64_t k = 0;
     auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), k);
     if (item.empty() || ec != std::errc() || end != item.data() + item.size() || k < 1) {
@@ -254,10 +249,8 @@ std::vector<int64_t> parse_hits_at(const std::string& text, const std::string& k
     }
     if (std::find(out.begin(), out.end(), k) != out.end()) fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: {} is given twice", key, k);
     out.push_back(k);
-    if (out.size() > 8) fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: more than 8 values", key);  // MARIUS_MAX_HITS_AT
-    if (comma == std::string::npos) break;
-    start = comma + 1;
   }
+  if (out.size() > 8) fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: more than 8 values", key);  // MARIUS_MAX_HITS_AT
   return out;
 }
 

@@ -5,6 +5,7 @@
 #include <map>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include <toml++/toml.h>
 
@@ -28,6 +29,10 @@ std::string value_to_string(const Value& value);
 // string. Anything that is not a TOML scalar is taken as a bare string, so
 // `--set path=/tmp/x` works without quotes.
 Value parse_value_text(const std::string& text);
+
+// The items of a comma-separated list value ("15, 10,5" -> "15", "10", "5"),
+// spaces around each trimmed; "" gives one empty item.
+std::vector<std::string> comma_items(const std::string& text);
 
 // Converts a TOML scalar node; returns false (and leaves `out` alone) for arrays,
 // tables, dates and times.

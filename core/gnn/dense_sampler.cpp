@@ -5,6 +5,7 @@
 #include <ATen/ATen.h>
 #include <fmt/format.h>
 
+#include "core/config/value.h"
 #include "core/error.h"
 #include "core/run/seed_mix.h"
 
@@ -21,12 +22,7 @@ std::string Fanout::str() const {
 
 std::vector<Fanout> parse_fanouts(const std::string& text, const std::string& key) {
   std::vector<Fanout> out;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t comma = text.find(',', start);
-    std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    item.erase(0, item.find_first_not_of(' '));
-    item.erase(item.find_last_not_of(' ') + 1);
+  for (const std::string& item : comma_items(text)) {
     Fanout f;
     auto bad = [&](const char* why) {
       fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: fanout '{}' {} (each hop: all, a count k >= 1, or dropout:RATE)", key,
@@ -53,8 +49,6 @@ std::vector<Fanout> parse_fanouts(const std::string& text, const std::string& ke
       if (f.count < 1) bad("must be at least 1");
     }
     out.push_back(f);
-    if (comma == std::string::npos) break;
-    start = comma + 1;
   }
   if (out.empty() || text.empty()) fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: no fanouts given", key);
   return out;

@@ -37,7 +37,7 @@ void check_range(const OptionSpec& spec, double v, const std::string& shown, con
 }  // namespace
 
 Value check_option_value(const OptionSpec& spec, const Value& value, const std::string& context) {
-  auto wrong_type = [&] {
+  auto wrong_type = [&]() -> void {
     fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: option '{}' expects {}, got {} {}", context, spec.name,
          option_type_name(spec.type), value_type_name(value), value_to_string(value));
   };
@@ -76,7 +76,7 @@ Value check_option_value(const OptionSpec& spec, const Value& value, const std::
       return value;
     }
   }
-  wrong_type();
+  fail(MARIUS_ERR_INTERNAL, "{}: option '{}' has an unknown type", context, spec.name);
 }
 
 ResolvedOptions resolve_options(const std::vector<OptionSpec>& specs, const OptionInputs& inputs,

@@ -90,12 +90,17 @@ def test_the_page_renders_in_headless_chromium(planted, tmp_path):
                                   "'data-rendered', [...document.images].filter(i => i.complete && i.naturalWidth > 0)"
                                   ".length + '/' + document.images.length));</script></body>"))
     flags = ["--no-sandbox", "--disable-gpu", "--hide-scrollbars", f"--user-data-dir={tmp_path / 'profile'}"]
-    done = subprocess.run([browser, *flags, "--dump-dom", probe.as_uri()], capture_output=True, text=True, timeout=120)
+    # The browser is not ours: under a sanitizer build, it must not inherit the preloaded runtime.
+    env = {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "ASAN_OPTIONS", "TSAN_OPTIONS", "LSAN_OPTIONS",
+                                                            "UBSAN_OPTIONS")}
+    done = subprocess.run([browser, *flags, "--dump-dom", probe.as_uri()], capture_output=True, text=True, timeout=120,
+                          env=env)
     assert done.returncode == 0, done.stderr[-2000:]
     assert f'data-rendered="{count}/{count}"' in done.stdout, re.findall(r"data-rendered=\"[^\"]*\"", done.stdout)
     shot = tmp_path / "shot.png"
     done = subprocess.run([browser, *flags, f"--screenshot={shot}", "--window-size=1200,1600",
-                           (tmp_path / "r" / "report.html").as_uri()], capture_output=True, text=True, timeout=120)
+                           (tmp_path / "r" / "report.html").as_uri()], capture_output=True, text=True, timeout=120,
+                          env=env)
     assert done.returncode == 0 and shot.exists(), done.stderr[-2000:]
     pixels = image.imread(str(shot))[..., :3]
     # A page of plots: mostly white, with lines and text in colour and black.
