@@ -11,6 +11,7 @@
 #include "cli/plugins_command.h"
 #include "cli/report_command.h"
 #include "cli/similar_command.h"
+#include "cli/datasets_command.h"
 #include "cli/train_commands.h"
 #include "core/error.h"
 #include "core/logging.h"
@@ -38,6 +39,7 @@ int main(int argc, char** argv) {
   marius::cli::add_dist_commands(app, global, exit_code);
   marius::cli::add_report_command(app, global, exit_code);
   marius::cli::add_similar_command(app, global, exit_code);
+  marius::cli::add_datasets_command(app, global, exit_code);
   app.parse_complete_callback([&] { marius::set_log_level(global.log_level); });
   // A subcommand's --help lists only its own options: name the global ones and the exit statuses there too.
   for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {

@@ -22,6 +22,7 @@ packages=(
   python3-matplotlib                            # marius-run report (python3 -m marius.report)
   chromium-headless-shell                       # the report test renders the page as a browser does
   libfaiss-dev libopenblas-pthread-dev          # FAISS: similarity indexes (marius-run similar --index ivf)
+  libcurl4-openssl-dev libarchive-dev libssl-dev  # datasets fetch: downloads, archives, SHA-256
   python3-pip python3-setuptools python3-wheel  # pip install ./python, offline (tests/install_test.sh)
 )
 

@@ -1,0 +1,100 @@
+#include "core/datasets/archive.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <vector>
+
+#include "core/error.h"
+
+namespace marius {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// The member's path below `dir`, or an error for one that would leave it.
+fs::path safe_member_path(const fs::path& archive, const std::string& name) {
+  fs::path member(name);
+  if (name.empty() || member.is_absolute()) {
+    fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: member \"{}\" has an absolute path; refused", archive.string(), name);
+  }
+  for (const auto& part : member) {
+    if (part == "..") {
+      fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: member \"{}\" climbs out of the directory with \"..\"; refused",
+           archive.string(), name);
+    }
+  }
+  return member.lexically_normal();
+}
+
+}  // namespace
+
+bool is_archive_name(const std::string& file_name) {
+  for (const char* suffix : {".zip", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz"}) {
+    if (ends_with(file_name, suffix)) return true;
+  }
+  return false;
+}
+
+int64_t extract_archive(const fs::path& archive, const fs::path& dir) {
+  std::unique_ptr<struct archive, int (*)(struct archive*)> reader(archive_read_new(), archive_read_free);
+  archive_read_support_filter_all(reader.get());
+  archive_read_support_format_tar(reader.get());
+  archive_read_support_format_gnutar(reader.get());
+  archive_read_support_format_zip(reader.get());
+  if (archive_read_open_filename(reader.get(), archive.c_str(), 1 << 16) != ARCHIVE_OK) {
+    fail(fs::exists(archive) ? MARIUS_ERR_IO : MARIUS_ERR_NOT_FOUND, "{}: cannot be opened as an archive: {}",
+         archive.string(), archive_error_string(reader.get()));
+  }
+  int64_t files = 0;
+  std::vector<char> block(1 << 16);
+  for (;;) {
+    struct archive_entry* entry = nullptr;
+    int status = archive_read_next_header(reader.get(), &entry);
+    if (status == ARCHIVE_EOF) break;
+    if (status < ARCHIVE_WARN) {
+      fail(MARIUS_ERR_IO, "{}: corrupt or truncated archive: {}", archive.string(), archive_error_string(reader.get()));
+    }
+    std::string name = archive_entry_pathname(entry) != nullptr ? archive_entry_pathname(entry) : "";
+    auto type = archive_entry_filetype(entry);
+    if (type == AE_IFDIR) continue;
+    if (type != AE_IFREG) {
+      fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: member \"{}\" is a link or a device, not a file; refused",
+           archive.string(), name);
+    }
+    fs::path target = dir / safe_member_path(archive, name);
+    std::error_code ec;
+    fs::create_directories(target.parent_path(), ec);
+    if (ec) fail(MARIUS_ERR_IO, "{}: cannot be created: {}", target.parent_path().string(), ec.message());
+    std::ofstream out(target, std::ios::binary | std::ios::trunc);
+    if (!out) fail(MARIUS_ERR_IO, "{}: cannot be created: {}", target.string(), std::strerror(errno));
+    for (;;) {
+      la_ssize_t got = archive_read_data(reader.get(), block.data(), block.size());
+      if (got == 0) break;
+      if (got < 0) {
+        fail(MARIUS_ERR_IO, "{}: member \"{}\" is corrupt or truncated: {}", archive.string(), name,
+             archive_error_string(reader.get()));
+      }
+      out.write(block.data(), got);
+      if (!out) {
+        fail(errno == ENOSPC ? MARIUS_ERR_NO_SPACE : MARIUS_ERR_IO, "{}: cannot be written: {}", target.string(),
+             std::strerror(errno));
+      }
+    }
+    out.close();
+    if (!out) fail(errno == ENOSPC ? MARIUS_ERR_NO_SPACE : MARIUS_ERR_IO, "{}: cannot be written", target.string());
+    ++files;
+  }
+  return files;
+}
+
+}  // namespace marius

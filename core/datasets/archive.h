@@ -1,0 +1,22 @@
+// core/datasets/archive.h - unpacking the archives publishers ship.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+namespace marius {
+
+// True for the names extract_archive() unpacks: .zip, .tar, .tar.gz, .tgz,
+// .tar.bz2, .tar.xz. A plain .gz (a SNAP edge list) is not an archive: the
+// edge-list reader reads it as it is.
+bool is_archive_name(const std::string& file_name);
+
+// Unpacks every regular file of `archive` (libarchive: zip and tar with any
+// compression) under `dir`, keeping the member paths, and returns how many it
+// wrote. A member whose path is absolute or climbs out with "..", a link, or a
+// device is refused, naming the archive and the member; a corrupt or truncated
+// archive is Error(IO) naming it; a full disk Error(NO_SPACE).
+int64_t extract_archive(const std::filesystem::path& archive, const std::filesystem::path& dir);
+
+}  // namespace marius

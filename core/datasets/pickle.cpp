@@ -1,0 +1,748 @@
+#include "core/datasets/pickle.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <sstream>
+#include <unordered_map>
+
+#include "core/error.h"
+
+namespace marius {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+PyRef make(PyValue::Kind kind) {
+  auto v = std::make_shared<PyValue>();
+  v->kind = kind;
+  return v;
+}
+
+PyRef make_int(int64_t i) {
+  auto v = make(PyValue::Kind::kInt);
+  v->integer = i;
+  return v;
+}
+
+PyRef make_text(PyValue::Kind kind, std::string text) {
+  auto v = make(kind);
+  v->text = std::move(text);
+  return v;
+}
+
+// The globals a dataset pickle may name, and what each becomes.
+enum class Global {
+  kReconstruct,      // numpy.core.multiarray._reconstruct(ndarray, shape, dtype) -> an empty array
+  kNdarray,          // numpy.ndarray (an argument of _reconstruct)
+  kDtype,            // numpy.dtype(code, align, copy)
+  kScalar,           // numpy.core.multiarray.scalar(dtype, bytes)
+  kCodecsEncode,     // _codecs.encode(str, "latin1"): how Python 3 pickles bytes at protocol 2
+  kReconstructor,    // copy_reg._reconstructor(cls, base, state) -> an object of cls
+  kDefaultDict,      // collections.defaultdict(factory) -> a dict
+  kOrderedDict,      // collections.OrderedDict() -> a dict
+  kBuiltinType,      // object, list, dict, set: a class argument
+  kRebuildTensor,    // torch._utils._rebuild_tensor_v2(storage, offset, size, stride, ...)
+  kStorageType,      // torch.LongStorage and friends (in persistent ids)
+  kClass,            // a class whose instances are records (scipy's sparse matrices)
+};
+
+const std::unordered_map<std::string, Global>& known_globals() {
+  static const std::unordered_map<std::string, Global> globals = {
+      {"numpy.core.multiarray._reconstruct", Global::kReconstruct},
+      {"numpy._core.multiarray._reconstruct", Global::kReconstruct},
+      {"numpy.ndarray", Global::kNdarray},
+      {"numpy.dtype", Global::kDtype},
+      {"numpy.core.multiarray.scalar", Global::kScalar},
+      {"numpy._core.multiarray.scalar", Global::kScalar},
+      {"_codecs.encode", Global::kCodecsEncode},
+      {"copy_reg._reconstructor", Global::kReconstructor},
+      {"copyreg._reconstructor", Global::kReconstructor},
+      {"collections.defaultdict", Global::kDefaultDict},
+      {"collections.OrderedDict", Global::kOrderedDict},
+      {"__builtin__.object", Global::kBuiltinType},
+      {"builtins.object", Global::kBuiltinType},
+      {"__builtin__.list", Global::kBuiltinType},
+      {"builtins.list", Global::kBuiltinType},
+      {"__builtin__.set", Global::kBuiltinType},
+      {"builtins.set", Global::kBuiltinType},
+      {"torch._utils._rebuild_tensor_v2", Global::kRebuildTensor},
+      {"torch.LongStorage", Global::kStorageType},
+      {"torch.IntStorage", Global::kStorageType},
+      {"torch.FloatStorage", Global::kStorageType},
+      {"torch.DoubleStorage", Global::kStorageType},
+      {"torch.BoolStorage", Global::kStorageType},
+      {"torch.ByteStorage", Global::kStorageType},
+      {"torch.HalfStorage", Global::kStorageType},
+      {"scipy.sparse.csr.csr_matrix", Global::kClass},
+      {"scipy.sparse._csr.csr_matrix", Global::kClass},
+      {"scipy.sparse.csc.csc_matrix", Global::kClass},
+      {"scipy.sparse._csc.csc_matrix", Global::kClass},
+  };
+  return globals;
+}
+
+std::string storage_descr(const std::string& storage) {
+  if (storage == "torch.LongStorage") return "<i8";
+  if (storage == "torch.IntStorage") return "<i4";
+  if (storage == "torch.FloatStorage") return "<f4";
+  if (storage == "torch.DoubleStorage") return "<f8";
+  if (storage == "torch.BoolStorage") return "|b1";
+  if (storage == "torch.ByteStorage") return "|u1";
+  return "<f2";
+}
+
+// numpy's dtype(code) to a descr: "i8" -> "<i8", "<f4" stays, "b1" -> "|b1".
+std::string descr_of(const std::string& code) {
+  if (code.empty()) return code;
+  if (code[0] == '<' || code[0] == '|' || code[0] == '>' || code[0] == '=') return code;
+  if (code == "b1" || code == "u1" || code == "i1" || code == "?") return "|" + (code == "?" ? std::string("b1") : code);
+  return "<" + code;
+}
+
+// UTF-8 text of code points below 256 to the bytes they stand for (latin-1).
+std::string latin1_bytes(const std::string& utf8, const std::string& where) {
+  std::string out;
+  out.reserve(utf8.size());
+  for (size_t i = 0; i < utf8.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(utf8[i]);
+    if (c < 0x80) {
+      out += static_cast<char>(c);
+    } else if ((c & 0xE0) == 0xC0 && i + 1 < utf8.size()) {
+      unsigned cp = ((c & 0x1F) << 6) | (static_cast<unsigned char>(utf8[++i]) & 0x3F);
+      if (cp > 0xFF) fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: a latin-1 string holds code point {}", where, cp);
+      out += static_cast<char>(cp);
+    } else {
+      fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: a latin-1 string holds a character above U+00FF", where);
+    }
+  }
+  return out;
+}
+
+class Machine {
+ public:
+  using PersistentLoad = std::function<PyRef(const PyValue&)>;
+  Machine(std::string_view bytes, std::string where, PersistentLoad persistent)
+      : bytes_(bytes), where_(std::move(where)), persistent_(std::move(persistent)) {}
+
+  PyRef run();
+  size_t position() const { return pos_; }
+
+ private:
+  [[noreturn]] void bad(const std::string& reason) const {
+    fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: byte {}: {}", where_, op_pos_, reason);
+  }
+  std::string_view take(size_t n) {
+    if (n > bytes_.size() - pos_) bad("the pickle ends in the middle of an instruction");
+    std::string_view s = bytes_.substr(pos_, n);
+    pos_ += n;
+    return s;
+  }
+  uint64_t uint_le(size_t n) {
+    std::string_view s = take(n);
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; ++i) v |= static_cast<uint64_t>(static_cast<unsigned char>(s[i])) << (8 * i);
+    return v;
+  }
+  std::string line() {
+    size_t end = bytes_.find('\n', pos_);
+    if (end == std::string_view::npos) bad("a text instruction has no line end");
+    std::string s(bytes_.substr(pos_, end - pos_));
+    pos_ = end + 1;
+    return s;
+  }
+  PyRef pop() {
+    if (stack_.empty()) bad("the stack is empty");
+    PyRef v = stack_.back();
+    stack_.pop_back();
+    return v;
+  }
+  PyRef& top() {
+    if (stack_.empty()) bad("the stack is empty");
+    return stack_.back();
+  }
+  std::vector<PyRef> pop_mark() {
+    if (marks_.empty()) bad("no mark");
+    size_t mark = marks_.back();
+    marks_.pop_back();
+    std::vector<PyRef> items(stack_.begin() + static_cast<std::ptrdiff_t>(mark), stack_.end());
+    stack_.resize(mark);
+    return items;
+  }
+  PyRef memo_get(uint64_t key) {
+    auto it = memo_.find(key);
+    if (it == memo_.end()) bad("memo key " + std::to_string(key) + " was never stored");
+    return it->second;
+  }
+  PyRef global(const std::string& module, const std::string& name);
+  PyRef call(const PyRef& callable, const PyRef& args);
+  void build(const PyRef& target, const PyRef& state);
+  void set_items(const PyRef& dict, const std::vector<PyRef>& flat);
+
+  std::string_view bytes_;
+  std::string where_;
+  PersistentLoad persistent_;
+  size_t pos_ = 0;
+  size_t op_pos_ = 0;
+  std::vector<PyRef> stack_;
+  std::vector<size_t> marks_;
+  std::unordered_map<uint64_t, PyRef> memo_;
+};
+
+PyRef Machine::global(const std::string& module, const std::string& name) {
+  std::string full = module + "." + name;
+  if (known_globals().count(full) == 0) {
+    bad("refers to " + full + ", which a dataset file has no reason to (only numpy arrays, scipy sparse matrices, "
+        "torch tensors and plain values are read)");
+  }
+  return make_text(PyValue::Kind::kGlobal, full);
+}
+
+void Machine::set_items(const PyRef& dict, const std::vector<PyRef>& flat) {
+  if (dict->kind != PyValue::Kind::kDict) bad(std::string("SETITEMS on a ") + dict->kind_name());
+  if (flat.size() % 2 != 0) bad("SETITEMS with an odd number of items");
+  for (size_t i = 0; i < flat.size(); i += 2) {
+    bool replaced = false;
+    for (auto& entry : dict->entries) {
+      const PyValue& k = *entry.first;
+      const PyValue& n = *flat[i];
+      if (k.kind == n.kind && k.integer == n.integer && k.text == n.text &&
+          (k.kind == PyValue::Kind::kInt || k.kind == PyValue::Kind::kStr || k.kind == PyValue::Kind::kBytes)) {
+        entry.second = flat[i + 1];
+        replaced = true;
+        break;
+      }
+    }
+    if (!replaced) dict->entries.emplace_back(flat[i], flat[i + 1]);
+  }
+}
+
+PyRef Machine::call(const PyRef& callable, const PyRef& args) {
+  if (callable->kind != PyValue::Kind::kGlobal) bad(std::string("calls a ") + callable->kind_name());
+  if (args->kind != PyValue::Kind::kTuple) bad("a call's arguments are not a tuple");
+  const auto& a = args->items;
+  switch (known_globals().at(callable->text)) {
+    case Global::kReconstruct: {
+      auto v = make(PyValue::Kind::kArray);
+      v->array.descr = "|u1";
+      return v;
+    }
+    case Global::kDtype: {
+      if (a.empty() || a[0]->kind != PyValue::Kind::kStr) bad("numpy.dtype without a type code");
+      return make_text(PyValue::Kind::kDtype, descr_of(a[0]->text));
+    }
+    case Global::kScalar: {
+      if (a.size() != 2 || a[0]->kind != PyValue::Kind::kDtype) bad("numpy scalar without its dtype");
+      NdArray one;
+      one.descr = a[0]->text;
+      one.data = a[1]->text;
+      if (one.item_bytes() != static_cast<int64_t>(one.data.size())) bad("numpy scalar of the wrong size");
+      if (one.descr[1] == 'f') {
+        auto v = make(PyValue::Kind::kFloat);
+        v->number = one.float_at(0, where_);
+        return v;
+      }
+      return make_int(one.int_at(0, where_));
+    }
+    case Global::kCodecsEncode: {
+      if (a.empty() || a[0]->kind != PyValue::Kind::kStr) bad("_codecs.encode without a string");
+      return make_text(PyValue::Kind::kBytes, latin1_bytes(a[0]->text, where_));
+    }
+    case Global::kReconstructor: {
+      if (a.empty() || a[0]->kind != PyValue::Kind::kGlobal) bad("copy_reg._reconstructor without a class");
+      return make_text(PyValue::Kind::kObject, a[0]->text);
+    }
+    case Global::kDefaultDict:
+    case Global::kOrderedDict:
+      return make(PyValue::Kind::kDict);
+    case Global::kRebuildTensor: {
+      // (storage, storage_offset, size, stride, requires_grad, backward_hooks)
+      if (a.size() < 4 || a[0]->kind != PyValue::Kind::kArray || a[2]->kind != PyValue::Kind::kTuple) {
+        bad("torch._utils._rebuild_tensor_v2 with unexpected arguments");
+      }
+      const NdArray& storage = a[0]->array;
+      auto v = make(PyValue::Kind::kArray);
+      v->array.descr = storage.descr;
+      int64_t count = 1;
+      for (const auto& d : a[2]->items) {
+        v->array.shape.push_back(d->integer);
+        count *= d->integer;
+      }
+      // Only contiguous tensors (what torch.save of a fresh tensor writes).
+      int64_t expected = 1;
+      for (size_t i = a[3]->items.size(); i-- > 0;) {
+        if (v->array.shape[i] > 1 && a[3]->items[i]->integer != expected) bad("a non-contiguous tensor");
+        expected *= v->array.shape[i];
+      }
+      int64_t offset = a[1]->integer * storage.item_bytes();
+      int64_t bytes = count * storage.item_bytes();
+      if (offset < 0 || offset + bytes > static_cast<int64_t>(storage.data.size())) bad("a tensor beyond its storage");
+      v->array.data = storage.data.substr(static_cast<size_t>(offset), static_cast<size_t>(bytes));
+      return v;
+    }
+    default:
+      bad("calls " + callable->text + ", which builds nothing a dataset needs");
+  }
+}
+
+void Machine::build(const PyRef& target, const PyRef& state) {
+  if (target->kind == PyValue::Kind::kArray) {
+    // (version, shape, dtype, is_fortran, raw data)
+    const auto& s = state->items;
+    if (state->kind != PyValue::Kind::kTuple || s.size() != 5 || s[2]->kind != PyValue::Kind::kDtype) {
+      bad("a numpy array's state is not (version, shape, dtype, is_fortran, data)");
+    }
+    NdArray& array = target->array;
+    array.descr = s[2]->text;
+    array.shape.clear();
+    for (const auto& d : s[1]->items) array.shape.push_back(d->integer);
+    if (s[3]->integer != 0 && array.shape.size() > 1) bad("a Fortran-ordered numpy array (not supported)");
+    if (s[4]->kind == PyValue::Kind::kBytes || s[4]->kind == PyValue::Kind::kStr) {
+      array.data = s[4]->text;
+    } else if (s[4]->kind == PyValue::Kind::kList) {
+      bad("a numpy array of Python objects (dtype object)");
+    } else {
+      bad("a numpy array without raw data");
+    }
+    if (static_cast<int64_t>(array.data.size()) != array.elements() * array.item_bytes()) {
+      bad("a numpy array whose data does not match its shape");
+    }
+    return;
+  }
+  if (target->kind == PyValue::Kind::kDtype) {
+    // (version, byte order, ...): keep the byte order.
+    if (state->kind == PyValue::Kind::kTuple && state->items.size() > 1 &&
+        state->items[1]->kind == PyValue::Kind::kStr && target->text.size() > 1) {
+      const std::string& order = state->items[1]->text;
+      if (order == ">") bad("a big-endian numpy array (not supported)");
+      target->text[0] = order == "|" ? '|' : '<';
+    }
+    return;
+  }
+  if (target->kind == PyValue::Kind::kObject) {
+    PyRef dict = state;
+    if (state->kind == PyValue::Kind::kTuple && state->items.size() == 2) dict = state->items[0];  // (dict, slots)
+    if (dict->kind == PyValue::Kind::kDict) {
+      for (const auto& e : dict->entries) target->entries.push_back(e);
+    } else {
+      target->state = state;
+    }
+    return;
+  }
+  if (target->kind == PyValue::Kind::kDict && state->kind == PyValue::Kind::kDict) {
+    for (const auto& e : state->entries) target->entries.push_back(e);
+    return;
+  }
+  bad(std::string("BUILD on a ") + target->kind_name());
+}
+
+PyRef Machine::run() {
+  using K = PyValue::Kind;
+  for (;;) {
+    op_pos_ = pos_;
+    unsigned char op = static_cast<unsigned char>(take(1)[0]);
+    switch (op) {
+      case 0x80: take(1); break;                   // PROTO
+      case 0x95: take(8); break;                   // FRAME
+      case '.': return pop();                      // STOP
+      case '(': marks_.push_back(stack_.size()); break;
+      case '0': pop(); break;
+      case '1': pop_mark(); break;
+      case '2': stack_.push_back(top()); break;
+      case 'N': stack_.push_back(make(K::kNone)); break;
+      case 0x88: case 0x89: {
+        auto v = make(K::kBool);
+        v->integer = op == 0x88;
+        stack_.push_back(v);
+        break;
+      }
+      case 'J': stack_.push_back(make_int(static_cast<int32_t>(uint_le(4)))); break;
+      case 'K': stack_.push_back(make_int(static_cast<int64_t>(uint_le(1)))); break;
+      case 'M': stack_.push_back(make_int(static_cast<int64_t>(uint_le(2)))); break;
+      case 0x8a: case 0x8b: {                      // LONG1, LONG4: little-endian two's complement
+        uint64_t n = op == 0x8a ? uint_le(1) : uint_le(4);
+        if (n > 8) bad("an integer beyond 64 bits");
+        std::string_view s = take(n);
+        uint64_t v = 0;
+        for (size_t i = 0; i < n; ++i) v |= static_cast<uint64_t>(static_cast<unsigned char>(s[i])) << (8 * i);
+        if (n > 0 && n < 8 && (static_cast<unsigned char>(s[n - 1]) & 0x80)) v |= ~uint64_t{0} << (8 * n);
+        stack_.push_back(make_int(static_cast<int64_t>(v)));
+        break;
+      }
+      case 'I': case 'L': {                        // INT, LONG (text)
+        std::string t = line();
+        if (!t.empty() && t.back() == 'L') t.pop_back();
+        if (t == "01" || t == "00") {
+          auto v = make(K::kBool);
+          v->integer = t == "01";
+          stack_.push_back(v);
+        } else {
+          try {
+            stack_.push_back(make_int(std::stoll(t)));
+          } catch (const std::exception&) {
+            bad("a malformed integer \"" + t + "\"");
+          }
+        }
+        break;
+      }
+      case 'G': {
+        uint64_t bits = 0;
+        std::string_view s = take(8);
+        for (size_t i = 0; i < 8; ++i) bits = (bits << 8) | static_cast<unsigned char>(s[i]);  // big-endian
+        auto v = make(K::kFloat);
+        std::memcpy(&v->number, &bits, 8);
+        stack_.push_back(v);
+        break;
+      }
+      case 'F': {
+        auto v = make(K::kFloat);
+        v->number = std::stod(line());
+        stack_.push_back(v);
+        break;
+      }
+      case 'T': stack_.push_back(make_text(K::kStr, std::string(take(uint_le(4))))); break;   // BINSTRING (py2 str)
+      case 'U': stack_.push_back(make_text(K::kStr, std::string(take(uint_le(1))))); break;   // SHORT_BINSTRING
+      case 'X': stack_.push_back(make_text(K::kStr, std::string(take(uint_le(4))))); break;   // BINUNICODE
+      case 0x8c: stack_.push_back(make_text(K::kStr, std::string(take(uint_le(1))))); break;  // SHORT_BINUNICODE
+      case 0x8d: stack_.push_back(make_text(K::kStr, std::string(take(uint_le(8))))); break;  // BINUNICODE8
+      case 'B': stack_.push_back(make_text(K::kBytes, std::string(take(uint_le(4))))); break;
+      case 'C': stack_.push_back(make_text(K::kBytes, std::string(take(uint_le(1))))); break;
+      case 0x8e: stack_.push_back(make_text(K::kBytes, std::string(take(uint_le(8))))); break;
+      case 'S': {                                  // STRING: a quoted repr
+        std::string t = line();
+        if (t.size() < 2 || (t[0] != '\'' && t[0] != '"') || t.back() != t[0]) bad("a malformed STRING");
+        std::string out;
+        for (size_t i = 1; i + 1 < t.size(); ++i) {
+          if (t[i] == '\\' && i + 2 < t.size()) {
+            char e = t[++i];
+            if (e == 'n') out += '\n';
+            else if (e == 't') out += '\t';
+            else if (e == 'x' && i + 2 < t.size()) {
+              out += static_cast<char>(std::stoi(t.substr(i + 1, 2), nullptr, 16));
+              i += 2;
+            } else out += e;
+          } else {
+            out += t[i];
+          }
+        }
+        stack_.push_back(make_text(K::kStr, out));
+        break;
+      }
+      case 'V': stack_.push_back(make_text(K::kStr, line())); break;
+      case ']': stack_.push_back(make(K::kList)); break;
+      case 'l': {
+        auto v = make(K::kList);
+        v->items = pop_mark();
+        stack_.push_back(v);
+        break;
+      }
+      case 'a': {
+        PyRef item = pop();
+        if (top()->kind != K::kList) bad("APPEND to a non-list");
+        top()->items.push_back(item);
+        break;
+      }
+      case 'e': {
+        auto items = pop_mark();
+        if (top()->kind != K::kList && top()->kind != K::kObject) bad("APPENDS to a non-list");
+        for (auto& i : items) top()->items.push_back(i);
+        break;
+      }
+      case ')': stack_.push_back(make(K::kTuple)); break;
+      case 't': {
+        auto v = make(K::kTuple);
+        v->items = pop_mark();
+        stack_.push_back(v);
+        break;
+      }
+      case 0x85: case 0x86: case 0x87: {
+        size_t n = op - 0x84;
+        if (stack_.size() < n) bad("the stack is too short for a tuple");
+        auto v = make(K::kTuple);
+        v->items.assign(stack_.end() - static_cast<std::ptrdiff_t>(n), stack_.end());
+        stack_.resize(stack_.size() - n);
+        stack_.push_back(v);
+        break;
+      }
+      case '}': stack_.push_back(make(K::kDict)); break;
+      case 'd': {
+        auto v = make(K::kDict);
+        set_items(v, pop_mark());
+        stack_.push_back(v);
+        break;
+      }
+      case 's': {
+        PyRef value = pop();
+        PyRef key = pop();
+        set_items(top(), {key, value});
+        break;
+      }
+      case 'u': {
+        auto items = pop_mark();
+        set_items(top(), items);
+        break;
+      }
+      case 0x8f: stack_.push_back(make(K::kList)); break;  // EMPTY_SET: a list will do
+      case 0x90: {                                          // ADDITEMS
+        auto items = pop_mark();
+        for (auto& i : items) top()->items.push_back(i);
+        break;
+      }
+      case 0x91: {                                          // FROZENSET
+        auto v = make(K::kList);
+        v->items = pop_mark();
+        stack_.push_back(v);
+        break;
+      }
+      case 'c': {
+        std::string module = line();
+        std::string name = line();
+        stack_.push_back(global(module, name));
+        break;
+      }
+      case 0x93: {
+        PyRef name = pop();
+        PyRef module = pop();
+        stack_.push_back(global(module->text, name->text));
+        break;
+      }
+      case 'R': {
+        PyRef args = pop();
+        PyRef callable = pop();
+        stack_.push_back(call(callable, args));
+        break;
+      }
+      case 0x81: {                                          // NEWOBJ: cls.__new__(cls, *args)
+        pop();
+        PyRef cls = pop();
+        if (cls->kind != K::kGlobal) bad("NEWOBJ without a class");
+        if (cls->text == "collections.OrderedDict" || cls->text == "collections.defaultdict") {
+          stack_.push_back(make(K::kDict));
+        } else {
+          stack_.push_back(make_text(K::kObject, cls->text));
+        }
+        break;
+      }
+      case 'b': {
+        PyRef state = pop();
+        build(top(), state);
+        break;
+      }
+      case 'Q': {
+        PyRef pid = pop();
+        if (!persistent_) bad("holds a torch tensor outside a torch zip file (not supported)");
+        stack_.push_back(persistent_(*pid));
+        break;
+      }
+      case 'q': memo_[uint_le(1)] = top(); break;
+      case 'r': memo_[uint_le(4)] = top(); break;
+      case 0x94: memo_[memo_.size()] = top(); break;
+      case 'p': memo_[std::stoull(line())] = top(); break;
+      case 'h': stack_.push_back(memo_get(uint_le(1))); break;
+      case 'j': stack_.push_back(memo_get(uint_le(4))); break;
+      case 'g': stack_.push_back(memo_get(std::stoull(line()))); break;
+      default: {
+        char hex[8];
+        std::snprintf(hex, sizeof hex, "0x%02x", op);
+        bad(std::string("unsupported pickle instruction ") + hex);
+      }
+    }
+  }
+}
+
+std::string read_whole(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) fail(fs::exists(file) ? MARIUS_ERR_IO : MARIUS_ERR_NOT_FOUND, "{}: cannot be read", file.string());
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// The members of a zip file, by name, in memory (torch zip files are small here:
+// OGB's split files).
+std::map<std::string, std::string> read_zip_members(const fs::path& file) {
+  std::unique_ptr<struct archive, int (*)(struct archive*)> reader(archive_read_new(), archive_read_free);
+  archive_read_support_format_zip(reader.get());
+  if (archive_read_open_filename(reader.get(), file.c_str(), 1 << 16) != ARCHIVE_OK) {
+    fail(MARIUS_ERR_IO, "{}: cannot be read as a zip file: {}", file.string(), archive_error_string(reader.get()));
+  }
+  std::map<std::string, std::string> members;
+  struct archive_entry* entry = nullptr;
+  int status;
+  while ((status = archive_read_next_header(reader.get(), &entry)) == ARCHIVE_OK || status == ARCHIVE_WARN) {
+    std::string data;
+    char block[1 << 16];
+    la_ssize_t got;
+    while ((got = archive_read_data(reader.get(), block, sizeof block)) > 0) data.append(block, static_cast<size_t>(got));
+    if (got < 0) fail(MARIUS_ERR_IO, "{}: corrupt zip member: {}", file.string(), archive_error_string(reader.get()));
+    members[archive_entry_pathname(entry)] = std::move(data);
+  }
+  if (status != ARCHIVE_EOF) fail(MARIUS_ERR_IO, "{}: corrupt zip file: {}", file.string(), archive_error_string(reader.get()));
+  return members;
+}
+
+}  // namespace
+
+int64_t NdArray::elements() const {
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;
+  return n;
+}
+
+int64_t NdArray::item_bytes() const {
+  if (descr.size() < 3) return 1;
+  return std::stoll(descr.substr(2));
+}
+
+int64_t NdArray::int_at(int64_t i, const std::string& where) const {
+  const char* p = data.data() + i * item_bytes();
+  char type = descr.size() > 1 ? descr[1] : '?';
+  int64_t size = item_bytes();
+  auto load = [&](auto sample) {
+    decltype(sample) v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+  };
+  if (type == 'i' && size == 8) return load(int64_t{});
+  if (type == 'i' && size == 4) return load(int32_t{});
+  if (type == 'i' && size == 2) return load(int16_t{});
+  if (type == 'i' && size == 1) return load(int8_t{});
+  if (type == 'u' && size == 8) return static_cast<int64_t>(load(uint64_t{}));
+  if (type == 'u' && size == 4) return load(uint32_t{});
+  if (type == 'u' && size == 2) return load(uint16_t{});
+  if ((type == 'u' || type == 'b') && size == 1) return load(uint8_t{});
+  if (type == 'f') {
+    double d = float_at(i, where);
+    if (d != static_cast<double>(static_cast<int64_t>(d))) {
+      fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: holds {} where an integer is expected", where, d);
+    }
+    return static_cast<int64_t>(d);
+  }
+  fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: an array of {} where integers are expected", where, descr);
+}
+
+double NdArray::float_at(int64_t i, const std::string& where) const {
+  const char* p = data.data() + i * item_bytes();
+  char type = descr.size() > 1 ? descr[1] : '?';
+  if (type == 'f' && item_bytes() == 8) {
+    double v;
+    std::memcpy(&v, p, 8);
+    return v;
+  }
+  if (type == 'f' && item_bytes() == 4) {
+    float v;
+    std::memcpy(&v, p, 4);
+    return v;
+  }
+  if (type == 'i' || type == 'u' || type == 'b') return static_cast<double>(int_at(i, where));
+  fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: an array of {} where numbers are expected", where, descr);
+}
+
+const char* PyValue::kind_name() const {
+  static const char* names[] = {"None", "bool", "int",    "float",  "str",   "bytes", "list",
+                                "tuple", "dict", "global", "object", "array", "dtype"};
+  return names[static_cast<int>(kind)];
+}
+
+const PyValue* PyValue::find(const std::string& key) const {
+  for (const auto& e : entries) {
+    if ((e.first->kind == Kind::kStr || e.first->kind == Kind::kBytes) && e.first->text == key) return e.second.get();
+  }
+  return nullptr;
+}
+
+const PyValue& PyValue::at(const std::string& key, const std::string& where) const {
+  if (const PyValue* v = find(key)) return *v;
+  std::string keys;
+  for (const auto& e : entries) {
+    if (!keys.empty()) keys += ", ";
+    keys += e.first->kind == Kind::kInt ? std::to_string(e.first->integer) : e.first->text;
+  }
+  fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: no key '{}' (keys: {})", where, key, keys.empty() ? "none" : keys);
+}
+
+PyRef unpickle(std::string_view bytes, const std::string& where) {
+  return Machine(bytes, where, nullptr).run();
+}
+
+PyRef load_pickle_file(const fs::path& file) {
+  std::string bytes = read_whole(file);
+  return unpickle(bytes, file.string());
+}
+
+PyRef load_torch_file(const fs::path& file) {
+  std::string bytes = read_whole(file);
+  if (bytes.size() >= 4 && bytes.compare(0, 4, "PK\x03\x04") == 0) {
+    auto members = read_zip_members(file);
+    std::string prefix;
+    const std::string* pickle = nullptr;
+    for (const auto& [name, data] : members) {
+      if (name.size() >= 8 && name.compare(name.size() - 8, 8, "data.pkl") == 0) {
+        prefix = name.substr(0, name.size() - 8);
+        pickle = &data;
+      }
+    }
+    if (pickle == nullptr) fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: a zip file without data.pkl is not a torch file", file.string());
+    std::string where = file.string() + ":" + prefix + "data.pkl";
+    auto load = [&](const PyValue& pid) -> PyRef {
+      // ('storage', storage type, key, location, numel)
+      if (pid.kind != PyValue::Kind::kTuple || pid.items.size() < 5 || pid.items[0]->text != "storage") {
+        fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: a persistent id that is not a storage", where);
+      }
+      auto it = members.find(prefix + "data/" + pid.items[2]->text);
+      if (it == members.end()) fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: storage {} is missing", where, pid.items[2]->text);
+      auto v = make(PyValue::Kind::kArray);
+      v->array.descr = storage_descr(pid.items[1]->text);
+      v->array.shape = {pid.items[4]->integer};
+      v->array.data = it->second;
+      return v;
+    };
+    return Machine(*pickle, where, load).run();
+  }
+  // The legacy format: the magic number 0x1950a86a20f9469cfc6c (pickled as
+  // an 80-bit LONG1), the protocol version, system information, then the object.
+  // Without the magic number, a plain pickle of the object.
+  static const char kMagic[] = "\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19.";
+  size_t offset = 0;
+  int skip = 0;
+  if (bytes.compare(0, sizeof kMagic - 1, kMagic) == 0) {
+    offset = sizeof kMagic - 1;
+    skip = 2;
+  }
+  for (;;) {
+    Machine m(std::string_view(bytes).substr(offset), file.string(), nullptr);
+    PyRef value = m.run();
+    offset += m.position();
+    if (skip-- == 0) return value;
+  }
+}
+
+NdArray as_array(const PyValue& value, const std::string& where) {
+  if (value.kind == PyValue::Kind::kArray) return value.array;
+  if (value.kind == PyValue::Kind::kList || value.kind == PyValue::Kind::kTuple) {
+    NdArray a;
+    bool floats = false;
+    for (const auto& i : value.items) floats |= i->kind == PyValue::Kind::kFloat;
+    a.descr = floats ? "<f8" : "<i8";
+    a.shape = {static_cast<int64_t>(value.items.size())};
+    for (const auto& i : value.items) {
+      if (floats) {
+        double d = i->kind == PyValue::Kind::kFloat ? i->number : static_cast<double>(i->integer);
+        a.data.append(reinterpret_cast<const char*>(&d), 8);
+      } else {
+        if (i->kind != PyValue::Kind::kInt && i->kind != PyValue::Kind::kBool) {
+          fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: a list holding a {}, not numbers", where, i->kind_name());
+        }
+        a.data.append(reinterpret_cast<const char*>(&i->integer), 8);
+      }
+    }
+    return a;
+  }
+  fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: a {} where an array is expected", where, value.kind_name());
+}
+
+}  // namespace marius
