@@ -105,7 +105,8 @@ class NpyRows {
 // A .npy on disk, memory-mapped (OGB's binary release holds arrays larger than memory).
 class NpyMap {
  public:
-  explicit NpyMap(const fs::path& path) : path_(path) {
+  // Callers index below meta().elements(), which the constructor checks against the file's size.
+  explicit NpyMap(const fs::path& path) : path_(path), where_(path.string()) {
     int fd = ::open(path.c_str(), O_RDONLY);
     if (fd < 0) fail(MARIUS_ERR_NOT_FOUND, "{}: cannot be opened: {}", path.string(), std::strerror(errno));
     struct stat st {};
@@ -133,6 +134,10 @@ class NpyMap {
     std::string descr = field("descr");
     size_t q1 = descr.find('\''), q2 = descr.find('\'', q1 + 1);
     array_.descr = descr.substr(q1 + 1, q2 - q1 - 1);
+    if (!is_plain_descr(array_.descr)) {
+      fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: element type '{}' (only integers, floats and booleans are read)", path.string(),
+           array_.descr);
+    }
     if (field("fortran_order").rfind(" False", 0) != 0 && field("fortran_order").rfind("False", 0) != 0) {
       fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: Fortran-order arrays are not read", path.string());
     }
@@ -154,18 +159,12 @@ class NpyMap {
     if (base_ != nullptr && base_ != MAP_FAILED) ::munmap(base_, size_);
   }
   const NdArray& meta() const { return array_; }
-  int64_t int_at(int64_t i) const { return view(i).int_at(0, path_.string()); }
-  double float_at(int64_t i) const { return view(i).float_at(0, path_.string()); }
+  int64_t int_at(int64_t i) const { return element_as_int(data_ + i * array_.item_bytes(), array_.descr, where_); }
+  double float_at(int64_t i) const { return element_as_double(data_ + i * array_.item_bytes(), array_.descr, where_); }
 
  private:
-  NdArray view(int64_t i) const {
-    NdArray one;
-    one.descr = array_.descr;
-    one.shape = {1};
-    one.data.assign(data_ + i * array_.item_bytes(), static_cast<size_t>(array_.item_bytes()));
-    return one;
-  }
   fs::path path_;
+  std::string where_;
   void* base_ = nullptr;
   size_t size_ = 0;
   const char* data_ = nullptr;

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <sstream>
 #include <unordered_map>
 
@@ -16,24 +17,6 @@ namespace marius {
 namespace fs = std::filesystem;
 
 namespace {
-
-PyRef make(PyValue::Kind kind) {
-  auto v = std::make_shared<PyValue>();
-  v->kind = kind;
-  return v;
-}
-
-PyRef make_int(int64_t i) {
-  auto v = make(PyValue::Kind::kInt);
-  v->integer = i;
-  return v;
-}
-
-PyRef make_text(PyValue::Kind kind, std::string text) {
-  auto v = make(kind);
-  v->text = std::move(text);
-  return v;
-}
 
 // The globals a dataset pickle may name, and what each becomes.
 enum class Global {
@@ -104,6 +87,18 @@ std::string descr_of(const std::string& code) {
   return "<" + code;
 }
 
+// The product of the dimensions, or -1 when one is negative or the product
+// exceeds `limit` (checked before each multiplication, so it never overflows).
+int64_t checked_elements(const std::vector<int64_t>& shape, int64_t limit) {
+  int64_t n = 1;
+  for (int64_t d : shape) {
+    if (d < 0) return -1;
+    if (d != 0 && n > limit / d) return -1;
+    n *= d;
+  }
+  return n;
+}
+
 // UTF-8 text of code points below 256 to the bytes they stand for (latin-1).
 std::string latin1_bytes(const std::string& utf8, const std::string& where) {
   std::string out;
@@ -123,14 +118,33 @@ std::string latin1_bytes(const std::string& utf8, const std::string& where) {
   return out;
 }
 
+using Arena = std::vector<std::unique_ptr<PyValue>>;
+
 class Machine {
  public:
-  using PersistentLoad = std::function<PyRef(const PyValue&)>;
-  Machine(std::string_view bytes, std::string where, PersistentLoad persistent)
-      : bytes_(bytes), where_(std::move(where)), persistent_(std::move(persistent)) {}
+  using PersistentLoad = std::function<PyValue*(const PyValue&, Machine&)>;
+  Machine(std::string_view bytes, std::string where, PersistentLoad persistent, Arena& arena)
+      : bytes_(bytes), where_(std::move(where)), persistent_(std::move(persistent)), arena_(arena) {}
 
-  PyRef run();
+  // Runs to STOP and returns the pickle's value.
+  PyValue* run();
   size_t position() const { return pos_; }
+
+  PyValue* make(PyValue::Kind kind) {
+    arena_.push_back(std::make_unique<PyValue>());
+    arena_.back()->kind = kind;
+    return arena_.back().get();
+  }
+  PyValue* make_int(int64_t i) {
+    PyValue* v = make(PyValue::Kind::kInt);
+    v->integer = i;
+    return v;
+  }
+  PyValue* make_text(PyValue::Kind kind, std::string text) {
+    PyValue* v = make(kind);
+    v->text = std::move(text);
+    return v;
+  }
 
  private:
   [[noreturn]] void bad(const std::string& reason) const {
@@ -155,45 +169,48 @@ class Machine {
     pos_ = end + 1;
     return s;
   }
-  PyRef pop() {
+  PyValue* pop() {
     if (stack_.empty()) bad("the stack is empty");
-    PyRef v = stack_.back();
+    PyValue* v = stack_.back();
     stack_.pop_back();
     return v;
   }
-  PyRef& top() {
+  PyValue*& top() {
     if (stack_.empty()) bad("the stack is empty");
     return stack_.back();
   }
-  std::vector<PyRef> pop_mark() {
+  std::vector<PyValue*> pop_mark() {
     if (marks_.empty()) bad("no mark");
     size_t mark = marks_.back();
     marks_.pop_back();
-    std::vector<PyRef> items(stack_.begin() + static_cast<std::ptrdiff_t>(mark), stack_.end());
+    if (mark > stack_.size()) bad("the stack shrank below a mark");
+    std::vector<PyValue*> items(stack_.begin() + static_cast<std::ptrdiff_t>(mark), stack_.end());
     stack_.resize(mark);
     return items;
   }
-  PyRef memo_get(uint64_t key) {
+  PyValue* memo_get(uint64_t key) {
     auto it = memo_.find(key);
     if (it == memo_.end()) bad("memo key " + std::to_string(key) + " was never stored");
     return it->second;
   }
-  PyRef global(const std::string& module, const std::string& name);
-  PyRef call(const PyRef& callable, const PyRef& args);
-  void build(const PyRef& target, const PyRef& state);
-  void set_items(const PyRef& dict, const std::vector<PyRef>& flat);
+  PyValue* step(unsigned char op);  // one instruction; the result at STOP, else nullptr
+  PyValue* global(const std::string& module, const std::string& name);
+  PyValue* call(PyValue* callable, PyValue* args);
+  void build(PyValue* target, PyValue* state);
+  void set_items(PyValue* dict, const std::vector<PyValue*>& flat);
 
   std::string_view bytes_;
   std::string where_;
   PersistentLoad persistent_;
   size_t pos_ = 0;
   size_t op_pos_ = 0;
-  std::vector<PyRef> stack_;
+  std::vector<PyValue*> stack_;
   std::vector<size_t> marks_;
-  std::unordered_map<uint64_t, PyRef> memo_;
+  std::unordered_map<uint64_t, PyValue*> memo_;
+  Arena& arena_;
 };
 
-PyRef Machine::global(const std::string& module, const std::string& name) {
+PyValue* Machine::global(const std::string& module, const std::string& name) {
   std::string full = module + "." + name;
   if (known_globals().count(full) == 0) {
     bad("refers to " + full + ", which a dataset file has no reason to (only numpy arrays, scipy sparse matrices, "
@@ -202,7 +219,7 @@ PyRef Machine::global(const std::string& module, const std::string& name) {
   return make_text(PyValue::Kind::kGlobal, full);
 }
 
-void Machine::set_items(const PyRef& dict, const std::vector<PyRef>& flat) {
+void Machine::set_items(PyValue* dict, const std::vector<PyValue*>& flat) {
   if (dict->kind != PyValue::Kind::kDict) bad(std::string("SETITEMS on a ") + dict->kind_name());
   if (flat.size() % 2 != 0) bad("SETITEMS with an odd number of items");
   for (size_t i = 0; i < flat.size(); i += 2) {
@@ -221,7 +238,7 @@ void Machine::set_items(const PyRef& dict, const std::vector<PyRef>& flat) {
   }
 }
 
-PyRef Machine::call(const PyRef& callable, const PyRef& args) {
+PyValue* Machine::call(PyValue* callable, PyValue* args) {
   if (callable->kind != PyValue::Kind::kGlobal) bad(std::string("calls a ") + callable->kind_name());
   if (args->kind != PyValue::Kind::kTuple) bad("a call's arguments are not a tuple");
   const auto& a = args->items;
@@ -229,11 +246,14 @@ PyRef Machine::call(const PyRef& callable, const PyRef& args) {
     case Global::kReconstruct: {
       auto v = make(PyValue::Kind::kArray);
       v->array.descr = "|u1";
+      v->array.shape = {0};  // no elements until BUILD gives its state
       return v;
     }
     case Global::kDtype: {
       if (a.empty() || a[0]->kind != PyValue::Kind::kStr) bad("numpy.dtype without a type code");
-      return make_text(PyValue::Kind::kDtype, descr_of(a[0]->text));
+      std::string descr = descr_of(a[0]->text);
+      if (!is_plain_descr(descr)) bad("numpy dtype '" + a[0]->text + "': only integers, floats and booleans are read");
+      return make_text(PyValue::Kind::kDtype, descr);
     }
     case Global::kScalar: {
       if (a.size() != 2 || a[0]->kind != PyValue::Kind::kDtype) bad("numpy scalar without its dtype");
@@ -265,22 +285,26 @@ PyRef Machine::call(const PyRef& callable, const PyRef& args) {
         bad("torch._utils._rebuild_tensor_v2 with unexpected arguments");
       }
       const NdArray& storage = a[0]->array;
+      if (a[3]->kind != PyValue::Kind::kTuple || a[3]->items.size() != a[2]->items.size()) {
+        bad("a tensor whose strides do not match its shape");
+      }
       auto v = make(PyValue::Kind::kArray);
       v->array.descr = storage.descr;
-      int64_t count = 1;
-      for (const auto& d : a[2]->items) {
-        v->array.shape.push_back(d->integer);
-        count *= d->integer;
-      }
+      for (const auto* d : a[2]->items) v->array.shape.push_back(d->integer);
+      int64_t count = checked_elements(v->array.shape, static_cast<int64_t>(storage.data.size()));
+      if (count < 0) bad("a tensor larger than its storage, or of a negative size");
       // Only contiguous tensors (what torch.save of a fresh tensor writes).
       int64_t expected = 1;
       for (size_t i = a[3]->items.size(); i-- > 0;) {
         if (v->array.shape[i] > 1 && a[3]->items[i]->integer != expected) bad("a non-contiguous tensor");
-        expected *= v->array.shape[i];
+        expected *= std::max<int64_t>(v->array.shape[i], 1);
       }
-      int64_t offset = a[1]->integer * storage.item_bytes();
-      int64_t bytes = count * storage.item_bytes();
-      if (offset < 0 || offset + bytes > static_cast<int64_t>(storage.data.size())) bad("a tensor beyond its storage");
+      int64_t offset = a[1]->integer;
+      int64_t item = storage.item_bytes();
+      int64_t stored = static_cast<int64_t>(storage.data.size()) / std::max<int64_t>(item, 1);
+      if (offset < 0 || offset > stored || count > stored - offset) bad("a tensor beyond its storage");
+      offset *= item;
+      int64_t bytes = count * item;
       v->array.data = storage.data.substr(static_cast<size_t>(offset), static_cast<size_t>(bytes));
       return v;
     }
@@ -289,7 +313,7 @@ PyRef Machine::call(const PyRef& callable, const PyRef& args) {
   }
 }
 
-void Machine::build(const PyRef& target, const PyRef& state) {
+void Machine::build(PyValue* target, PyValue* state) {
   if (target->kind == PyValue::Kind::kArray) {
     // (version, shape, dtype, is_fortran, raw data)
     const auto& s = state->items;
@@ -299,7 +323,8 @@ void Machine::build(const PyRef& target, const PyRef& state) {
     NdArray& array = target->array;
     array.descr = s[2]->text;
     array.shape.clear();
-    for (const auto& d : s[1]->items) array.shape.push_back(d->integer);
+    for (const auto* d : s[1]->items) array.shape.push_back(d->integer);
+    if (checked_elements(array.shape, std::numeric_limits<int64_t>::max() / 8) < 0) bad("a numpy array of an impossible shape");
     if (s[3]->integer != 0 && array.shape.size() > 1) bad("a Fortran-ordered numpy array (not supported)");
     if (s[4]->kind == PyValue::Kind::kBytes || s[4]->kind == PyValue::Kind::kStr) {
       array.data = s[4]->text;
@@ -308,7 +333,7 @@ void Machine::build(const PyRef& target, const PyRef& state) {
     } else {
       bad("a numpy array without raw data");
     }
-    if (static_cast<int64_t>(array.data.size()) != array.elements() * array.item_bytes()) {
+    if (array.item_bytes() == 0 || static_cast<int64_t>(array.data.size()) != array.elements() * array.item_bytes()) {
       bad("a numpy array whose data does not match its shape");
     }
     return;
@@ -324,7 +349,7 @@ void Machine::build(const PyRef& target, const PyRef& state) {
     return;
   }
   if (target->kind == PyValue::Kind::kObject) {
-    PyRef dict = state;
+    const PyValue* dict = state;
     if (state->kind == PyValue::Kind::kTuple && state->items.size() == 2) dict = state->items[0];  // (dict, slots)
     if (dict->kind == PyValue::Kind::kDict) {
       for (const auto& e : dict->entries) target->entries.push_back(e);
@@ -340,15 +365,26 @@ void Machine::build(const PyRef& target, const PyRef& state) {
   bad(std::string("BUILD on a ") + target->kind_name());
 }
 
-PyRef Machine::run() {
+PyValue* Machine::run() {
   using K = PyValue::Kind;
   for (;;) {
     op_pos_ = pos_;
     unsigned char op = static_cast<unsigned char>(take(1)[0]);
+    try {
+      if (PyValue* result = step(op)) return result;
+    } catch (const std::logic_error& e) {  // std::stoll and friends on a malformed text instruction
+      bad(std::string("a malformed number: ") + e.what());
+    }
+  }
+}
+
+PyValue* Machine::step(unsigned char op) {
+  using K = PyValue::Kind;
+  {
     switch (op) {
       case 0x80: take(1); break;                   // PROTO
       case 0x95: take(8); break;                   // FRAME
-      case '.': return pop();                      // STOP
+      case '.': return pop();                      // STOP: the result
       case '(': marks_.push_back(stack_.size()); break;
       case '0': pop(); break;
       case '1': pop_mark(); break;
@@ -436,12 +472,13 @@ PyRef Machine::run() {
       case ']': stack_.push_back(make(K::kList)); break;
       case 'l': {
         auto v = make(K::kList);
-        v->items = pop_mark();
+        auto items = pop_mark();
+        v->items.assign(items.begin(), items.end());
         stack_.push_back(v);
         break;
       }
       case 'a': {
-        PyRef item = pop();
+        PyValue* item = pop();
         if (top()->kind != K::kList) bad("APPEND to a non-list");
         top()->items.push_back(item);
         break;
@@ -455,7 +492,8 @@ PyRef Machine::run() {
       case ')': stack_.push_back(make(K::kTuple)); break;
       case 't': {
         auto v = make(K::kTuple);
-        v->items = pop_mark();
+        auto items = pop_mark();
+        v->items.assign(items.begin(), items.end());
         stack_.push_back(v);
         break;
       }
@@ -476,8 +514,8 @@ PyRef Machine::run() {
         break;
       }
       case 's': {
-        PyRef value = pop();
-        PyRef key = pop();
+        PyValue* value = pop();
+        PyValue* key = pop();
         set_items(top(), {key, value});
         break;
       }
@@ -494,7 +532,8 @@ PyRef Machine::run() {
       }
       case 0x91: {                                          // FROZENSET
         auto v = make(K::kList);
-        v->items = pop_mark();
+        auto items = pop_mark();
+        v->items.assign(items.begin(), items.end());
         stack_.push_back(v);
         break;
       }
@@ -505,20 +544,20 @@ PyRef Machine::run() {
         break;
       }
       case 0x93: {
-        PyRef name = pop();
-        PyRef module = pop();
+        PyValue* name = pop();
+        PyValue* module = pop();
         stack_.push_back(global(module->text, name->text));
         break;
       }
       case 'R': {
-        PyRef args = pop();
-        PyRef callable = pop();
+        PyValue* args = pop();
+        PyValue* callable = pop();
         stack_.push_back(call(callable, args));
         break;
       }
       case 0x81: {                                          // NEWOBJ: cls.__new__(cls, *args)
         pop();
-        PyRef cls = pop();
+        PyValue* cls = pop();
         if (cls->kind != K::kGlobal) bad("NEWOBJ without a class");
         if (cls->text == "collections.OrderedDict" || cls->text == "collections.defaultdict") {
           stack_.push_back(make(K::kDict));
@@ -528,14 +567,14 @@ PyRef Machine::run() {
         break;
       }
       case 'b': {
-        PyRef state = pop();
+        PyValue* state = pop();
         build(top(), state);
         break;
       }
       case 'Q': {
-        PyRef pid = pop();
+        PyValue* pid = pop();
         if (!persistent_) bad("holds a torch tensor outside a torch zip file (not supported)");
-        stack_.push_back(persistent_(*pid));
+        stack_.push_back(persistent_(*pid, *this));
         break;
       }
       case 'q': memo_[uint_le(1)] = top(); break;
@@ -552,6 +591,7 @@ PyRef Machine::run() {
       }
     }
   }
+  return nullptr;
 }
 
 std::string read_whole(const fs::path& file) {
@@ -594,14 +634,20 @@ int64_t NdArray::elements() const {
 }
 
 int64_t NdArray::item_bytes() const {
-  if (descr.size() < 3) return 1;
-  return std::stoll(descr.substr(2));
+  return is_plain_descr(descr) ? descr[2] - '0' : 0;
 }
 
-int64_t NdArray::int_at(int64_t i, const std::string& where) const {
-  const char* p = data.data() + i * item_bytes();
+bool is_plain_descr(const std::string& descr) {
+  if (descr.size() != 3 || (descr[0] != '<' && descr[0] != '|')) return false;
+  char type = descr[1], size = descr[2];
+  if (type == 'b' || type == 'u' || type == 'i') return size == '1' || size == '2' || size == '4' || size == '8';
+  if (type == 'f') return size == '2' || size == '4' || size == '8';
+  return false;
+}
+
+int64_t element_as_int(const char* p, const std::string& descr, const std::string& where) {
   char type = descr.size() > 1 ? descr[1] : '?';
-  int64_t size = item_bytes();
+  int64_t size = descr.size() == 3 ? descr[2] - '0' : 0;
   auto load = [&](auto sample) {
     decltype(sample) v;
     std::memcpy(&v, p, sizeof v);
@@ -611,13 +657,19 @@ int64_t NdArray::int_at(int64_t i, const std::string& where) const {
   if (type == 'i' && size == 4) return load(int32_t{});
   if (type == 'i' && size == 2) return load(int16_t{});
   if (type == 'i' && size == 1) return load(int8_t{});
-  if (type == 'u' && size == 8) return static_cast<int64_t>(load(uint64_t{}));
+  if (type == 'u' && size == 8) {
+    uint64_t v = load(uint64_t{});
+    if (v > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+      fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: holds {}, beyond int64", where, v);
+    }
+    return static_cast<int64_t>(v);
+  }
   if (type == 'u' && size == 4) return load(uint32_t{});
   if (type == 'u' && size == 2) return load(uint16_t{});
   if ((type == 'u' || type == 'b') && size == 1) return load(uint8_t{});
-  if (type == 'f') {
-    double d = float_at(i, where);
-    if (d != static_cast<double>(static_cast<int64_t>(d))) {
+  if (type == 'f' && (size == 4 || size == 8)) {
+    double d = element_as_double(p, descr, where);
+    if (!(d >= -9.2e18 && d <= 9.2e18) || d != static_cast<double>(static_cast<int64_t>(d))) {
       fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: holds {} where an integer is expected", where, d);
     }
     return static_cast<int64_t>(d);
@@ -625,21 +677,37 @@ int64_t NdArray::int_at(int64_t i, const std::string& where) const {
   fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: an array of {} where integers are expected", where, descr);
 }
 
-double NdArray::float_at(int64_t i, const std::string& where) const {
-  const char* p = data.data() + i * item_bytes();
-  char type = descr.size() > 1 ? descr[1] : '?';
-  if (type == 'f' && item_bytes() == 8) {
+double element_as_double(const char* p, const std::string& descr, const std::string& where) {
+  if (descr == "<f8") {
     double v;
     std::memcpy(&v, p, 8);
     return v;
   }
-  if (type == 'f' && item_bytes() == 4) {
+  if (descr == "<f4") {
     float v;
     std::memcpy(&v, p, 4);
     return v;
   }
-  if (type == 'i' || type == 'u' || type == 'b') return static_cast<double>(int_at(i, where));
+  if (descr.size() == 3 && (descr[1] == 'i' || descr[1] == 'u' || descr[1] == 'b')) {
+    return static_cast<double>(element_as_int(p, descr, where));
+  }
   fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: an array of {} where numbers are expected", where, descr);
+}
+
+int64_t NdArray::int_at(int64_t i, const std::string& where) const {
+  int64_t size = item_bytes();
+  if (size == 0 || i < 0 || (i + 1) * size > static_cast<int64_t>(data.size())) {
+    fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: element {} of an array of {} bytes ({})", where, i, data.size(), descr);
+  }
+  return element_as_int(data.data() + i * size, descr, where);
+}
+
+double NdArray::float_at(int64_t i, const std::string& where) const {
+  int64_t size = item_bytes();
+  if (size == 0 || i < 0 || (i + 1) * size > static_cast<int64_t>(data.size())) {
+    fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: element {} of an array of {} bytes ({})", where, i, data.size(), descr);
+  }
+  return element_as_double(data.data() + i * size, descr, where);
 }
 
 const char* PyValue::kind_name() const {
@@ -650,7 +718,7 @@ const char* PyValue::kind_name() const {
 
 const PyValue* PyValue::find(const std::string& key) const {
   for (const auto& e : entries) {
-    if ((e.first->kind == Kind::kStr || e.first->kind == Kind::kBytes) && e.first->text == key) return e.second.get();
+    if ((e.first->kind == Kind::kStr || e.first->kind == Kind::kBytes) && e.first->text == key) return e.second;
   }
   return nullptr;
 }
@@ -666,7 +734,9 @@ const PyValue& PyValue::at(const std::string& key, const std::string& where) con
 }
 
 PyRef unpickle(std::string_view bytes, const std::string& where) {
-  return Machine(bytes, where, nullptr).run();
+  auto arena = std::make_shared<Arena>();
+  const PyValue* v = Machine(bytes, where, nullptr, *arena).run();
+  return PyRef(arena, v);
 }
 
 PyRef load_pickle_file(const fs::path& file) {
@@ -675,6 +745,7 @@ PyRef load_pickle_file(const fs::path& file) {
 }
 
 PyRef load_torch_file(const fs::path& file) {
+  auto arena = std::make_shared<Arena>();
   std::string bytes = read_whole(file);
   if (bytes.size() >= 4 && bytes.compare(0, 4, "PK\x03\x04") == 0) {
     auto members = read_zip_members(file);
@@ -688,20 +759,25 @@ PyRef load_torch_file(const fs::path& file) {
     }
     if (pickle == nullptr) fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: a zip file without data.pkl is not a torch file", file.string());
     std::string where = file.string() + ":" + prefix + "data.pkl";
-    auto load = [&](const PyValue& pid) -> PyRef {
+    auto load = [&](const PyValue& pid, Machine& machine) -> PyValue* {
       // ('storage', storage type, key, location, numel)
       if (pid.kind != PyValue::Kind::kTuple || pid.items.size() < 5 || pid.items[0]->text != "storage") {
         fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: a persistent id that is not a storage", where);
       }
       auto it = members.find(prefix + "data/" + pid.items[2]->text);
       if (it == members.end()) fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: storage {} is missing", where, pid.items[2]->text);
-      auto v = make(PyValue::Kind::kArray);
+      auto v = machine.make(PyValue::Kind::kArray);
       v->array.descr = storage_descr(pid.items[1]->text);
       v->array.shape = {pid.items[4]->integer};
       v->array.data = it->second;
+      if (pid.items[4]->integer < 0 ||
+          static_cast<int64_t>(it->second.size()) != pid.items[4]->integer * v->array.item_bytes()) {
+        fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: storage {} holds {} bytes, not {} elements", where, pid.items[2]->text,
+             it->second.size(), pid.items[4]->integer);
+      }
       return v;
     };
-    return Machine(*pickle, where, load).run();
+    return PyRef(arena, Machine(*pickle, where, load, *arena).run());
   }
   // The legacy format: the magic number 0x1950a86a20f9469cfc6c (pickled as
   // an 80-bit LONG1), the protocol version, system information, then the object.
@@ -714,10 +790,10 @@ PyRef load_torch_file(const fs::path& file) {
     skip = 2;
   }
   for (;;) {
-    Machine m(std::string_view(bytes).substr(offset), file.string(), nullptr);
-    PyRef value = m.run();
+    Machine m(std::string_view(bytes).substr(offset), file.string(), nullptr, *arena);
+    const PyValue* value = m.run();
     offset += m.position();
-    if (skip-- == 0) return value;
+    if (skip-- == 0) return PyRef(arena, value);
   }
 }
 

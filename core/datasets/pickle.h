@@ -23,20 +23,33 @@ namespace marius {
 
 // A numpy array (or a torch tensor, read as one): element type as numpy writes
 // it ("<i8", "<f4", "|b1", ...), shape, and the elements in C order.
+// True for the element types read: "<" or "|", then b, u or i with 1, 2, 4 or
+// 8 bytes, or f with 2, 4 or 8 ("<i8", "<f4", "|b1", ...).
+bool is_plain_descr(const std::string& descr);
+
+// One element at `p` of type `descr` as int64 (integers, booleans, and floats
+// holding whole numbers) or as double (integers, booleans, float32, float64).
+// Throws Error(INVALID_ARGUMENT) naming `where` for another type or value.
+int64_t element_as_int(const char* p, const std::string& descr, const std::string& where);
+double element_as_double(const char* p, const std::string& descr, const std::string& where);
+
 struct NdArray {
   std::string descr;
   std::vector<int64_t> shape;
   std::string data;  // raw little-endian elements, C order
   int64_t elements() const;
-  int64_t item_bytes() const;  // from descr
+  int64_t item_bytes() const;  // from descr; 0 for a descr is_plain_descr refuses
   // Element i as int64 / double, whatever the integer, float or bool type
   // (throws Error(INVALID_ARGUMENT) naming `where` for another type).
   int64_t int_at(int64_t i, const std::string& where) const;
   double float_at(int64_t i, const std::string& where) const;
 };
 
+// A pickle's values live in one arena, owned by every PyRef to its result:
+// values refer to each other by plain pointers (a pickle may hold cycles, which
+// shared ownership would leak), valid as long as a PyRef to the result lives.
 struct PyValue;
-using PyRef = std::shared_ptr<PyValue>;
+using PyRef = std::shared_ptr<const PyValue>;
 
 struct PyValue {
   enum class Kind { kNone, kBool, kInt, kFloat, kStr, kBytes, kList, kTuple, kDict, kGlobal, kObject, kArray, kDtype };
@@ -45,9 +58,9 @@ struct PyValue {
   double number = 0;       // kFloat
   std::string text;        // kStr (UTF-8, or a Python 2 str's bytes), kBytes, kGlobal ("module.name"),
                            // kObject (its class), kDtype (its descr)
-  std::vector<PyRef> items;                       // kList, kTuple
-  std::vector<std::pair<PyRef, PyRef>> entries;   // kDict; kObject: its state when that is a dict
-  PyRef state;                                    // kObject: its state when it is not a dict
+  std::vector<const PyValue*> items;                            // kList, kTuple
+  std::vector<std::pair<const PyValue*, const PyValue*>> entries;  // kDict; kObject: its state when that is a dict
+  const PyValue* state = nullptr;                               // kObject: its state when it is not a dict
   NdArray array;                                  // kArray
 
   const char* kind_name() const;
