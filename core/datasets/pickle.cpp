@@ -194,6 +194,12 @@ class Machine {
     return it->second;
   }
   PyValue* step(unsigned char op);  // one instruction; the result at STOP, else nullptr
+  PyValue* sequence_from_mark(PyValue::Kind kind) {  // a list or tuple of the items above the last mark
+    PyValue* v = make(kind);
+    auto items = pop_mark();
+    v->items.assign(items.begin(), items.end());
+    return v;
+  }
   PyValue* global(const std::string& module, const std::string& name);
   PyValue* call(PyValue* callable, PyValue* args);
   void build(PyValue* target, PyValue* state);
@@ -471,10 +477,7 @@ PyValue* Machine::step(unsigned char op) {
       case 'V': stack_.push_back(make_text(K::kStr, line())); break;
       case ']': stack_.push_back(make(K::kList)); break;
       case 'l': {
-        auto v = make(K::kList);
-        auto items = pop_mark();
-        v->items.assign(items.begin(), items.end());
-        stack_.push_back(v);
+        stack_.push_back(sequence_from_mark(K::kList));
         break;
       }
       case 'a': {
@@ -491,10 +494,7 @@ PyValue* Machine::step(unsigned char op) {
       }
       case ')': stack_.push_back(make(K::kTuple)); break;
       case 't': {
-        auto v = make(K::kTuple);
-        auto items = pop_mark();
-        v->items.assign(items.begin(), items.end());
-        stack_.push_back(v);
+        stack_.push_back(sequence_from_mark(K::kTuple));
         break;
       }
       case 0x85: case 0x86: case 0x87: {
@@ -530,13 +530,7 @@ PyValue* Machine::step(unsigned char op) {
         for (auto& i : items) top()->items.push_back(i);
         break;
       }
-      case 0x91: {                                          // FROZENSET
-        auto v = make(K::kList);
-        auto items = pop_mark();
-        v->items.assign(items.begin(), items.end());
-        stack_.push_back(v);
-        break;
-      }
+      case 0x91: stack_.push_back(sequence_from_mark(K::kList)); break;  // FROZENSET
       case 'c': {
         std::string module = line();
         std::string name = line();
