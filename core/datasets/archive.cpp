@@ -38,6 +38,11 @@ fs::path safe_member_path(const fs::path& archive, const std::string& name) {
 
 }  // namespace
 
+std::string archive_reason(::archive* reader) {
+  const char* reason = archive_error_string(reader);
+  return reason != nullptr ? reason : "unknown error";
+}
+
 bool is_archive_name(const std::string& file_name) {
   for (const char* suffix : {".zip", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz"}) {
     if (ends_with(file_name, suffix)) return true;
@@ -53,7 +58,7 @@ int64_t extract_archive(const fs::path& archive, const fs::path& dir) {
   archive_read_support_format_zip(reader.get());
   if (archive_read_open_filename(reader.get(), archive.c_str(), 1 << 16) != ARCHIVE_OK) {
     fail(fs::exists(archive) ? MARIUS_ERR_IO : MARIUS_ERR_NOT_FOUND, "{}: cannot be opened as an archive: {}",
-         archive.string(), archive_error_string(reader.get()));
+         archive.string(), archive_reason(reader.get()));
   }
   int64_t files = 0;
   std::vector<char> block(1 << 16);
@@ -62,7 +67,7 @@ int64_t extract_archive(const fs::path& archive, const fs::path& dir) {
     int status = archive_read_next_header(reader.get(), &entry);
     if (status == ARCHIVE_EOF) break;
     if (status < ARCHIVE_WARN) {
-      fail(MARIUS_ERR_IO, "{}: corrupt or truncated archive: {}", archive.string(), archive_error_string(reader.get()));
+      fail(MARIUS_ERR_IO, "{}: corrupt or truncated archive: {}", archive.string(), archive_reason(reader.get()));
     }
     std::string name = archive_entry_pathname(entry) != nullptr ? archive_entry_pathname(entry) : "";
     auto type = archive_entry_filetype(entry);
@@ -82,7 +87,7 @@ int64_t extract_archive(const fs::path& archive, const fs::path& dir) {
       if (got == 0) break;
       if (got < 0) {
         fail(MARIUS_ERR_IO, "{}: member \"{}\" is corrupt or truncated: {}", archive.string(), name,
-             archive_error_string(reader.get()));
+             archive_reason(reader.get()));
       }
       out.write(block.data(), got);
       if (!out) {

@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <string>
 
+struct archive;  // libarchive's reader
+
 namespace marius {
 
 // True for the names extract_archive() unpacks: .zip, .tar, .tar.gz, .tgz,
@@ -18,5 +20,8 @@ bool is_archive_name(const std::string& file_name);
 // device is refused, naming the archive and the member; a corrupt or truncated
 // archive is Error(IO) naming it; a full disk Error(NO_SPACE).
 int64_t extract_archive(const std::filesystem::path& archive, const std::filesystem::path& dir);
+
+// libarchive's message for the last error of `reader`, never null.
+std::string archive_reason(::archive* reader);
 
 }  // namespace marius

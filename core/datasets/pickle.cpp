@@ -10,6 +10,7 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "core/datasets/archive.h"
 #include "core/error.h"
 
 namespace marius {
@@ -358,14 +359,16 @@ void Machine::build(PyValue* target, PyValue* state) {
     const PyValue* dict = state;
     if (state->kind == PyValue::Kind::kTuple && state->items.size() == 2) dict = state->items[0];  // (dict, slots)
     if (dict->kind == PyValue::Kind::kDict) {
-      for (const auto& e : dict->entries) target->entries.push_back(e);
+      auto entries = dict->entries;  // a copy: the state may be the object itself
+      target->entries.insert(target->entries.end(), entries.begin(), entries.end());
     } else {
       target->state = state;
     }
     return;
   }
   if (target->kind == PyValue::Kind::kDict && state->kind == PyValue::Kind::kDict) {
-    for (const auto& e : state->entries) target->entries.push_back(e);
+    auto entries = state->entries;  // a copy: the state may be the dict itself
+    target->entries.insert(target->entries.end(), entries.begin(), entries.end());
     return;
   }
   bad(std::string("BUILD on a ") + target->kind_name());
@@ -602,7 +605,7 @@ std::map<std::string, std::string> read_zip_members(const fs::path& file) {
   std::unique_ptr<struct archive, int (*)(struct archive*)> reader(archive_read_new(), archive_read_free);
   archive_read_support_format_zip(reader.get());
   if (archive_read_open_filename(reader.get(), file.c_str(), 1 << 16) != ARCHIVE_OK) {
-    fail(MARIUS_ERR_IO, "{}: cannot be read as a zip file: {}", file.string(), archive_error_string(reader.get()));
+    fail(MARIUS_ERR_IO, "{}: cannot be read as a zip file: {}", file.string(), archive_reason(reader.get()));
   }
   std::map<std::string, std::string> members;
   struct archive_entry* entry = nullptr;
@@ -612,10 +615,12 @@ std::map<std::string, std::string> read_zip_members(const fs::path& file) {
     char block[1 << 16];
     la_ssize_t got;
     while ((got = archive_read_data(reader.get(), block, sizeof block)) > 0) data.append(block, static_cast<size_t>(got));
-    if (got < 0) fail(MARIUS_ERR_IO, "{}: corrupt zip member: {}", file.string(), archive_error_string(reader.get()));
-    members[archive_entry_pathname(entry)] = std::move(data);
+    if (got < 0) fail(MARIUS_ERR_IO, "{}: corrupt zip member: {}", file.string(), archive_reason(reader.get()));
+    const char* name = archive_entry_pathname(entry);
+    if (name == nullptr) fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: a zip member without a name", file.string());
+    members[name] = std::move(data);
   }
-  if (status != ARCHIVE_EOF) fail(MARIUS_ERR_IO, "{}: corrupt zip file: {}", file.string(), archive_error_string(reader.get()));
+  if (status != ARCHIVE_EOF) fail(MARIUS_ERR_IO, "{}: corrupt zip file: {}", file.string(), archive_reason(reader.get()));
   return members;
 }
 
