@@ -1,5 +1,6 @@
 #include "core/datasets/fetch.h"
 
+#include <chrono>
 #include <fstream>
 
 #include "core/datasets/archive.h"
@@ -64,7 +65,14 @@ void obtain(const DatasetEntry& entry, const DatasetDownload& d, const FetchOpti
     return;
   }
   if (o.progress != nullptr) fmt::print(o.progress, "{}: downloading {}\n", entry.name, source_of(entry, d, o));
+  auto start = std::chrono::steady_clock::now();
   download_file(source_of(entry, d, o), dest, o.progress);
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (o.progress != nullptr) {
+    double mb = static_cast<double>(fs::file_size(dest)) / 1e6;
+    fmt::print(o.progress, "{}: {}: {:.1f} MB in {:.1f} s ({:.1f} MB/s)\n", entry.name, d.file, mb, seconds,
+               seconds > 0 ? mb / seconds : 0.0);
+  }
 }
 
 // Checks a download against the registry; returns what was checked. A file
