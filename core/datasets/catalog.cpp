@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -62,6 +63,10 @@ DatasetDownload parse_download(const toml::table& t, const std::string& where) {
   check_keys(t, {"url", "file", "sha256", "git_blob"}, where);
   DatasetDownload d;
   d.url = string_key(t, "url", where, true);
+  if (d.url.rfind("https://", 0) != 0 && d.url.rfind("http://", 0) != 0 && d.url.rfind("ftp://", 0) != 0) {
+    fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: key 'url': \"{}\" is not an http, https or ftp URL (a local copy: --from or --mirror)",
+         where, d.url);
+  }
   d.file = string_key(t, "file", where, false);
   if (d.file.empty()) d.file = file_of(d.url);
   if (d.file.empty() || d.file == "." || d.file == ".." || d.file.find('/') != std::string::npos) {
@@ -124,6 +129,14 @@ DatasetEntry parse_entry(const toml::table& t, const std::string& file, size_t i
                             {"test_negatives", &e.test_negatives}, {"edges", &e.edges}, {"root", &e.root},
                             {"split", &e.split}, {"keys", &e.keys}, {"prefix", &e.prefix}, {"hits_at", &e.hits_at}}) {
     *field = string_key(t, key, where, false);
+    // Paths below the unpacked downloads: never absolute, never climbing out.
+    bool climbs = false;
+    for (const auto& part : std::filesystem::path(*field)) climbs |= part == "..";
+    if (std::string(key) != "hits_at" && std::string(key) != "keys" &&
+        (std::filesystem::path(*field).is_absolute() || climbs)) {
+      fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: key '{}': \"{}\" must be a path below the downloads (not absolute, no \"..\")",
+           where, key, *field);
+    }
   }
   if (t.contains("columns")) e.columns = string_key(t, "columns", where, false);
   if (t.contains("ids")) e.ids = string_key(t, "ids", where, false);

@@ -110,48 +110,62 @@ class NpyMap {
     int fd = ::open(path.c_str(), O_RDONLY);
     if (fd < 0) fail(MARIUS_ERR_NOT_FOUND, "{}: cannot be opened: {}", path.string(), std::strerror(errno));
     struct stat st {};
-    ::fstat(fd, &st);
+    if (::fstat(fd, &st) != 0) {
+      ::close(fd);
+      fail(MARIUS_ERR_IO, "{}: cannot be read: {}", path.string(), std::strerror(errno));
+    }
     size_ = static_cast<size_t>(st.st_size);
     base_ = size_ > 0 ? ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0) : nullptr;
     ::close(fd);
     if (base_ == MAP_FAILED) fail(MARIUS_ERR_IO, "{}: cannot be mapped: {}", path.string(), std::strerror(errno));
     const char* p = static_cast<const char*>(base_);
-    if (size_ < 10 || std::memcmp(p, "\x93NUMPY", 6) != 0) fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: not a .npy file", path.string());
-    size_t header_len = p[6] == 1 ? (static_cast<unsigned char>(p[8]) | (static_cast<unsigned char>(p[9]) << 8)) : 0;
+    if (size_ < 12 || std::memcmp(p, "\x93NUMPY", 6) != 0) fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: not a .npy file", path.string());
+    size_t header_len = static_cast<unsigned char>(p[8]) | (static_cast<size_t>(static_cast<unsigned char>(p[9])) << 8);
     size_t offset = 10;
     if (p[6] >= 2) {
       header_len = 0;
       for (int i = 0; i < 4; ++i) header_len |= static_cast<size_t>(static_cast<unsigned char>(p[8 + i])) << (8 * i);
       offset = 12;
     }
-    std::string header(p + offset, std::min(header_len, size_ - offset));
+    if (header_len > size_ - offset) fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: the header runs past the end of the file", path.string());
+    std::string header(p + offset, header_len);
     data_ = p + offset + header_len;
+    const size_t data_bytes = size_ - offset - header_len;
     auto field = [&](const std::string& key) {
       size_t at = header.find("'" + key + "':");
       if (at == std::string::npos) fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: no '{}' in the header", path.string(), key);
       return header.substr(at + key.size() + 3);
     };
     std::string descr = field("descr");
-    size_t q1 = descr.find('\''), q2 = descr.find('\'', q1 + 1);
+    size_t q1 = descr.find('\''), q2 = q1 == std::string::npos ? q1 : descr.find('\'', q1 + 1);
+    if (q2 == std::string::npos) fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: a malformed 'descr'", path.string());
     array_.descr = descr.substr(q1 + 1, q2 - q1 - 1);
     if (!is_plain_descr(array_.descr)) {
       fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: element type '{}' (only integers, floats and booleans are read)", path.string(),
            array_.descr);
     }
-    if (field("fortran_order").rfind(" False", 0) != 0 && field("fortran_order").rfind("False", 0) != 0) {
-      fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: Fortran-order arrays are not read", path.string());
-    }
+    std::string order = field("fortran_order");
+    if (order.find("False") > 1) fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: Fortran-order arrays are not read", path.string());
     std::string shape = field("shape");
-    shape = shape.substr(shape.find('(') + 1, shape.find(')') - shape.find('(') - 1);
+    size_t open = shape.find('('), close = shape.find(')');
+    if (open == std::string::npos || close == std::string::npos || close < open) {
+      fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: a malformed 'shape'", path.string());
+    }
+    std::string dims = shape.substr(open + 1, close - open - 1);
     size_t pos = 0;
-    while (pos < shape.size()) {
-      size_t comma = shape.find(',', pos);
-      std::string item = shape.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-      if (item.find_first_not_of(' ') != std::string::npos) array_.shape.push_back(std::stoll(item));
+    while (pos <= dims.size()) {
+      size_t comma = dims.find(',', pos);
+      std::string item = dims.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+      if (item.find_first_not_of(' ') != std::string::npos) {
+        char* end = nullptr;
+        long long d = std::strtoll(item.c_str(), &end, 10);
+        if (end == item.c_str() || d < 0) fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: a malformed 'shape'", path.string());
+        array_.shape.push_back(d);
+      }
       if (comma == std::string::npos) break;
       pos = comma + 1;
     }
-    if (static_cast<size_t>(array_.elements() * array_.item_bytes()) > size_ - (offset + header_len)) {
+    if (checked_elements(array_.shape, static_cast<int64_t>(data_bytes) / array_.item_bytes()) < 0) {
       fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: shorter than its shape says", path.string());
     }
   }
@@ -184,16 +198,29 @@ void check_rows(const NdArray& a, int64_t rows, int64_t cols, const std::string&
   }
 }
 
+// The most nodes a converter accepts (2^40): more is a corrupt count, not a graph.
+constexpr int64_t kMaxNodes = int64_t{1} << 40;
+
+// A node count or id on line `line` of `file`: a base-10 integer in [0, kMaxNodes].
+int64_t node_number(std::string_view text, const fs::path& file, int64_t line) {
+  std::string s(text);
+  char* end = nullptr;
+  errno = 0;
+  long long v = std::strtoll(s.c_str(), &end, 10);
+  if (s.empty() || end != s.c_str() + s.size() || errno != 0 || v < 0 || v > kMaxNodes) {
+    fail(MARIUS_ERR_INVALID_ARGUMENT, "{}:{}: \"{}\" is not a node count or id (0 to 2^40)", file.string(), line, s);
+  }
+  return v;
+}
+
 // The first line of a one-number file (OGB's num-node-list.csv.gz).
 int64_t first_number(const fs::path& file) {
   LineReader r(file);
   std::string_view line;
   if (!r.next(line)) fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: empty", file.string());
-  try {
-    return std::stoll(std::string(line));
-  } catch (const std::exception&) {
-    fail(MARIUS_ERR_INVALID_ARGUMENT, "{}:1: \"{}\" is not a number", file.string(), std::string(line));
-  }
+  int64_t n = node_number(line, file, 1);
+  if (n < 1) fail(MARIUS_ERR_INVALID_ARGUMENT, "{}:1: no nodes", file.string());
+  return n;
 }
 
 // Copies "a<TAB>b" edges from a comma- or tab-separated integer edge list,
@@ -429,7 +456,9 @@ PreprocessOptions convert_ogb_node_npz(const DatasetEntry& e, const LocateFile& 
   extract_archive(locate(e.root + "/raw/node-label.npz"), npz);
   NpyMap edge_index(npz / "edge_index.npy");
   NpyMap num_nodes(npz / "num_nodes_list.npy");
+  if (num_nodes.meta().elements() < 1) fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: empty", (npz / "num_nodes_list.npy").string());
   int64_t nodes = num_nodes.int_at(0);
+  if (nodes < 1) fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: {} nodes", (npz / "num_nodes_list.npy").string(), nodes);
   const NdArray& m = edge_index.meta();
   if (m.shape.size() != 2 || m.shape[0] != 2) {
     fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: edge_index must be 2 x E", (npz / "edge_index.npy").string());
@@ -514,7 +543,7 @@ PreprocessOptions convert_planetoid(const DatasetEntry& e, const LocateFile& loc
     LineReader r(file("test.index"));
     std::string_view line;
     while (r.next(line)) {
-      if (!line.empty()) test_index.push_back(std::stoll(std::string(line)));
+      if (!line.empty()) test_index.push_back(node_number(line, r.path(), r.line_number()));
     }
   }
   const std::string where = file("tx").string();
@@ -560,6 +589,9 @@ PreprocessOptions convert_planetoid(const DatasetEntry& e, const LocateFile& loc
   }
   std::vector<std::vector<int64_t>> adjacency(static_cast<size_t>(nodes));
   for (const auto& [key, value] : graph->entries) {
+    if (key->kind != PyValue::Kind::kInt) {
+      fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: a {} key, expected node ids", file("graph").string(), key->kind_name());
+    }
     int64_t u = key->integer;
     NdArray neighbours = as_array(*value, file("graph").string());
     for (int64_t k = 0; k < neighbours.elements(); ++k) {

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -77,14 +78,34 @@ int report(void* user, curl_off_t total, curl_off_t now, curl_off_t, curl_off_t)
 
 }  // namespace
 
-void download_file(const std::string& url, const fs::path& dest, std::FILE* progress_out) {
+namespace {
+
+// DEST.part.url names where DEST.part came from: a .part from another source
+// (another mirror, a changed registry) is not continued.
+void download(const std::string& url, const fs::path& dest, std::FILE* progress_out, bool retried) {
   init_curl_once();
   Transfer t;
   t.part = dest;
   t.part += ".part";
+  fs::path part_url = t.part;
+  part_url += ".url";
   std::error_code ec;
-  if (fs::exists(t.part, ec)) t.resumed_from = static_cast<curl_off_t>(fs::file_size(t.part, ec));
-  if (ec) t.resumed_from = 0;
+  if (fs::exists(t.part, ec)) {
+    std::ifstream in(part_url);
+    std::string recorded;
+    std::getline(in, recorded);
+    if (recorded == url) t.resumed_from = static_cast<curl_off_t>(fs::file_size(t.part, ec));
+    if (ec) t.resumed_from = 0;
+  }
+  {
+    std::ofstream out(part_url, std::ios::trunc);
+    out << url << "\n";
+  }
+  auto start_again = [&] {
+    fs::remove(t.part, ec);
+    if (retried) fail(MARIUS_ERR_IO, "{}: the server cannot continue {} and sent nothing new", url, t.part.string());
+    download(url, dest, progress_out, true);
+  };
   t.file = std::fopen(t.part.c_str(), t.resumed_from > 0 ? "ab" : "wb");
   if (t.file == nullptr) fail(MARIUS_ERR_IO, "{}: cannot be created: {}", t.part.string(), std::strerror(errno));
   std::unique_ptr<CURL, void (*)(CURL*)> curl(curl_easy_init(), curl_easy_cleanup);
@@ -115,15 +136,12 @@ void download_file(const std::string& url, const fs::path& dest, std::FILE* prog
   if (t.progress) t.progress->finish();
   bool closed = std::fclose(t.file) == 0;
   int close_errno = errno;
-  if (code == CURLE_RANGE_ERROR || (code == CURLE_HTTP_RETURNED_ERROR && t.resumed_from > 0)) {
-    // A .part the server cannot continue (416: it is already as long as the file, or longer).
-    long status = 0;
-    curl_easy_getinfo(t.curl, CURLINFO_RESPONSE_CODE, &status);
-    if (status == 416 || code == CURLE_RANGE_ERROR) {
-      fs::remove(t.part, ec);
-      download_file(url, dest, progress_out);
-      return;
-    }
+  long status = 0;
+  curl_easy_getinfo(t.curl, CURLINFO_RESPONSE_CODE, &status);
+  if (t.resumed_from > 0 && (code == CURLE_RANGE_ERROR || code == CURLE_BAD_DOWNLOAD_RESUME || status == 416)) {
+    // A .part the source cannot continue (as long as the file or longer): start again.
+    start_again();
+    return;
   }
   if (code == CURLE_WRITE_ERROR && t.write_errno != 0) {
     fail(t.write_errno == ENOSPC ? MARIUS_ERR_NO_SPACE : MARIUS_ERR_IO, "{}: cannot be written: {}", t.part.string(),
@@ -139,6 +157,13 @@ void download_file(const std::string& url, const fs::path& dest, std::FILE* prog
   }
   fs::rename(t.part, dest, ec);
   if (ec) fail(MARIUS_ERR_IO, "{}: cannot be renamed to {}: {}", t.part.string(), dest.string(), ec.message());
+  fs::remove(part_url, ec);
+}
+
+}  // namespace
+
+void download_file(const std::string& url, const fs::path& dest, std::FILE* progress_out) {
+  download(url, dest, progress_out, false);
 }
 
 }  // namespace marius

@@ -85,9 +85,12 @@ std::string verify(const DatasetEntry& entry, const DatasetDownload& d, const Fe
     fs::rename(file, rejected, ec);
     fail(MARIUS_ERR_INVALID_ARGUMENT,
          "{}: {} {} does not match {} {}: the file from {} is corrupt or not the one published; it was moved to {} "
-         "(fetch again to download it anew)",
+         "(fetch again to download it anew{})",
          file.string(), kind, actual, !d.sha256.empty() || !d.git_blob.empty() ? "the registry's" : "the one recorded at the first fetch",
-         expected, source_of(entry, d, o), rejected.string());
+         expected, source_of(entry, d, o), rejected.string(),
+         !d.sha256.empty() || !d.git_blob.empty()
+             ? std::string()
+             : fmt::format("; if the publisher has replaced the file, delete {}.sha256 to accept the new one", file.string()));
   };
   if (!d.sha256.empty()) {
     std::string actual = sha256_file(file);
@@ -112,6 +115,10 @@ std::string verify(const DatasetEntry& entry, const DatasetDownload& d, const Fe
          " (the publisher gives no checksum: compare it with another copy if it matters)";
 }
 
+}  // namespace
+
+namespace {
+FetchResult fetch_files(const DatasetEntry& entry, const FetchOptions& o);  // fetch_dataset, less its error mapping
 }  // namespace
 
 std::string dataset_config(const DatasetEntry& entry, const fs::path& dataset_dir, const fs::path& output_dir) {
@@ -147,6 +154,17 @@ std::string dataset_config(const DatasetEntry& entry, const fs::path& dataset_di
 }
 
 FetchResult fetch_dataset(const DatasetEntry& entry, const FetchOptions& o) {
+  try {
+    return fetch_files(entry, o);
+  } catch (const fs::filesystem_error& e) {
+    fail(e.code() == std::errc::no_space_on_device ? MARIUS_ERR_NO_SPACE : MARIUS_ERR_IO, "datasets fetch {}: {}", entry.name,
+         e.what());
+  }
+}
+
+namespace {
+
+FetchResult fetch_files(const DatasetEntry& entry, const FetchOptions& o) {
   const fs::path root = o.dir / entry.name;
   const fs::path downloads = root / "downloads";
   fs::create_directories(downloads);
@@ -199,5 +217,7 @@ FetchResult fetch_dataset(const DatasetEntry& entry, const FetchOptions& o) {
   write_text_atomically(result.config, dataset_config(entry, "dataset", fs::path("..") / "output" / entry.name));
   return result;
 }
+
+}  // namespace
 
 }  // namespace marius

@@ -3,6 +3,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include <cctype>
 #include <cstring>
 #include <fstream>
 #include <functional>
@@ -64,8 +65,6 @@ const std::unordered_map<std::string, Global>& known_globals() {
       {"torch.HalfStorage", Global::kStorageType},
       {"scipy.sparse.csr.csr_matrix", Global::kClass},
       {"scipy.sparse._csr.csr_matrix", Global::kClass},
-      {"scipy.sparse.csc.csc_matrix", Global::kClass},
-      {"scipy.sparse._csc.csc_matrix", Global::kClass},
   };
   return globals;
 }
@@ -77,7 +76,8 @@ std::string storage_descr(const std::string& storage) {
   if (storage == "torch.DoubleStorage") return "<f8";
   if (storage == "torch.BoolStorage") return "|b1";
   if (storage == "torch.ByteStorage") return "|u1";
-  return "<f2";
+  if (storage == "torch.HalfStorage") return "<f2";
+  return "";
 }
 
 // numpy's dtype(code) to a descr: "i8" -> "<i8", "<f4" stays, "b1" -> "|b1".
@@ -86,18 +86,6 @@ std::string descr_of(const std::string& code) {
   if (code[0] == '<' || code[0] == '|' || code[0] == '>' || code[0] == '=') return code;
   if (code == "b1" || code == "u1" || code == "i1" || code == "?") return "|" + (code == "?" ? std::string("b1") : code);
   return "<" + code;
-}
-
-// The product of the dimensions, or -1 when one is negative or the product
-// exceeds `limit` (checked before each multiplication, so it never overflows).
-int64_t checked_elements(const std::vector<int64_t>& shape, int64_t limit) {
-  int64_t n = 1;
-  for (int64_t d : shape) {
-    if (d < 0) return -1;
-    if (d != 0 && n > limit / d) return -1;
-    n *= d;
-  }
-  return n;
 }
 
 // UTF-8 text of code points below 256 to the bytes they stand for (latin-1).
@@ -195,6 +183,7 @@ class Machine {
     return it->second;
   }
   PyValue* step(unsigned char op);  // one instruction; the result at STOP, else nullptr
+  std::string unescape_repr(const std::string& body) const;
   PyValue* sequence_from_mark(PyValue::Kind kind) {  // a list or tuple of the items above the last mark
     PyValue* v = make(kind);
     auto items = pop_mark();
@@ -224,6 +213,48 @@ PyValue* Machine::global(const std::string& module, const std::string& name) {
         "torch tensors and plain values are read)");
   }
   return make_text(PyValue::Kind::kGlobal, full);
+}
+
+// The bytes a Python 2 repr's body stands for: \\ \' \" \n \t \r \a \b \f \v,
+// \xHH and octal \ooo escapes; anything else after a backslash is an error.
+std::string Machine::unescape_repr(const std::string& body) const {
+  auto hex = [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; };
+  std::string out;
+  for (size_t i = 0; i < body.size(); ++i) {
+    if (body[i] != '\\') {
+      out += body[i];
+      continue;
+    }
+    if (++i == body.size()) bad("a STRING ends in a backslash");
+    char e = body[i];
+    switch (e) {
+      case '\\': case '\'': case '"': out += e; break;
+      case 'n': out += '\n'; break;
+      case 't': out += '\t'; break;
+      case 'r': out += '\r'; break;
+      case 'a': out += '\a'; break;
+      case 'b': out += '\b'; break;
+      case 'f': out += '\f'; break;
+      case 'v': out += '\v'; break;
+      case 'x':
+        if (i + 2 >= body.size() || !hex(body[i + 1]) || !hex(body[i + 2])) bad("a STRING with a malformed \\x escape");
+        out += static_cast<char>(std::stoi(body.substr(i + 1, 2), nullptr, 16));
+        i += 2;
+        break;
+      default: {
+        if (e < '0' || e > '7') bad(std::string("a STRING with an unknown escape \\") + e);
+        int value = 0, digits = 0;
+        while (digits < 3 && i < body.size() && body[i] >= '0' && body[i] <= '7') {
+          value = value * 8 + (body[i] - '0');
+          ++i;
+          ++digits;
+        }
+        --i;
+        out += static_cast<char>(value & 0xff);
+      }
+    }
+  }
+  return out;
 }
 
 void Machine::set_items(PyValue* dict, const std::vector<PyValue*>& flat) {
@@ -302,7 +333,7 @@ PyValue* Machine::call(PyValue* callable, PyValue* args) {
       if (count < 0) bad("a tensor larger than its storage, or of a negative size");
       // Only contiguous tensors (what torch.save of a fresh tensor writes).
       int64_t expected = 1;
-      for (size_t i = a[3]->items.size(); i-- > 0;) {
+      for (size_t i = a[3]->items.size(); count > 0 && i-- > 0;) {
         if (v->array.shape[i] > 1 && a[3]->items[i]->integer != expected) bad("a non-contiguous tensor");
         expected *= std::max<int64_t>(v->array.shape[i], 1);
       }
@@ -457,24 +488,10 @@ PyValue* Machine::step(unsigned char op) {
       case 'B': stack_.push_back(make_text(K::kBytes, std::string(take(uint_le(4))))); break;
       case 'C': stack_.push_back(make_text(K::kBytes, std::string(take(uint_le(1))))); break;
       case 0x8e: stack_.push_back(make_text(K::kBytes, std::string(take(uint_le(8))))); break;
-      case 'S': {                                  // STRING: a quoted repr
+      case 'S': {                                  // STRING: Python 2's repr of a str
         std::string t = line();
         if (t.size() < 2 || (t[0] != '\'' && t[0] != '"') || t.back() != t[0]) bad("a malformed STRING");
-        std::string out;
-        for (size_t i = 1; i + 1 < t.size(); ++i) {
-          if (t[i] == '\\' && i + 2 < t.size()) {
-            char e = t[++i];
-            if (e == 'n') out += '\n';
-            else if (e == 't') out += '\t';
-            else if (e == 'x' && i + 2 < t.size()) {
-              out += static_cast<char>(std::stoi(t.substr(i + 1, 2), nullptr, 16));
-              i += 2;
-            } else out += e;
-          } else {
-            out += t[i];
-          }
-        }
-        stack_.push_back(make_text(K::kStr, out));
+        stack_.push_back(make_text(K::kStr, unescape_repr(t.substr(1, t.size() - 2))));
         break;
       }
       case 'V': stack_.push_back(make_text(K::kStr, line())); break;
@@ -636,6 +653,16 @@ int64_t NdArray::item_bytes() const {
   return is_plain_descr(descr) ? descr[2] - '0' : 0;
 }
 
+int64_t checked_elements(const std::vector<int64_t>& shape, int64_t limit) {
+  int64_t n = 1;
+  for (int64_t d : shape) {
+    if (d < 0) return -1;
+    if (d != 0 && n > limit / d) return -1;
+    n *= d;
+  }
+  return n;
+}
+
 bool is_plain_descr(const std::string& descr) {
   if (descr.size() != 3 || (descr[0] != '<' && descr[0] != '|')) return false;
   char type = descr[1], size = descr[2];
@@ -769,8 +796,10 @@ PyRef load_torch_file(const fs::path& file) {
       v->array.descr = storage_descr(pid.items[1]->text);
       v->array.shape = {pid.items[4]->integer};
       v->array.data = it->second;
-      if (pid.items[4]->integer < 0 ||
-          static_cast<int64_t>(it->second.size()) != pid.items[4]->integer * v->array.item_bytes()) {
+      const int64_t item = v->array.item_bytes();
+      if (item == 0) fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: a storage of type {} is not read", where, pid.items[1]->text);
+      if (pid.items[4]->integer < 0 || pid.items[4]->integer > static_cast<int64_t>(it->second.size()) / item ||
+          static_cast<int64_t>(it->second.size()) != pid.items[4]->integer * item) {
         fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: storage {} holds {} bytes, not {} elements", where, pid.items[2]->text,
              it->second.size(), pid.items[4]->integer);
       }

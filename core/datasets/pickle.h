@@ -27,6 +27,10 @@ namespace marius {
 // 8 bytes, or f with 2, 4 or 8 ("<i8", "<f4", "|b1", ...).
 bool is_plain_descr(const std::string& descr);
 
+// The product of the dimensions, or -1 when one is negative or the product
+// exceeds `limit` (checked before each multiplication, so it never overflows).
+int64_t checked_elements(const std::vector<int64_t>& shape, int64_t limit);
+
 // One element at `p` of type `descr` as int64 (integers, booleans, and floats
 // holding whole numbers) or as double (integers, booleans, float32, float64).
 // Throws Error(INVALID_ARGUMENT) naming `where` for another type or value.

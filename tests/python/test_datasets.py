@@ -115,15 +115,30 @@ def test_from_a_local_archive_and_a_resumed_download(mirror, tmp_path):
     root, entries = mirror
     archive = root / "files" / "wn18rr" / "WN18RR.tar.gz"
     run("datasets", "--registry", root / "registry.toml", "fetch", "wn18rr", "--dir", tmp_path, "--from", archive)
-    # A .part left by an interrupted download is continued, not started again.
+    # A .part left by an interrupted download from the same URL is continued, not started again: a wrong first
+    # half is kept, and the checksum then refuses the file. A .part from another source is started again.
     data = (root / "files" / "fb15k-237" / "FB15k-237.tar.gz").read_bytes()
     downloads = tmp_path / "fb15k-237" / "downloads"
     downloads.mkdir(parents=True)
-    (downloads / "FB15k-237.tar.gz.part").write_bytes(data[: len(data) // 2])
+    part = downloads / "FB15k-237.tar.gz.part"
+    url = "file://" + str((root / "files" / "fb15k-237" / "FB15k-237.tar.gz").resolve())
+    part.write_bytes(bytes(len(data) // 2))
+    (downloads / "FB15k-237.tar.gz.part.url").write_text(url + "\n")
+    done = run("datasets", "--registry", root / "registry.toml", "fetch", "fb15k-237", "--dir", tmp_path,
+               "--mirror", root / "files", check=False)
+    assert done.returncode == 1 and "does not match the registry's" in done.stderr, done.stdout + done.stderr
+    part.write_bytes(data[: len(data) // 2])
+    (downloads / "FB15k-237.tar.gz.part.url").write_text(url + "\n")
     out = run("datasets", "--registry", root / "registry.toml", "fetch", "fb15k-237", "--dir", tmp_path,
               "--mirror", root / "files").stdout
     assert "FB15k-237.tar.gz: sha256 verified" in out
-    assert not (downloads / "FB15k-237.tar.gz.part").exists()
+    assert not part.exists() and not (downloads / "FB15k-237.tar.gz.part.url").exists()
+    (downloads / "FB15k-237.tar.gz").unlink()
+    part.write_bytes(bytes(len(data) // 2))
+    (downloads / "FB15k-237.tar.gz.part.url").write_text("https://elsewhere.example/FB15k-237.tar.gz\n")
+    out = run("datasets", "--registry", root / "registry.toml", "fetch", "fb15k-237", "--dir", tmp_path,
+              "--mirror", root / "files").stdout
+    assert "FB15k-237.tar.gz: sha256 verified" in out
 
 
 def test_bad_registry_and_unknown_names_are_clear_errors(mirror, tmp_path):
@@ -134,6 +149,9 @@ def test_bad_registry_and_unknown_names_are_clear_errors(mirror, tmp_path):
     bad.write_text((root / "registry.toml").read_text().replace('layout = "kg"', 'layout = "kg"\ncolour = "red"', 1))
     done = run("datasets", "--registry", bad, "list", check=False)
     assert done.returncode == 1 and "unknown key 'colour'" in done.stderr and "r.toml" in done.stderr
+    bad.write_text((root / "registry.toml").read_text().replace('train = "train.txt"', 'train = "../../etc/passwd"', 1))
+    done = run("datasets", "--registry", bad, "list", check=False)
+    assert done.returncode == 1 and "must be a path below the downloads" in done.stderr, done.stderr
     missing = tmp_path / "m"
     done = run("datasets", "--registry", root / "registry.toml", "fetch", "cora", "--dir", tmp_path / "x",
                "--mirror", missing, check=False)
