@@ -10,6 +10,7 @@
 #include <ATen/ATen.h>
 
 #include "core/data/binary_file.h"
+#include "core/data/npy_format.h"
 #include "core/data/id_dictionary.h"
 #include "core/data/line_reader.h"
 #include "core/error.h"
@@ -121,32 +122,17 @@ at::Tensor read_features_tsv(const fs::path& file, const IdDictionary& nodes) {
 // A 2-D little-endian float32 or float64 .npy (C order); row i is node "i".
 at::Tensor read_features_npy(const fs::path& file, const IdDictionary& nodes) {
   BinaryReader in(file);
-  char magic[10];
-  if (in.size() < 10) fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: not a .npy file", file.string());
-  in.read(magic, 10);
-  if (std::memcmp(magic, "\x93NUMPY", 6) != 0) fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: not a .npy file", file.string());
-  uint32_t header_len = 0;
-  if (magic[6] == 1) {
-    uint16_t h;
-    std::memcpy(&h, magic + 8, 2);
-    header_len = h;
-  } else {
-    char more[2];
-    in.read(more, 2);
-    std::memcpy(&header_len, magic + 8, 2);
-    std::memcpy(reinterpret_cast<char*>(&header_len) + 2, more, 2);
+  const NpyHeader header = read_npy_header(in);
+  const bool f4 = header.descr == "<f4", f8 = header.descr == "<f8";
+  if (!f4 && !f8) {
+    fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: only little-endian float32 or float64 arrays are read ({})", file.string(),
+         header.descr);
   }
-  std::string header(header_len, '\0');
-  in.read(header.data(), header_len);
-  const bool f4 = header.find("'<f4'") != std::string::npos, f8 = header.find("'<f8'") != std::string::npos;
-  if (!f4 && !f8) fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: only little-endian float32 or float64 arrays are read ({})", file.string(), header);
-  if (header.find("'fortran_order': False") == std::string::npos) fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: Fortran-order arrays are not read", file.string());
-  size_t open = header.find("'shape': (");
-  if (open == std::string::npos) fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: no shape in the header", file.string());
-  long long rows = 0, cols = 0;
-  if (std::sscanf(header.c_str() + open + 10, "%lld, %lld)", &rows, &cols) != 2 || rows < 1 || cols < 1) {
-    fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: expected a 2-D array ({})", file.string(), header);
+  if (header.shape.size() != 2 || header.shape[0] < 1 || header.shape[1] < 1) {
+    fail(MARIUS_ERR_INVALID_ARGUMENT, "{}: expected a 2-D array with rows and columns ({} dimensions)", file.string(),
+         header.shape.size());
   }
+  const int64_t rows = header.shape[0], cols = header.shape[1];
   const uint64_t bytes = static_cast<uint64_t>(rows) * static_cast<uint64_t>(cols) * (f4 ? 4 : 8);
   at::Tensor raw = at::empty({rows, cols}, f4 ? at::kFloat : at::kDouble);
   in.read(raw.data_ptr(), bytes);

@@ -1,6 +1,7 @@
 # Sources of core/data (edge-list reading, preprocessing, the dataset format).
 set(MARIUS_DATA_SOURCES
   data/binary_file.cpp
+  data/npy_format.cpp
   data/line_reader.cpp
   data/edge_list_reader.cpp
   data/id_dictionary.cpp

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <string>
 
 struct archive;  // libarchive's reader
@@ -20,6 +21,10 @@ bool is_archive_name(const std::string& file_name);
 // device is refused, naming the archive and the member; a corrupt or truncated
 // archive is Error(IO) naming it; a full disk Error(NO_SPACE).
 int64_t extract_archive(const std::filesystem::path& archive, const std::filesystem::path& dir);
+
+// Every regular file of `archive`, by member path, in memory: for small
+// archives read whole (torch's zip files). Errors as extract_archive.
+std::map<std::string, std::string> read_archive_members(const std::filesystem::path& archive);
 
 // libarchive's message for the last error of `reader`, never null.
 std::string archive_reason(::archive* reader);

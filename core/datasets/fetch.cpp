@@ -75,9 +75,16 @@ void obtain(const DatasetEntry& entry, const DatasetDownload& d, const FetchOpti
   }
 }
 
-// Checks a download against the registry; returns what was checked. A file
-// that fails is moved to FILE.rejected before the error.
-std::string verify(const DatasetEntry& entry, const DatasetDownload& d, const FetchOptions& o, const fs::path& file) {
+// What verify() established: a line for the user, and the digest that
+// identifies the file's bytes (its SHA-256, or its git blob id).
+struct Verified {
+  std::string message;
+  std::string digest;
+};
+
+// Checks a download against the registry. A file that fails is moved to
+// FILE.rejected before the error.
+Verified verify(const DatasetEntry& entry, const DatasetDownload& d, const FetchOptions& o, const fs::path& file) {
   auto reject = [&](const char* kind, const std::string& actual, const std::string& expected) {
     fs::path rejected = file;
     rejected += ".rejected";
@@ -95,12 +102,12 @@ std::string verify(const DatasetEntry& entry, const DatasetDownload& d, const Fe
   if (!d.sha256.empty()) {
     std::string actual = sha256_file(file);
     if (actual != d.sha256) reject("sha256", actual, d.sha256);
-    return d.file + ": sha256 verified";
+    return {d.file + ": sha256 verified", actual};
   }
   if (!d.git_blob.empty()) {
     std::string actual = git_blob_id_file(file);
     if (actual != d.git_blob) reject("git blob id", actual, d.git_blob);
-    return d.file + ": git blob id verified (the registry pins the file by its git object id)";
+    return {d.file + ": git blob id verified (the registry pins the file by its git object id)", actual};
   }
   fs::path record = file;
   record += ".sha256";
@@ -108,11 +115,12 @@ std::string verify(const DatasetEntry& entry, const DatasetDownload& d, const Fe
   if (fs::exists(record)) {
     std::string expected = read_first_line(record).substr(0, 64);
     if (actual != expected) reject("sha256", actual, expected);
-    return d.file + ": sha256 matches the one recorded at the first fetch (the publisher gives no checksum)";
+    return {d.file + ": sha256 matches the one recorded at the first fetch (the publisher gives no checksum)", actual};
   }
   write_text_atomically(record, actual + "  " + d.file + "\n");
-  return d.file + ": sha256 " + actual + " recorded in " + record.filename().string() +
-         " (the publisher gives no checksum: compare it with another copy if it matters)";
+  return {d.file + ": sha256 " + actual + " recorded in " + record.filename().string() +
+              " (the publisher gives no checksum: compare it with another copy if it matters)",
+          actual};
 }
 
 }  // namespace
@@ -173,8 +181,9 @@ FetchResult fetch_files(const DatasetEntry& entry, const FetchOptions& o) {
   for (const auto& d : entry.downloads) {
     fs::path file = downloads / d.file;
     if (!fs::exists(file)) obtain(entry, d, o, file);
-    result.checks.push_back(verify(entry, d, o, file));
-    if (is_archive_name(d.file)) stamp += d.file + " " + sha256_file(file) + "\n";
+    Verified v = verify(entry, d, o, file);
+    result.checks.push_back(v.message);
+    if (is_archive_name(d.file)) stamp += d.file + " " + v.digest + "\n";
   }
   // Unpack the archives, unless source/ already holds exactly these.
   const fs::path source = root / "source";

@@ -11,9 +11,13 @@ set(MARIUS_DATASETS_SOURCES
   datasets/sha256.cpp
   datasets/download.cpp
   datasets/archive.cpp
+  datasets/ndarray.cpp
   datasets/pickle.cpp
   datasets/catalog.cpp
   datasets/converters.cpp
+  datasets/converter_support.cpp
+  datasets/ogb_converters.cpp
+  datasets/planetoid_converter.cpp
   datasets/fetch.cpp
   ${MARIUS_REGISTRY_TEXT}
 )

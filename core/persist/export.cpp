@@ -11,6 +11,7 @@
 #include <ATen/ATen.h>
 #include <fmt/format.h>
 
+#include "core/data/npy_format.h"
 #include "core/error.h"
 #include "marius/sdk/errno_status.hpp"
 
@@ -79,15 +80,7 @@ void write_tsv(const fs::path& file, const std::vector<std::string>& ids, const 
 }
 
 void write_npy_header(AtomicFile& out, int64_t rows, int64_t cols) {
-  std::string header = fmt::format("{{'descr': '<f4', 'fortran_order': False, 'shape': ({}, {}), }}", rows, cols);
-  // Magic (6) + version (2) + length (2) + header + '\n', padded to 64 bytes.
-  size_t total = 10 + header.size() + 1;
-  header.append((64 - total % 64) % 64, ' ');
-  header += '\n';
-  const char magic[] = "\x93NUMPY\x01\x00";
-  out.write(magic, 8);
-  uint16_t length = static_cast<uint16_t>(header.size());
-  out.write(&length, 2);
+  const std::string header = npy_header(rows, cols);
   out.write(header.data(), header.size());
 }
 
